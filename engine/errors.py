@@ -1,0 +1,147 @@
+"""Typed domain errors. The web layer and the CLI map them to messages in one place."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+class ZhiduError(Exception):
+    """Base of every error zhidu reports to a user."""
+
+    code = "error"
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+    def to_dict(self) -> dict:
+        return {"error": self.code, "message": self.message}
+
+
+class NotFound(ZhiduError):
+    code = "not_found"
+
+
+class ProcessNotFound(NotFound):
+    code = "process_not_found"
+
+
+class InstanceNotFound(NotFound):
+    code = "instance_not_found"
+
+
+class TaskNotFound(NotFound):
+    code = "task_not_found"
+
+
+class UserNotFound(NotFound):
+    code = "user_not_found"
+
+
+class FormNotFound(NotFound):
+    code = "form_not_found"
+
+
+class PermissionDenied(ZhiduError):
+    code = "permission_denied"
+
+
+class TaskNotReady(ZhiduError):
+    code = "task_not_ready"
+
+
+class TaskAlreadyClaimed(ZhiduError):
+    code = "task_already_claimed"
+
+
+class TaskNotClaimed(ZhiduError):
+    code = "task_not_claimed"
+
+
+class ConcurrentUpdate(ZhiduError):
+    code = "concurrent_update"
+
+
+class InvalidInput(ZhiduError):
+    """Input that is malformed before any domain rule applies (bad JSON, bad argument)."""
+
+    code = "invalid_input"
+
+
+@dataclass(frozen=True)
+class FieldError:
+    """One failing field of a form submission."""
+
+    field: str
+    message: str
+    code: str = ""
+    params: dict = field(default_factory=dict, hash=False, compare=False)
+
+
+class FormInvalid(ZhiduError):
+    code = "form_invalid"
+
+    def __init__(self, form_key: str, field_errors: list[FieldError]):
+        self.form_key = form_key
+        self.field_errors = field_errors
+        listed = "; ".join(f"{e.field}: {e.message}" for e in field_errors)
+        super().__init__(f"form {form_key} is invalid: {listed}")
+
+    def to_dict(self) -> dict:
+        return {
+            **super().to_dict(),
+            "form": self.form_key,
+            "fields": [
+                {"field": e.field, "message": e.message, "code": e.code} for e in self.field_errors
+            ],
+        }
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a definition file."""
+
+    file: str
+    reason: str
+    element: str | None = None
+    line: int | None = None
+    severity: str = "error"
+
+    def describe(self) -> str:
+        where = self.file
+        if self.line:
+            where += f":{self.line}"
+        if self.element:
+            where += f" [{self.element}]"
+        return f"{where}: {self.reason}"
+
+
+class DefinitionInvalid(ZhiduError):
+    code = "definition_invalid"
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = [p for p in problems if p.severity == "error"] or problems
+        super().__init__("; ".join(p.describe() for p in self.problems))
+
+    def to_dict(self) -> dict:
+        return {
+            **super().to_dict(),
+            "problems": [
+                {"file": p.file, "line": p.line, "element": p.element, "reason": p.reason}
+                for p in self.problems
+            ],
+        }
+
+
+class ScriptFailed(ZhiduError):
+    code = "script_failed"
+
+    def __init__(self, element: str, line: int | None, reason: str):
+        self.element = element
+        self.line = line
+        self.reason = reason
+        at = f" line {line}" if line else ""
+        super().__init__(f"script in {element}{at} failed: {reason}")
+
+    def to_dict(self) -> dict:
+        return {**super().to_dict(), "element": self.element, "line": self.line}

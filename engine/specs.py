@@ -1,0 +1,227 @@
+"""Compile a process bundle into executable SpiffWorkflow specs, validating as we go.
+
+A model that would deploy and then misbehave is refused here with the element named.
+Compiled versions are cached by content hash; instances never carry a copy of the spec.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+from lxml import etree
+from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
+from SpiffWorkflow.exceptions import SpiffWorkflowException
+from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
+
+from engine.definitions import SPIFF_NS, ProcessBundle
+from engine.errors import DefinitionInvalid, Problem
+from engine.forms import FormDefinition, check_form, parse_form
+from engine.sandbox import check_source
+
+BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
+NS = {"bpmn": BPMN_NS, "spiff": SPIFF_NS}
+
+# Constructs SpiffWorkflow 3.2 executes wrongly or not at all (see conformance/betsy):
+# refused at deploy rather than deployed to misbehave.
+UNSUPPORTED = {
+    "complexGateway": "complex gateways are not supported",
+    "compensateEventDefinition": "compensation is not supported",
+    "linkEventDefinition": "link events are not supported",
+    "adHocSubProcess": "ad-hoc subprocesses are not supported",
+}
+
+
+@dataclass(frozen=True)
+class UserTaskInfo:
+    """What zhidu needs to know about one user task of a version."""
+
+    spec_name: str
+    name: str
+    lane: str | None
+    form_key: str | None
+    properties: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class CompiledVersion:
+    """A parsed, validated version: the specs SpiffWorkflow runs plus zhidu's own tables."""
+
+    bundle: ProcessBundle
+    spec: Any
+    subprocess_specs: dict[str, Any]
+    forms: dict[str, FormDefinition]
+    user_tasks: dict[str, UserTaskInfo]
+
+    @property
+    def content_hash(self) -> str:
+        return self.bundle.content_hash
+
+    @property
+    def start_form(self) -> FormDefinition | None:
+        key = self.bundle.entry.start_form
+        return self.forms.get(key) if key else None
+
+
+class SpecCache:
+    """Compiled versions by content hash; safe to share between threads."""
+
+    def __init__(self) -> None:
+        self._compiled: dict[str, CompiledVersion] = {}
+        self._lock = threading.Lock()
+
+    def get(self, bundle: ProcessBundle) -> CompiledVersion:
+        digest = bundle.content_hash
+        with self._lock:
+            found = self._compiled.get(digest)
+        if found is None:
+            found = compile_bundle(bundle)
+            with self._lock:
+                self._compiled[digest] = found
+        return found
+
+
+def compile_bundle(bundle: ProcessBundle) -> CompiledVersion:
+    """Parse and validate every file of `bundle`.
+
+    Raises:
+        DefinitionInvalid: listing every problem found (file, line, element, reason).
+    """
+    entry = bundle.entry
+    problems: list[Problem] = []
+    forms = _compile_forms(bundle, problems)
+    documents = _parse_xml(bundle, problems)
+    if problems:
+        raise DefinitionInvalid(problems)
+    for name, root in documents.items():
+        problems += _check_document(name, root, bundle, forms)
+    if problems:
+        raise DefinitionInvalid(problems)
+    parser = SpiffBpmnParser()
+    try:
+        for name, root in documents.items():
+            if name.endswith(".dmn"):
+                parser.add_dmn_xml(root, filename=name)
+            else:
+                parser.add_bpmn_xml(root, filename=name)
+        if entry.process_id not in parser.get_process_ids():
+            raise DefinitionInvalid([Problem(entry.bpmn, f"no executable process with id {entry.process_id!r}")])
+        spec = parser.get_spec(entry.process_id)
+        subprocess_specs = parser.get_subprocess_specs(entry.process_id)
+    except ValidationException as err:
+        raise DefinitionInvalid([Problem(err.file_name or entry.bpmn, str(err).split("\n")[0],
+                                         err.id or None, err.line_number or None)]) from err
+    except SpiffWorkflowException as err:
+        raise DefinitionInvalid([Problem(entry.bpmn, str(err).split("\n")[0])]) from err
+    user_tasks = _user_tasks(spec, subprocess_specs)
+    problems += _check_assignment(entry.bpmn, entry.lanes, user_tasks)
+    if problems:
+        raise DefinitionInvalid(problems)
+    return CompiledVersion(bundle, spec, subprocess_specs, forms, user_tasks)
+
+
+def _compile_forms(bundle: ProcessBundle, problems: list[Problem]) -> dict[str, FormDefinition]:
+    forms = {}
+    for name, text in bundle.form_files().items():
+        try:
+            form = parse_form(text, name)
+        except Exception as err:  # YAML errors come in several types; all mean "unreadable"
+            problems.append(Problem(name, f"cannot read the form: {err}".split("\n")[0]))
+            continue
+        problems += check_form(form, name)
+        forms[form.key] = form
+    start_form = bundle.entry.start_form
+    if start_form and start_form not in forms:
+        problems.append(Problem("catalog.yaml", f"start form {start_form!r} does not exist", bundle.key))
+    return forms
+
+
+def _parse_xml(bundle: ProcessBundle, problems: list[Problem]) -> dict[str, Any]:
+    documents = {}
+    names = [bundle.entry.bpmn, *bundle.entry.dmn]
+    for name in names:
+        text = bundle.files.get(name)
+        if text is None:
+            problems.append(Problem(name, "file is missing from the bundle"))
+            continue
+        try:
+            documents[name] = etree.fromstring(text.encode("utf-8"))
+        except etree.XMLSyntaxError as err:
+            problems.append(Problem(name, f"XML is not well-formed: {err.msg}", line=err.lineno))
+    return documents
+
+
+def _check_document(name: str, root: Any, bundle: ProcessBundle, forms: dict) -> list[Problem]:
+    if name.endswith(".dmn"):
+        return []
+    problems = []
+    for tag, reason in UNSUPPORTED.items():
+        for node in root.iter(f"{{{BPMN_NS}}}{tag}"):
+            owner = node if node.get("id") else node.getparent()
+            problems.append(Problem(name, reason, owner.get("id"), node.sourceline))
+    for node in root.iter(f"{{{BPMN_NS}}}script"):
+        problems += _check_code(name, node, node.text or "", "script")
+    for tag in ("conditionExpression", "timeDuration", "timeDate", "timeCycle"):
+        for node in root.iter(f"{{{BPMN_NS}}}{tag}"):
+            problems += _check_code(name, node, node.text or "", "expression")
+    for node in root.iter(f"{{{BPMN_NS}}}userTask"):
+        props = _properties(node)
+        form_key = props.get("formKey")
+        if not form_key:
+            problems.append(Problem(name, "user task has no formKey property", node.get("id"), node.sourceline))
+        elif form_key not in forms:
+            problems.append(Problem(name, f"form {form_key!r} does not exist in forms/", node.get("id"), node.sourceline))
+        for prop in ("candidateRoles", "assignee"):
+            if props.get(prop):
+                problems += _check_code(name, node, props[prop], "expression", f"{prop}: ")
+    return problems
+
+
+def _check_code(file: str, node: Any, source: str, kind: str, prefix: str = "") -> list[Problem]:
+    if not source.strip():
+        return [Problem(file, f"empty {kind}", _owner_id(node), node.sourceline)]
+    reason = check_source(source, kind)
+    return [Problem(file, f"{prefix}{kind} refused: {reason}", _owner_id(node), node.sourceline)] if reason else []
+
+
+def _owner_id(node: Any) -> str | None:
+    while node is not None and not node.get("id"):
+        node = node.getparent()
+    return node.get("id") if node is not None else None
+
+
+def _properties(node: Any) -> dict[str, str]:
+    found = node.xpath("./bpmn:extensionElements/spiff:properties/spiff:property", namespaces=NS)
+    return {p.get("name"): p.get("value", "") for p in found}
+
+
+def _user_tasks(spec: Any, subprocess_specs: dict[str, Any]) -> dict[str, UserTaskInfo]:
+    infos = {}
+    for process_spec in (spec, *subprocess_specs.values()):
+        for task_spec in process_spec.task_specs.values():
+            if type(task_spec).__name__ != "UserTask":
+                continue
+            props = dict(getattr(task_spec, "extensions", {}).get("properties", {}))
+            infos[task_spec.name] = UserTaskInfo(
+                spec_name=task_spec.name,
+                name=task_spec.bpmn_name or task_spec.name,
+                lane=task_spec.lane,
+                form_key=props.get("formKey"),
+                properties=props,
+            )
+    return infos
+
+
+def _check_assignment(file: str, lanes: dict[str, str], user_tasks: dict[str, UserTaskInfo]) -> list[Problem]:
+    problems = []
+    for info in user_tasks.values():
+        if info.properties.get("candidateRoles") or info.properties.get("assignee"):
+            continue
+        if info.lane is None:
+            problems.append(Problem(file, "user task is in no lane and names no candidateRoles or assignee",
+                                    info.spec_name))
+        elif info.lane not in lanes:
+            problems.append(Problem(file, f"lane {info.lane!r} is not mapped to a role in the catalog",
+                                    info.spec_name))
+    return problems
