@@ -31,6 +31,9 @@ UNSUPPORTED = {
     "linkEventDefinition": "link events are not supported",
     "adHocSubProcess": "ad-hoc subprocesses are not supported",
 }
+# SpiffWorkflow names its own start and end tasks so; an element with such an id replaces them
+# and the process silently loses its flow.
+RESERVED_IDS = {"Start", "End", "Root"}
 
 
 @dataclass(frozen=True)
@@ -156,6 +159,10 @@ def _check_document(name: str, root: Any, bundle: ProcessBundle, forms: dict) ->
     if name.endswith(".dmn"):
         return []
     problems = []
+    for node in root.iter():
+        if node.get("id") in RESERVED_IDS and isinstance(node.tag, str) and node.tag.startswith(f"{{{BPMN_NS}}}"):
+            problems.append(Problem(name, f"the id {node.get('id')!r} is reserved by the engine; rename the element",
+                                    node.get("id"), node.sourceline))
     for tag, reason in UNSUPPORTED.items():
         for node in root.iter(f"{{{BPMN_NS}}}{tag}"):
             owner = node if node.get("id") else node.getparent()

@@ -1,0 +1,197 @@
+"""Running one command against one instance's workflow, with no storage involved.
+
+An `Execution` loads (or creates) the SpiffWorkflow workflow for a compiled version, applies
+a command, runs the engine steps, and reports what happened: the new pruned state, the ready
+user tasks, the journal outcomes, the status. The facade stores the result; replay compares it.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.exceptions import SpiffWorkflowException
+from SpiffWorkflow.util.task import TaskState
+
+from engine.assignment import candidates_for
+from engine.clock import Clock
+from engine.errors import TaskNotReady
+from engine.journal import data_changes
+from engine.sandbox import SandboxEnvironment
+from engine.specs import CompiledVersion
+from engine.state import dump_state, load_state
+
+
+@dataclass(frozen=True)
+class ReadyTask:
+    """A user task the workflow now waits on, with whom it is offered to."""
+
+    id: str
+    spec_name: str
+    title: str
+    lane: str | None
+    form_key: str | None
+    candidates: tuple[str, ...]
+    due_at: datetime | None
+
+
+@dataclass
+class StepResult:
+    state: dict[str, Any]
+    status: str
+    data: dict[str, Any]
+    ready_tasks: list[ReadyTask]
+    outcomes: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    next_wake_at: datetime | None = None
+    incident: dict[str, Any] | None = None
+
+    @property
+    def current_step(self) -> str | None:
+        return ", ".join(t.title for t in self.ready_tasks) or None
+
+
+class Execution:
+    """One instance's workflow, loaded for the length of one command."""
+
+    def __init__(self, compiled: CompiledVersion, clock: Clock, state: dict[str, Any] | None = None):
+        self.compiled = compiled
+        self.clock = clock
+        self.environment = SandboxEnvironment(clock)
+        engine = PythonScriptEngine(environment=self.environment)
+        if state is None:
+            self.workflow = BpmnWorkflow(compiled.spec, compiled.subprocess_specs, script_engine=engine)
+        else:
+            self.workflow = load_state(state, compiled.spec, compiled.subprocess_specs, engine)
+        self.outcomes: list[tuple[str, dict[str, Any]]] = []
+        self.incident: dict[str, Any] | None = None
+
+    def start(self, data: dict[str, Any]) -> StepResult:
+        """Put the start data on the start task and run until the workflow waits."""
+        for task in self.workflow.get_tasks(state=TaskState.READY):
+            task.data.update(copy.deepcopy(data))
+        self._run_engine()
+        return self.result()
+
+    def complete(self, task_id: str, data: dict[str, Any]) -> StepResult:
+        """Complete a ready user task with (already validated) form data.
+
+        Raises:
+            TaskNotReady: the workflow does not hold that task as READY.
+        """
+        task = self.workflow.get_task_from_id(UUID(task_id)) if self._has_task(task_id) else None
+        if task is None or task.state != TaskState.READY or not task.task_spec.manual:
+            raise TaskNotReady(f"task {task_id} is not waiting for input")
+        before = copy.deepcopy(task.data)
+        task.data.update(copy.deepcopy(data))
+        try:
+            task.run()
+        except SpiffWorkflowException as err:
+            self._fail(err)
+            return self.result()
+        self.outcomes.append(("task_left", {
+            "task_id": task_id, "element": task.task_spec.bpmn_id,
+            "changes": data_changes(before, task.data),
+        }))
+        self._run_engine()
+        return self.result()
+
+    def fire_timers(self) -> StepResult:
+        """Fire every timer that is due by the engine clock and run on."""
+        self.workflow.refresh_waiting_tasks(did_refresh_task=None)
+        self._run_engine()
+        return self.result()
+
+    def _has_task(self, task_id: str) -> bool:
+        try:
+            return self.workflow.get_task_from_id(UUID(task_id)) is not None
+        except (ValueError, KeyError, SpiffWorkflowException):
+            return False
+
+    def _run_engine(self) -> None:
+        try:
+            self.workflow.refresh_waiting_tasks()
+            self.workflow.do_engine_steps(did_complete_task=self._record_completed)
+        except SpiffWorkflowException as err:
+            self._fail(err)
+
+    def _record_completed(self, task: Any) -> None:
+        spec = task.task_spec
+        if getattr(spec, "bpmn_id", None) is None:
+            return
+        parent_data = task.parent.data if task.parent is not None else {}
+        self.outcomes.append(("element_completed", {
+            "element": spec.bpmn_id, "type": type(spec).__name__,
+            "changes": data_changes(parent_data, task.data),
+        }))
+
+    def _fail(self, err: SpiffWorkflowException) -> None:
+        spec = getattr(err, "task_spec", None)
+        element = getattr(spec, "bpmn_id", None) or getattr(spec, "name", None)
+        message = str(err).split("\n")[0]
+        self.incident = {"element": element, "line": getattr(err, "line_number", None) or None,
+                         "message": message}
+        self.outcomes.append(("instance_failed", dict(self.incident)))
+
+    def result(self) -> StepResult:
+        ready: list[ReadyTask] = []
+        if self.incident is None:
+            try:
+                ready = self._ready_tasks()
+            except SpiffWorkflowException as err:
+                self._fail(err)
+        if self.incident is not None:
+            status = "failed"
+        elif self.workflow.is_completed():
+            status = "completed"
+            self.outcomes.append(("instance_completed", {}))
+        else:
+            status = "running"
+        return StepResult(
+            state=dump_state(self.workflow), status=status, data=self._current_data(), ready_tasks=ready,
+            outcomes=self.outcomes, next_wake_at=self._next_wake(), incident=self.incident,
+        )
+
+    def _ready_tasks(self) -> list[ReadyTask]:
+        tasks = []
+        for task in self.workflow.get_tasks(state=TaskState.READY, manual=True):
+            info = self.compiled.user_tasks.get(task.task_spec.name)
+            if info is None:
+                continue
+            due_in = info.properties.get("dueIn")
+            tasks.append(ReadyTask(
+                id=str(task.id), spec_name=task.task_spec.name, title=info.name, lane=info.lane,
+                form_key=info.form_key, candidates=candidates_for(self.compiled, info, task, self.environment),
+                due_at=self.clock.now() + _duration(due_in) if due_in else None,
+            ))
+        return tasks
+
+    def _current_data(self) -> dict[str, Any]:
+        data: dict[str, Any] = {}
+        last = self.workflow.last_task
+        if last is not None:
+            data.update(last.data)
+        for task in self.workflow.get_tasks(state=TaskState.DEFINITE_MASK):
+            data.update(task.data)
+        return copy.deepcopy(data)
+
+    def _next_wake(self) -> datetime | None:
+        moments = []
+        for event in self.workflow.waiting_events():
+            if "Timer" not in event.event_type or not isinstance(event.value, str):
+                continue
+            try:
+                moments.append(datetime.fromisoformat(event.value))
+            except ValueError:
+                continue
+        return min(moments) if moments else None
+
+
+def _duration(text: str) -> timedelta:
+    parsed = TimerEventDefinition.parse_iso_duration(text)
+    return TimerEventDefinition.get_timedelta_from_start(parsed)

@@ -1,0 +1,96 @@
+"""The journal: append-only, hash-chained entries per instance. It is the record."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+GENESIS = "0" * 64
+
+# Commands are inputs (replayable); outcomes are what the engine did in response.
+COMMANDS = {"started", "claimed", "released", "reassigned", "completed", "timer_fired",
+            "message_received", "cancelled", "migrated", "incident_retried"}
+OUTCOMES = {"task_entered", "task_left", "element_completed", "instance_completed", "instance_failed"}
+
+
+@dataclass(frozen=True)
+class JournalEntry:
+    """One journal entry; `entry_hash` covers every other field and the previous hash."""
+
+    instance_id: str
+    seq: int
+    kind: str
+    actor: str | None
+    at: datetime
+    payload: dict[str, Any] = field(default_factory=dict)
+    prev_hash: str = GENESIS
+    entry_hash: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "instance_id": self.instance_id, "seq": self.seq, "kind": self.kind, "actor": self.actor,
+            "at": self.at.isoformat(), "payload": self.payload,
+            "prev_hash": self.prev_hash, "hash": self.entry_hash,
+        }
+
+
+def canonical(value: Any) -> bytes:
+    """The byte form hashed: sorted keys, no whitespace, UTF-8."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str).encode()
+
+
+def compute_hash(entry: JournalEntry) -> str:
+    body = {
+        "instance_id": entry.instance_id, "seq": entry.seq, "kind": entry.kind, "actor": entry.actor,
+        "at": entry.at.isoformat(), "payload": entry.payload, "prev_hash": entry.prev_hash,
+    }
+    return hashlib.sha256(canonical(body)).hexdigest()
+
+
+class JournalWriter:
+    """Chains new entries onto an instance's journal within one command."""
+
+    def __init__(self, instance_id: str, last_seq: int, last_hash: str, at: datetime, actor: str | None):
+        self.instance_id = instance_id
+        self._seq = last_seq
+        self._hash = last_hash
+        self._at = at
+        self._actor = actor
+        self.entries: list[JournalEntry] = []
+
+    def add(self, kind: str, payload: dict[str, Any] | None = None, actor: str | None = "") -> JournalEntry:
+        self._seq += 1
+        draft = JournalEntry(self.instance_id, self._seq, kind, self._actor if actor == "" else actor,
+                             self._at, json_safe(payload or {}), self._hash)
+        entry = JournalEntry(**{**draft.__dict__, "entry_hash": compute_hash(draft)})
+        self._hash = entry.entry_hash
+        self.entries.append(entry)
+        return entry
+
+
+def verify_chain(entries: list[JournalEntry]) -> int | None:
+    """Return the seq of the first entry whose chain breaks, or None when the chain holds."""
+    prev = GENESIS
+    for expected_seq, entry in enumerate(entries, start=1):
+        if entry.seq != expected_seq or entry.prev_hash != prev or compute_hash(entry) != entry.entry_hash:
+            return entry.seq
+        prev = entry.entry_hash
+    return None
+
+
+def data_changes(before: dict[str, Any], after: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Top-level keys whose values differ, as {key: {"before": ..., "after": ...}}."""
+    changes = {}
+    for key in sorted(set(before) | set(after)):
+        old, new = before.get(key), after.get(key)
+        if key not in before or key not in after or old != new:
+            changes[key] = {"before": old, "after": new}
+    return changes
+
+
+def json_safe(value: Any) -> Any:
+    """A JSON round-trip, so what is hashed now is what will be read back later."""
+    return json.loads(json.dumps(value, ensure_ascii=False, default=str))

@@ -1,0 +1,93 @@
+"""Plain records the engine exchanges with storage (no ORM types cross this line)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from engine.definitions import CatalogEntry
+
+
+@dataclass(frozen=True)
+class StoredVersion:
+    """One deployed, immutable version of a procedure."""
+
+    key: str
+    number: int
+    content_hash: str
+    entry: CatalogEntry
+    files: dict[str, str]
+    deployed_by: str | None
+    deployed_at: datetime
+    comment: str = ""
+
+
+@dataclass
+class InstanceRecord:
+    """An instance's row: live state plus what lists and searches need."""
+
+    id: str
+    process_key: str
+    version_hash: str
+    version_number: int
+    status: str
+    state: dict[str, Any]
+    data: dict[str, Any]
+    started_by: str | None
+    started_at: datetime
+    updated_at: datetime
+    revision: int = 0
+    next_wake_at: datetime | None = None
+    current_step: str | None = None
+    incident: dict[str, Any] | None = None
+
+
+@dataclass
+class TaskRecord:
+    """A human task offered to candidates (``role:<key>`` or ``user:<name>``)."""
+
+    id: str
+    instance_id: str
+    process_key: str
+    spec_name: str
+    title: str
+    lane: str | None
+    form_key: str | None
+    candidates: tuple[str, ...]
+    created_at: datetime
+    status: str = "open"
+    claimed_by: str | None = None
+    due_at: datetime | None = None
+    completed_at: datetime | None = None
+    completed_by: str | None = None
+    department: str | None = None
+
+
+@dataclass(frozen=True)
+class UserRecord:
+    username: str
+    name: str
+    department: str | None
+    roles: tuple[str, ...]
+    active: bool = True
+    password_hash: str | None = None
+
+
+@dataclass(frozen=True)
+class Department:
+    key: str
+    name: dict[str, str]
+
+
+@dataclass(frozen=True)
+class Role:
+    key: str
+    name: dict[str, str]
+
+
+@dataclass(frozen=True)
+class Organisation:
+    departments: tuple[Department, ...]
+    roles: tuple[Role, ...]
+    users: tuple[UserRecord, ...] = field(default_factory=tuple)

@@ -1,0 +1,1 @@
+"""SQLAlchemy 2 implementation of the engine's storage ports, with Alembic migrations."""

@@ -1,0 +1,218 @@
+"""Repositories: engine records in, engine records out."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import and_, delete, exists, func, or_, select, update
+from sqlalchemy.orm import Session
+
+from engine.clock import as_utc
+from engine.definitions import CatalogEntry
+from engine.errors import ConcurrentUpdate
+from engine.journal import JournalEntry
+from engine.records import Department, InstanceRecord, Role, StoredVersion, TaskRecord, UserRecord
+from storage.models import (
+    DepartmentRow, InstanceRow, JournalRow, ProcessVersionRow, RoleRow, TaskCandidateRow, TaskRow, UserRow,
+)
+
+
+def _utc(moment: datetime | None) -> datetime | None:
+    return as_utc(moment) if moment is not None else None
+
+
+class SqlVersionRepository:
+    def __init__(self, session: Session):
+        self.session = session
+
+    def add(self, version: StoredVersion) -> None:
+        self.session.add(ProcessVersionRow(
+            key=version.key, number=version.number, content_hash=version.content_hash,
+            entry=version.entry.to_dict(), files=version.files, deployed_by=version.deployed_by,
+            deployed_at=version.deployed_at, comment=version.comment))
+        self.session.flush()
+
+    def latest(self, key: str) -> StoredVersion | None:
+        row = self.session.scalars(select(ProcessVersionRow).where(ProcessVersionRow.key == key)
+                                   .order_by(ProcessVersionRow.number.desc()).limit(1)).first()
+        return _version(row) if row else None
+
+    def by_hash(self, content_hash: str) -> StoredVersion | None:
+        row = self.session.scalars(select(ProcessVersionRow).where(ProcessVersionRow.content_hash == content_hash)).first()
+        return _version(row) if row else None
+
+    def all_latest(self) -> list[StoredVersion]:
+        newest = select(ProcessVersionRow.key, func.max(ProcessVersionRow.number).label("n")) \
+            .group_by(ProcessVersionRow.key).subquery()
+        rows = self.session.scalars(select(ProcessVersionRow).join(
+            newest, and_(ProcessVersionRow.key == newest.c.key, ProcessVersionRow.number == newest.c.n)))
+        return [_version(r) for r in rows]
+
+    def history(self, key: str) -> list[StoredVersion]:
+        rows = self.session.scalars(select(ProcessVersionRow).where(ProcessVersionRow.key == key)
+                                    .order_by(ProcessVersionRow.number))
+        return [_version(r) for r in rows]
+
+
+def _version(row: ProcessVersionRow) -> StoredVersion:
+    return StoredVersion(row.key, row.number, row.content_hash, CatalogEntry.from_dict(row.entry),
+                         dict(row.files), row.deployed_by, as_utc(row.deployed_at), row.comment or "")
+
+
+class SqlInstanceRepository:
+    def __init__(self, session: Session):
+        self.session = session
+
+    def add(self, record: InstanceRecord) -> None:
+        self.session.add(InstanceRow(**_instance_columns(record), revision=record.revision))
+        self.session.flush()
+
+    def get(self, instance_id: str) -> InstanceRecord | None:
+        row = self.session.get(InstanceRow, instance_id)
+        return _instance(row) if row else None
+
+    def save(self, record: InstanceRecord, expected_revision: int) -> None:
+        columns = _instance_columns(record)
+        columns.pop("id")
+        result = self.session.execute(
+            update(InstanceRow).where(InstanceRow.id == record.id, InstanceRow.revision == expected_revision)
+            .values(**columns, revision=expected_revision + 1).execution_options(synchronize_session=False))
+        if result.rowcount != 1:
+            raise ConcurrentUpdate(f"instance {record.id} was changed by another command; try again")
+        record.revision = expected_revision + 1
+
+    def due(self, now: datetime, limit: int) -> list[str]:
+        query = select(InstanceRow.id).where(InstanceRow.status == "running", InstanceRow.next_wake_at <= now) \
+            .order_by(InstanceRow.next_wake_at).limit(limit)
+        return list(self.session.scalars(query))
+
+    def started_by(self, username: str) -> list[InstanceRecord]:
+        rows = self.session.scalars(select(InstanceRow).where(InstanceRow.started_by == username)
+                                    .order_by(InstanceRow.started_at.desc()))
+        return [_instance(r) for r in rows]
+
+
+def _instance_columns(record: InstanceRecord) -> dict:
+    return dict(id=record.id, process_key=record.process_key, version_hash=record.version_hash,
+                version_number=record.version_number, status=record.status, state=record.state,
+                data=record.data, started_by=record.started_by, started_at=record.started_at,
+                updated_at=record.updated_at, next_wake_at=record.next_wake_at,
+                current_step=record.current_step, incident=record.incident)
+
+
+def _instance(row: InstanceRow) -> InstanceRecord:
+    return InstanceRecord(row.id, row.process_key, row.version_hash, row.version_number, row.status,
+                          row.state, row.data, row.started_by, as_utc(row.started_at), as_utc(row.updated_at),
+                          row.revision, _utc(row.next_wake_at), row.current_step, row.incident)
+
+
+class SqlTaskRepository:
+    def __init__(self, session: Session):
+        self.session = session
+
+    def add(self, task: TaskRecord) -> None:
+        self.session.add(TaskRow(**_task_columns(task)))
+        self.session.flush()
+        self.session.add_all(TaskCandidateRow(task_id=task.id, candidate=c) for c in set(task.candidates))
+        self.session.flush()
+
+    def get(self, task_id: str) -> TaskRecord | None:
+        row = self.session.get(TaskRow, task_id)
+        return _task(row) if row else None
+
+    def save(self, task: TaskRecord) -> None:
+        row = self.session.get(TaskRow, task.id)
+        for name, value in _task_columns(task).items():
+            setattr(row, name, value)
+        if task.status != "open":
+            self.session.execute(delete(TaskCandidateRow).where(TaskCandidateRow.task_id == task.id))
+        self.session.flush()
+
+    def open_for_instance(self, instance_id: str) -> list[TaskRecord]:
+        rows = self.session.scalars(select(TaskRow).where(TaskRow.instance_id == instance_id, TaskRow.status == "open")
+                                    .order_by(TaskRow.created_at, TaskRow.id))
+        return [_task(r) for r in rows]
+
+    def inbox(self, username: str, roles: tuple[str, ...]) -> list[TaskRecord]:
+        mine = [f"user:{username}", *(f"role:{r}" for r in roles)]
+        offered = exists().where(TaskCandidateRow.task_id == TaskRow.id, TaskCandidateRow.candidate.in_(mine))
+        query = select(TaskRow).where(TaskRow.status == "open", or_(
+            TaskRow.claimed_by == username, and_(TaskRow.claimed_by.is_(None), offered))) \
+            .order_by(TaskRow.due_at.is_(None), TaskRow.due_at, TaskRow.created_at)
+        return [_task(r) for r in self.session.scalars(query)]
+
+
+def _task_columns(task: TaskRecord) -> dict:
+    return dict(id=task.id, instance_id=task.instance_id, process_key=task.process_key, spec_name=task.spec_name,
+                title=task.title, lane=task.lane, form_key=task.form_key, candidates=list(task.candidates),
+                status=task.status, claimed_by=task.claimed_by, department=task.department,
+                created_at=task.created_at, due_at=task.due_at, completed_at=task.completed_at,
+                completed_by=task.completed_by)
+
+
+def _task(row: TaskRow) -> TaskRecord:
+    return TaskRecord(row.id, row.instance_id, row.process_key, row.spec_name, row.title, row.lane, row.form_key,
+                      tuple(row.candidates), as_utc(row.created_at), row.status, row.claimed_by, _utc(row.due_at),
+                      _utc(row.completed_at), row.completed_by, row.department)
+
+
+class SqlJournalRepository:
+    def __init__(self, session: Session):
+        self.session = session
+
+    def append(self, entries: list[JournalEntry]) -> None:
+        self.session.add_all(JournalRow(
+            instance_id=e.instance_id, seq=e.seq, kind=e.kind, actor=e.actor, at=e.at, payload=e.payload,
+            prev_hash=e.prev_hash, entry_hash=e.entry_hash) for e in entries)
+        self.session.flush()
+
+    def last(self, instance_id: str) -> JournalEntry | None:
+        row = self.session.scalars(select(JournalRow).where(JournalRow.instance_id == instance_id)
+                                   .order_by(JournalRow.seq.desc()).limit(1)).first()
+        return _entry(row) if row else None
+
+    def for_instance(self, instance_id: str) -> list[JournalEntry]:
+        rows = self.session.scalars(select(JournalRow).where(JournalRow.instance_id == instance_id)
+                                    .order_by(JournalRow.seq))
+        return [_entry(r) for r in rows]
+
+
+def _entry(row: JournalRow) -> JournalEntry:
+    return JournalEntry(row.instance_id, row.seq, row.kind, row.actor, as_utc(row.at), row.payload,
+                        row.prev_hash, row.entry_hash)
+
+
+class SqlUserRepository:
+    def __init__(self, session: Session):
+        self.session = session
+
+    def get(self, username: str) -> UserRecord | None:
+        row = self.session.get(UserRow, username)
+        return _user(row) if row else None
+
+    def all(self) -> list[UserRecord]:
+        return [_user(r) for r in self.session.scalars(select(UserRow).order_by(UserRow.username))]
+
+    def upsert(self, user: UserRecord) -> None:
+        row = self.session.get(UserRow, user.username) or UserRow(username=user.username)
+        row.name, row.department, row.roles, row.active = user.name, user.department, list(user.roles), user.active
+        if user.password_hash is not None:
+            row.password_hash = user.password_hash
+        self.session.add(row)
+        self.session.flush()
+
+    def upsert_department(self, department: Department) -> None:
+        self.session.merge(DepartmentRow(key=department.key, name=department.name))
+
+    def upsert_role(self, role: Role) -> None:
+        self.session.merge(RoleRow(key=role.key, name=role.name))
+
+    def departments(self) -> list[Department]:
+        return [Department(r.key, r.name) for r in self.session.scalars(select(DepartmentRow).order_by(DepartmentRow.key))]
+
+    def roles(self) -> list[Role]:
+        return [Role(r.key, r.name) for r in self.session.scalars(select(RoleRow).order_by(RoleRow.key))]
+
+
+def _user(row: UserRow) -> UserRecord:
+    return UserRecord(row.username, row.name, row.department, tuple(row.roles), row.active, row.password_hash)

@@ -1,0 +1,41 @@
+"""The unit of work: one transaction per engine command."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from storage.repositories import (
+    SqlInstanceRepository, SqlJournalRepository, SqlTaskRepository, SqlUserRepository, SqlVersionRepository,
+)
+
+
+class SqlUnitOfWork:
+    """`with uow: ...; uow.commit()` — whatever was not committed is rolled back on exit."""
+
+    def __init__(self, session_factory: sessionmaker[Session]):
+        self._session_factory = session_factory
+        self.session: Session | None = None
+
+    def __enter__(self) -> "SqlUnitOfWork":
+        self.session = self._session_factory()
+        self.versions = SqlVersionRepository(self.session)
+        self.instances = SqlInstanceRepository(self.session)
+        self.tasks = SqlTaskRepository(self.session)
+        self.journal = SqlJournalRepository(self.session)
+        self.users = SqlUserRepository(self.session)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        assert self.session is not None
+        try:
+            self.session.rollback()
+        finally:
+            self.session.close()
+
+    def commit(self) -> None:
+        assert self.session is not None
+        self.session.commit()
+
+    def rollback(self) -> None:
+        assert self.session is not None
+        self.session.rollback()

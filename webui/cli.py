@@ -1,0 +1,169 @@
+"""The `zhidu` command line. Every command takes `--json` and then prints one JSON document.
+
+Errors print one line naming what is wrong (or a JSON error document) and exit non-zero;
+nothing is written when a command fails.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any, Callable
+
+from engine.errors import InvalidInput, ZhiduError
+from webui import cli_output as out
+from webui.wiring import DEMO_PASSWORD, build, bundles_from_paths, demo_organisation, initialise
+
+EXIT_ERROR = 1
+
+
+def parse_data(text: str | None) -> dict[str, Any]:
+    """The `--data` argument: a JSON object, inline or `@file`.
+
+    Raises:
+        InvalidInput: not valid JSON or not an object.
+    """
+    if text is None:
+        return {}
+    if text.startswith("@"):
+        try:
+            text = Path(text[1:]).read_text(encoding="utf-8")
+        except OSError as err:
+            raise InvalidInput(f"--data file cannot be read: {err.strerror}: {text[1:]}") from err
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as err:
+        raise InvalidInput(f"--data is not valid JSON: {err.msg} at line {err.lineno} column {err.colno}") from err
+    if not isinstance(value, dict):
+        raise InvalidInput("--data must be a JSON object, e.g. '{\"field\": \"value\"}'")
+    return value
+
+
+def cmd_init(args: argparse.Namespace) -> Any:
+    services = initialise()
+    deployed = services.engine.deploy(bundles_from_paths([]), actor="zhidu init")
+    users = services.engine.load_organisation(demo_organisation()) if args.demo else 0
+    return {"database": services.url, "deployed": [d.to_dict() for d in deployed], "demo_users": users,
+            "demo_password": DEMO_PASSWORD if args.demo else None}
+
+
+def cmd_deploy(args: argparse.Namespace) -> Any:
+    results = build().engine.deploy(bundles_from_paths(args.paths), actor=args.actor, comment=args.comment)
+    return [r.to_dict() for r in results]
+
+
+def cmd_processes(args: argparse.Namespace) -> Any:
+    return [p.to_dict() for p in build().engine.processes()]
+
+
+def cmd_users(args: argparse.Namespace) -> Any:
+    return [u.to_dict() for u in build().engine.users()]
+
+
+def cmd_start(args: argparse.Namespace) -> Any:
+    return build().engine.start(args.key, args.actor, parse_data(args.data)).to_dict()
+
+
+def cmd_tasks(args: argparse.Namespace) -> Any:
+    return [t.to_dict() for t in build().engine.tasks_for(args.actor)]
+
+
+def cmd_claim(args: argparse.Namespace) -> Any:
+    return build().engine.claim(args.task, args.actor).to_dict()
+
+
+def cmd_release(args: argparse.Namespace) -> Any:
+    return build().engine.release(args.task, args.actor).to_dict()
+
+
+def cmd_complete(args: argparse.Namespace) -> Any:
+    data = parse_data(args.data)
+    return build().engine.complete_task(args.task, args.actor, data).to_dict()
+
+
+def cmd_show(args: argparse.Namespace) -> Any:
+    return build().engine.show(args.instance).to_dict()
+
+
+def cmd_history(args: argparse.Namespace) -> Any:
+    return [e.to_dict() for e in build().engine.history(args.instance)]
+
+
+def cmd_serve(args: argparse.Namespace) -> Any:
+    from webui.server import serve
+
+    serve(args.host, args.port, worker=not args.no_worker)
+    return None
+
+
+def cmd_worker(args: argparse.Namespace) -> Any:
+    from webui.server import run_worker
+
+    run_worker(args.interval, once=args.once)
+    return None
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="zhidu", description="zhidu (制度): the regulation, executable.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def add(name: str, func: Callable, help_text: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        p.add_argument("--json", action="store_true", help="print one JSON document")
+        p.set_defaults(func=func)
+        return p
+
+    add("init", cmd_init, "create or migrate the database and deploy processes/") \
+        .add_argument("--demo", action="store_true", help="also load the demo organisation")
+    p = add("serve", cmd_serve, "serve the web app (with the timer worker in-process)")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=5000)
+    p.add_argument("--no-worker", action="store_true", help="do not run the timer worker in-process")
+    p = add("worker", cmd_worker, "fire due timers until stopped")
+    p.add_argument("--interval", type=float, default=5.0, help="seconds between polls")
+    p.add_argument("--once", action="store_true", help="one pass, then exit")
+    p = add("deploy", cmd_deploy, "deploy procedures (default: processes/) as new versions")
+    p.add_argument("paths", nargs="*", metavar="PATH")
+    p.add_argument("--as", dest="actor", default=None, help="who deploys (recorded)")
+    p.add_argument("--comment", default="")
+    add("processes", cmd_processes, "list the deployed procedures")
+    add("users", cmd_users, "list users, their roles and departments")
+    p = add("start", cmd_start, "start a procedure")
+    p.add_argument("key")
+    p.add_argument("--as", dest="actor", required=True)
+    p.add_argument("--data", help="start data: a JSON object, or @file")
+    add("tasks", cmd_tasks, "tasks offered to or claimed by a user") \
+        .add_argument("--as", dest="actor", required=True)
+    for name, func, text in (("claim", cmd_claim, "claim a task"), ("release", cmd_release, "release a claimed task")):
+        p = add(name, func, text)
+        p.add_argument("task")
+        p.add_argument("--as", dest="actor", required=True)
+    p = add("complete", cmd_complete, "complete a task with form data")
+    p.add_argument("task")
+    p.add_argument("--as", dest="actor", required=True)
+    p.add_argument("--data", required=True, help="form data: a JSON object, or @file")
+    add("show", cmd_show, "show an instance: status, active tasks, data").add_argument("instance")
+    add("history", cmd_history, "an instance's journal entries").add_argument("instance")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the `zhidu` console script."""
+    args = _parser().parse_args(argv)
+    try:
+        result = args.func(args)
+    except ZhiduError as err:
+        out.error(err, args.json)
+        return EXIT_ERROR
+    except Exception as err:  # last line of defence: never a traceback on the terminal
+        out.unexpected(err, args.json)
+        return EXIT_ERROR
+    if result is not None:
+        out.result(args.command, result, args.json)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,91 @@
+"""Builds the engine over storage from configuration; used by the CLI and the web app."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import Engine as DbEngine, inspect
+from werkzeug.security import generate_password_hash
+
+from engine.clock import Clock
+from engine.definitions import ProcessBundle, bundle_from_files, load_catalog
+from engine.errors import DefinitionInvalid, InvalidInput, Problem
+from engine.organisation import parse_organisation
+from engine.records import Organisation
+from engine.runtime import Engine
+from storage.database import database_url, make_engine, migrate, uow_factory
+
+DEMO_PASSWORD = "zhidu-demo"
+
+
+@dataclass
+class Services:
+    engine: Engine
+    db: DbEngine
+    url: str
+
+
+def home() -> Path:
+    """Where processes/ and forms/ live: `ZHIDU_HOME`, else the working directory."""
+    return Path(os.environ.get("ZHIDU_HOME") or Path.cwd())
+
+
+def build(url: str | None = None, clock: Clock | None = None, require_schema: bool = True) -> Services:
+    """Wire an engine to the database at `url` (default: `ZHIDU_DATABASE_URL` or var/zhidu.db).
+
+    Raises:
+        InvalidInput: the database has no schema yet (run `zhidu init`).
+    """
+    url = url or database_url()
+    db = make_engine(url)
+    if require_schema and not inspect(db).has_table("instances"):
+        raise InvalidInput("the database has no zhidu schema yet; run `zhidu init` first")
+    return Services(Engine(uow_factory(db), clock), db, url)
+
+
+def initialise(url: str | None = None) -> Services:
+    """Create or migrate the schema and return the wired services."""
+    services = build(url, require_schema=False)
+    migrate(services.db)
+    return services
+
+
+def hash_password(password: str) -> str:
+    return generate_password_hash(password, method="scrypt")
+
+
+def bundles_from_paths(paths: list[str]) -> list[ProcessBundle]:
+    """Bundles for directories (with a catalog.yaml) and single .bpmn files.
+
+    Raises:
+        DefinitionInvalid: a path does not exist or cannot be read.
+    """
+    bundles: list[ProcessBundle] = []
+    for raw in paths or [str(home() / "processes")]:
+        path = Path(raw)
+        forms = _forms_dir(path)
+        if path.is_dir():
+            if not (path / "catalog.yaml").is_file():
+                raise DefinitionInvalid([Problem(str(path), "directory has no catalog.yaml")])
+            bundles += load_catalog(path, forms)
+        elif path.suffix.lower() == ".bpmn":
+            bundles.append(bundle_from_files(path, forms, path.parent))
+        else:
+            raise DefinitionInvalid([Problem(str(path), "not a directory with catalog.yaml nor a .bpmn file")])
+    return bundles
+
+
+def _forms_dir(path: Path) -> Path:
+    base = path if path.is_dir() else path.parent
+    for candidate in (base / "forms", base.parent / "forms", home() / "forms"):
+        if candidate.is_dir():
+            return candidate
+    return home() / "forms"
+
+
+def demo_organisation() -> Organisation:
+    """The demo organisation of processes/organisation.yaml, every user with the demo password."""
+    file = home() / "processes" / "organisation.yaml"
+    return parse_organisation(file.read_text(encoding="utf-8"), str(file), hash_password, DEMO_PASSWORD)
