@@ -6,25 +6,24 @@ entries, commit — or change nothing.
 
 from __future__ import annotations
 
-import copy
 import uuid
 from typing import Any, Callable, Iterable
 
 from engine.clock import Clock, SystemClock
 from engine.definitions import ProcessBundle
 from engine.errors import (
-    InstanceNotFound, PermissionDenied, ProcessNotFound, TaskAlreadyClaimed, TaskNotClaimed,
-    TaskNotFound, TaskNotReady, UserNotFound,
+    PermissionDenied, ProcessNotFound, TaskAlreadyClaimed, TaskNotClaimed, TaskNotReady,
 )
 from engine.execution import Execution, StepResult
-from engine.journal import GENESIS, JournalEntry, JournalWriter
+from engine.journal import GENESIS, JournalWriter
 from engine.ports import UnitOfWork
+from engine.reading import ReadingMixin, may_start
 from engine.records import InstanceRecord, Organisation, StoredVersion, TaskRecord, UserRecord
-from engine.specs import CompiledVersion, SpecCache, compile_bundle
-from engine.views import DeployResult, FormView, InstanceView, ProcessView, TaskView, UserView
+from engine.specs import SpecCache, compile_bundle
+from engine.views import DeployResult, InstanceView, TaskView
 
 
-class Engine:
+class Engine(ReadingMixin):
     """zhidu's runtime facade over SpiffWorkflow and storage."""
 
     def __init__(self, uow_factory: Callable[[], UnitOfWork], clock: Clock | None = None,
@@ -58,30 +57,6 @@ class Engine:
             uow.commit()
         return results
 
-    def processes(self) -> list[ProcessView]:
-        """The latest version of every deployed procedure."""
-        with self.uow_factory() as uow:
-            versions = uow.versions.all_latest()
-        return [self._process_view(v) for v in sorted(versions, key=lambda v: v.key)]
-
-    def startable(self, username: str) -> list[ProcessView]:
-        """The procedures `username` may start."""
-        with self.uow_factory() as uow:
-            user = self._user(uow, username)
-            versions = uow.versions.all_latest()
-        return [self._process_view(v) for v in sorted(versions, key=lambda v: v.key) if _may_start(user, v)]
-
-    def _process_view(self, version: StoredVersion) -> ProcessView:
-        compiled = self._compiled(version)
-        form = compiled.start_form
-        return ProcessView(version.key, version.number, version.content_hash, version.entry.name,
-                           version.entry.starters, version.entry.owner_role, version.entry.clauses,
-                           FormView(form.key, form.schema, form.title, form.ui) if form else None,
-                           version.deployed_at, version.deployed_by)
-
-    def _compiled(self, version: StoredVersion) -> CompiledVersion:
-        return self.cache.get(ProcessBundle(version.entry, version.files))
-
     # -- organisation ------------------------------------------------------------------------
     def load_organisation(self, organisation: Organisation) -> int:
         """Create or update departments, roles and users; returns the number of users."""
@@ -94,17 +69,6 @@ class Engine:
                 uow.users.upsert(user)
             uow.commit()
         return len(organisation.users)
-
-    def users(self) -> list[UserView]:
-        with self.uow_factory() as uow:
-            users = uow.users.all()
-        return [UserView(u.username, u.name, u.department, u.roles, u.active) for u in users]
-
-    def user(self, username: str) -> UserView:
-        """Raises: UserNotFound."""
-        with self.uow_factory() as uow:
-            u = self._user(uow, username)
-        return UserView(u.username, u.name, u.department, u.roles, u.active)
 
     # -- instances ---------------------------------------------------------------------------
     def start(self, process_key: str, actor: str, data: dict[str, Any] | None = None) -> InstanceView:
@@ -119,7 +83,7 @@ class Engine:
             version = uow.versions.latest(process_key)
             if version is None:
                 raise ProcessNotFound(f"no procedure with key {process_key!r} is deployed")
-            if not _may_start(user, version):
+            if not may_start(user, version):
                 raise PermissionDenied(f"{actor} may not start {process_key}")
             compiled = self._compiled(version)
             if compiled.start_form is not None:
@@ -137,34 +101,7 @@ class Engine:
             uow.commit()
             return self._instance_view(uow, record)
 
-    def show(self, instance_id: str) -> InstanceView:
-        """Raises: InstanceNotFound."""
-        with self.uow_factory() as uow:
-            return self._instance_view(uow, self._instance(uow, instance_id))
-
-    def history(self, instance_id: str) -> list[JournalEntry]:
-        """The instance's journal, in order. Raises: InstanceNotFound."""
-        with self.uow_factory() as uow:
-            self._instance(uow, instance_id)
-            return uow.journal.for_instance(instance_id)
-
-    def my_requests(self, username: str) -> list[InstanceView]:
-        with self.uow_factory() as uow:
-            self._user(uow, username)
-            return [self._instance_view(uow, r, with_tasks=False) for r in uow.instances.started_by(username)]
-
     # -- tasks -------------------------------------------------------------------------------
-    def tasks_for(self, username: str) -> list[TaskView]:
-        """Tasks claimed by `username` and unclaimed tasks offered to them. Raises: UserNotFound."""
-        with self.uow_factory() as uow:
-            user = self._user(uow, username)
-            return [self._task_view(uow, t) for t in uow.tasks.inbox(user.username, user.roles)]
-
-    def task(self, task_id: str) -> TaskView:
-        """Raises: TaskNotFound."""
-        with self.uow_factory() as uow:
-            return self._task_view(uow, self._task(uow, task_id))
-
     def claim(self, task_id: str, actor: str) -> TaskView:
         """Claim an open task for `actor`.
 
@@ -200,6 +137,26 @@ class Engine:
             previous, task.claimed_by = task.claimed_by, None
             self._record_task_command(uow, task, actor, "released",
                                       {"task_id": task.id, "element": task.spec_name, "from": previous})
+            uow.commit()
+            return self._task_view(uow, task)
+
+    def reassign(self, task_id: str, actor: str, to_user: str) -> TaskView:
+        """A manager (of the task's department) or the director hands a task to someone.
+
+        Raises:
+            UserNotFound, TaskNotFound, TaskNotReady, PermissionDenied.
+        """
+        with self.uow_factory() as uow:
+            user, task = self._user(uow, actor), self._task(uow, task_id)
+            target = self._user(uow, to_user)
+            _require_open(task)
+            if not _manages(user, task):
+                raise PermissionDenied(f"{actor} does not manage the department of task {task_id}")
+            if not _is_candidate(target, task) and not _manages(target, task):
+                raise PermissionDenied(f"task {task_id} cannot be given to {to_user}: not one of its candidates")
+            previous, task.claimed_by = task.claimed_by, to_user
+            self._record_task_command(uow, task, actor, "reassigned",
+                                      {"task_id": task.id, "element": task.spec_name, "from": previous, "to": to_user})
             uow.commit()
             return self._task_view(uow, task)
 
@@ -298,54 +255,6 @@ class Engine:
         return JournalWriter(record.id, last.seq if last else 0, last.entry_hash if last else GENESIS,
                              self.clock.now(), actor)
 
-    def _user(self, uow: UnitOfWork, username: str) -> UserRecord:
-        user = uow.users.get(username)
-        if user is None:
-            raise UserNotFound(f"unknown user {username!r}")
-        if not user.active:
-            raise PermissionDenied(f"user {username!r} is deactivated")
-        return user
-
-    def _task(self, uow: UnitOfWork, task_id: str) -> TaskRecord:
-        task = uow.tasks.get(task_id)
-        if task is None:
-            raise TaskNotFound(f"unknown task {task_id!r}")
-        return task
-
-    def _instance(self, uow: UnitOfWork, instance_id: str) -> InstanceRecord:
-        record = uow.instances.get(instance_id)
-        if record is None:
-            raise InstanceNotFound(f"unknown instance {instance_id!r}")
-        return record
-
-    def _version(self, uow: UnitOfWork, content_hash: str) -> StoredVersion:
-        version = uow.versions.by_hash(content_hash)
-        if version is None:
-            raise ProcessNotFound(f"no deployed version with hash {content_hash}")
-        return version
-
-    def _task_view(self, uow: UnitOfWork, task: TaskRecord) -> TaskView:
-        form_view = None
-        if task.form_key:
-            record = uow.instances.get(task.instance_id)
-            version = uow.versions.by_hash(record.version_hash) if record else None
-            form = self._compiled(version).forms.get(task.form_key) if version else None
-            if form is not None:
-                form_view = FormView(form.key, form.schema, form.title, form.ui)
-        return TaskView(task.id, task.instance_id, task.process_key, task.spec_name, task.title,
-                        task.candidates, task.claimed_by, task.due_at, task.created_at, task.status,
-                        form_view, task.lane, task.completed_by, task.completed_at)
-
-    def _instance_view(self, uow: UnitOfWork, record: InstanceRecord, with_tasks: bool = True) -> InstanceView:
-        tasks = tuple(self._task_view(uow, t) for t in uow.tasks.open_for_instance(record.id)) if with_tasks else ()
-        return InstanceView(record.id, record.process_key, record.version_number, record.version_hash,
-                            record.status, record.started_by, record.started_at, record.updated_at,
-                            copy.deepcopy(record.data), tasks, record.current_step, record.incident)
-
-
-def _may_start(user: UserRecord, version: StoredVersion) -> bool:
-    starters = version.entry.starters
-    return not starters or bool(set(starters) & set(user.roles))
 
 
 def _require_open(task: TaskRecord) -> None:

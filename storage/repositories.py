@@ -133,6 +133,11 @@ class SqlTaskRepository:
                                     .order_by(TaskRow.created_at, TaskRow.id))
         return [_task(r) for r in rows]
 
+    def for_instance(self, instance_id: str) -> list[TaskRecord]:
+        rows = self.session.scalars(select(TaskRow).where(TaskRow.instance_id == instance_id)
+                                    .order_by(TaskRow.created_at, TaskRow.id))
+        return [_task(r) for r in rows]
+
     def inbox(self, username: str, roles: tuple[str, ...]) -> list[TaskRecord]:
         mine = [f"user:{username}", *(f"role:{r}" for r in roles)]
         offered = exists().where(TaskCandidateRow.task_id == TaskRow.id, TaskCandidateRow.candidate.in_(mine))
