@@ -10,17 +10,13 @@ from webui.wiring import build
 log = logging.getLogger("zhidu.worker")
 
 
-def worker_pass() -> int:
-    """Fire every due timer once; returns how many instances were woken."""
-    return len(build().engine.fire_due_timers())
-
-
 def run_worker(interval: float, once: bool = False, stop: threading.Event | None = None) -> None:
     """Poll for due timers every `interval` seconds until `stop` is set (or once)."""
     stop = stop or threading.Event()
+    engine = build().engine
     while not stop.is_set():
         try:
-            fired = worker_pass()
+            fired = len(engine.fire_due_timers())
             if fired:
                 log.info("fired timers of %d instance(s)", fired)
         except Exception:  # the worker must outlive any one bad instance
