@@ -103,7 +103,7 @@ class Execution:
 
     def fire_timers(self) -> StepResult:
         """Fire every timer that is due by the engine clock and run on."""
-        self.workflow.refresh_waiting_tasks(did_refresh_task=None)
+        self.workflow.refresh_timers()
         self._run_engine()
         return self.result()
 
@@ -115,7 +115,7 @@ class Execution:
 
     def _run_engine(self) -> None:
         try:
-            self.workflow.refresh_waiting_tasks()
+            self.workflow.refresh_timers()
             self.workflow.do_engine_steps(did_complete_task=self._record_completed)
         except SpiffWorkflowException as err:
             self._fail(err)

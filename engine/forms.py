@@ -112,22 +112,25 @@ def _path_text(parts: list) -> str:
 
 
 def _message(err: jsonschema.ValidationError) -> str:
-    limit = err.validator_value
-    messages = {
-        "minLength": f"must be at least {limit} characters" if limit != 1 else "must not be empty",
-        "maxLength": f"must be at most {limit} characters",
-        "minimum": f"must be at least {limit}",
-        "maximum": f"must be at most {limit}",
-        "exclusiveMinimum": f"must be greater than {limit}",
-        "exclusiveMaximum": f"must be less than {limit}",
-        "minItems": f"needs at least {limit} row(s)",
-        "maxItems": f"allows at most {limit} row(s)",
-        "enum": "must be one of: " + ", ".join(map(str, limit or [])),
-        "type": f"must be of type {limit}",
-        "format": f"must be a valid {limit}",
+    limit, validator = err.validator_value, str(err.validator)
+    templates = {
+        "minLength": "must not be empty" if limit == 1 else "must be at least {} characters",
+        "maxLength": "must be at most {} characters",
+        "minimum": "must be at least {}",
+        "maximum": "must be at most {}",
+        "exclusiveMinimum": "must be greater than {}",
+        "exclusiveMaximum": "must be less than {}",
+        "minItems": "needs at least {} row(s)",
+        "maxItems": "allows at most {} row(s)",
+        "type": "must be of type {}",
+        "format": "must be a valid {}",
         "pattern": "has the wrong format",
     }
-    return messages.get(str(err.validator), err.message)
+    if validator == "enum":
+        return "must be one of: " + ", ".join(map(str, limit))
+    if validator in templates:
+        return templates[validator].format(limit)
+    return err.message
 
 
 def parse_form(text: str, file: str) -> FormDefinition:

@@ -1,0 +1,165 @@
+"""In-memory implementations of the storage ports, so engine tests need no database."""
+
+from __future__ import annotations
+
+import copy
+from datetime import datetime
+
+from engine.errors import ConcurrentUpdate
+from engine.journal import JournalEntry
+from engine.records import Department, InstanceRecord, Role, StoredVersion, TaskRecord, UserRecord
+
+
+class FakeStore:
+    """The committed data all fake units of work share."""
+
+    def __init__(self) -> None:
+        self.versions: list[StoredVersion] = []
+        self.instances: dict[str, InstanceRecord] = {}
+        self.tasks: dict[str, TaskRecord] = {}
+        self.journal: list[JournalEntry] = []
+        self.users: dict[str, UserRecord] = {}
+        self.departments: dict[str, Department] = {}
+        self.roles: dict[str, Role] = {}
+
+
+class FakeUnitOfWork:
+    """Works on a copy of the store; `commit` publishes the copy, anything else discards it."""
+
+    def __init__(self, store: FakeStore):
+        self.store = store
+
+    def __enter__(self) -> "FakeUnitOfWork":
+        self.work = copy.deepcopy(self.store)
+        self.versions = _Versions(self.work)
+        self.instances = _Instances(self.work, self.store)
+        self.tasks = _Tasks(self.work)
+        self.journal = _Journal(self.work)
+        self.users = _Users(self.work)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.work = None
+
+    def commit(self) -> None:
+        self.store.__dict__.update(copy.deepcopy(self.work).__dict__)
+
+    def rollback(self) -> None:
+        self.work = copy.deepcopy(self.store)
+
+
+class _Versions:
+    def __init__(self, work: FakeStore):
+        self.work = work
+
+    def add(self, version: StoredVersion) -> None:
+        self.work.versions.append(version)
+
+    def latest(self, key: str) -> StoredVersion | None:
+        found = [v for v in self.work.versions if v.key == key]
+        return max(found, key=lambda v: v.number) if found else None
+
+    def by_hash(self, content_hash: str) -> StoredVersion | None:
+        return next((v for v in self.work.versions if v.content_hash == content_hash), None)
+
+    def all_latest(self) -> list[StoredVersion]:
+        return [self.latest(k) for k in sorted({v.key for v in self.work.versions})]
+
+    def history(self, key: str) -> list[StoredVersion]:
+        return sorted((v for v in self.work.versions if v.key == key), key=lambda v: v.number)
+
+
+class _Instances:
+    def __init__(self, work: FakeStore, committed: FakeStore):
+        self.work, self.committed = work, committed
+
+    def add(self, record: InstanceRecord) -> None:
+        self.work.instances[record.id] = copy.deepcopy(record)
+
+    def get(self, instance_id: str) -> InstanceRecord | None:
+        found = self.work.instances.get(instance_id)
+        return copy.deepcopy(found) if found else None
+
+    def save(self, record: InstanceRecord, expected_revision: int) -> None:
+        stored = self.committed.instances.get(record.id)
+        if stored is None or stored.revision != expected_revision:
+            raise ConcurrentUpdate(f"instance {record.id} was changed by another command")
+        record.revision = expected_revision + 1
+        self.work.instances[record.id] = copy.deepcopy(record)
+
+    def due(self, now: datetime, limit: int) -> list[str]:
+        due = [r for r in self.work.instances.values() if r.status == "running" and r.next_wake_at and r.next_wake_at <= now]
+        return [r.id for r in sorted(due, key=lambda r: r.next_wake_at)][:limit]
+
+    def started_by(self, username: str) -> list[InstanceRecord]:
+        return [copy.deepcopy(r) for r in self.work.instances.values() if r.started_by == username]
+
+
+class _Tasks:
+    def __init__(self, work: FakeStore):
+        self.work = work
+
+    def add(self, task: TaskRecord) -> None:
+        self.work.tasks[task.id] = copy.deepcopy(task)
+
+    def get(self, task_id: str) -> TaskRecord | None:
+        found = self.work.tasks.get(task_id)
+        return copy.deepcopy(found) if found else None
+
+    def save(self, task: TaskRecord) -> None:
+        self.work.tasks[task.id] = copy.deepcopy(task)
+
+    def open_for_instance(self, instance_id: str) -> list[TaskRecord]:
+        return [copy.deepcopy(t) for t in self.work.tasks.values() if t.instance_id == instance_id and t.status == "open"]
+
+    def for_instance(self, instance_id: str) -> list[TaskRecord]:
+        return [copy.deepcopy(t) for t in self.work.tasks.values() if t.instance_id == instance_id]
+
+    def inbox(self, username: str, roles: tuple[str, ...]) -> list[TaskRecord]:
+        mine = {f"user:{username}", *(f"role:{r}" for r in roles)}
+        return [copy.deepcopy(t) for t in self.work.tasks.values() if t.status == "open" and (
+            t.claimed_by == username or (t.claimed_by is None and mine & set(t.candidates)))]
+
+
+class _Journal:
+    def __init__(self, work: FakeStore):
+        self.work = work
+
+    def append(self, entries: list[JournalEntry]) -> None:
+        for entry in entries:
+            if any(e.instance_id == entry.instance_id and e.seq == entry.seq for e in self.work.journal):
+                raise ConcurrentUpdate(f"journal entry {entry.seq} of {entry.instance_id} exists")
+            self.work.journal.append(entry)
+
+    def last(self, instance_id: str) -> JournalEntry | None:
+        mine = self.for_instance(instance_id)
+        return mine[-1] if mine else None
+
+    def for_instance(self, instance_id: str) -> list[JournalEntry]:
+        return sorted((e for e in self.work.journal if e.instance_id == instance_id), key=lambda e: e.seq)
+
+
+class _Users:
+    def __init__(self, work: FakeStore):
+        self.work = work
+
+    def get(self, username: str) -> UserRecord | None:
+        return self.work.users.get(username)
+
+    def all(self) -> list[UserRecord]:
+        return sorted(self.work.users.values(), key=lambda u: u.username)
+
+    def upsert(self, user: UserRecord) -> None:
+        self.work.users[user.username] = user
+
+    def upsert_department(self, department: Department) -> None:
+        self.work.departments[department.key] = department
+
+    def upsert_role(self, role: Role) -> None:
+        self.work.roles[role.key] = role
+
+    def departments(self) -> list[Department]:
+        return list(self.work.departments.values())
+
+    def roles(self) -> list[Role]:
+        return list(self.work.roles.values())
