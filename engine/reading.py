@@ -186,6 +186,65 @@ class ReadingMixin:
             raise ProcessNotFound(f"no deployed version with hash {content_hash}")
         return version
 
+    # -- queries the web UI needs -----------------------------------------------------------
+    def password_hash(self, username: str) -> str | None:
+        """The stored password hash of an active user; None if unknown, deactivated or unset."""
+        with self.uow_factory() as uow:
+            user = uow.users.get(username)
+        return user.password_hash if user is not None and user.active else None
+
+    def task_list(self, username: str) -> list[TaskView]:
+        """Like `tasks_for`, without forms: one query, fit for inboxes of thousands of tasks.
+
+        Raises:
+            UserNotFound.
+        """
+        with self.uow_factory() as uow:
+            user = self._user(uow, username)
+            return [_light_task_view(t) for t in uow.tasks.inbox(user.username, user.roles)]
+
+    def department_tasks(self, username: str) -> list[TaskView]:
+        """Open tasks, claimed or not, of the departments `username` manages (every department
+        for the director); empty for someone who manages none. Forms are not loaded.
+
+        Raises:
+            UserNotFound.
+        """
+        with self.uow_factory() as uow:
+            user = self._user(uow, username)
+            if "director" in user.roles:
+                departments = {d.key for d in uow.users.departments()}
+            else:
+                departments = {r.removesuffix("-manager") for r in user.roles if r.endswith("-manager")}
+            if not departments:
+                return []
+            roles = tuple(f"{d}-{kind}" for d in sorted(departments) for kind in ("staff", "manager"))
+            found = {t.id: t for t in uow.tasks.inbox("", roles)}
+            for other in uow.users.all():
+                found.update({t.id: t for t in uow.tasks.inbox(other.username, ()) if t.claimed_by})
+        tasks = [t for t in found.values() if t.department in departments]
+        tasks.sort(key=lambda t: (t.due_at is None, t.due_at or t.created_at, t.created_at))
+        return [_light_task_view(t) for t in tasks]
+
+    def instance_forms(self, instance_id: str) -> list[FormView]:
+        """Every form of the instance's version, start form first: labels for its data and history.
+
+        Raises:
+            InstanceNotFound.
+        """
+        with self.uow_factory() as uow:
+            version = self._version(uow, self._instance(uow, instance_id).version_hash)
+        compiled = self._compiled(version)
+        forms = [compiled.start_form] if compiled.start_form else []
+        forms += [f for f in compiled.forms.values() if f is not compiled.start_form]
+        return [FormView(f.key, f.schema, f.title, f.ui) for f in forms]
+
+
+def _light_task_view(task: TaskRecord) -> TaskView:
+    return TaskView(task.id, task.instance_id, task.process_key, task.spec_name, task.title,
+                    task.candidates, task.claimed_by, task.due_at, task.created_at, task.status,
+                    None, task.lane, task.completed_by, task.completed_at)
+
 
 def may_start(user: UserRecord, version: StoredVersion) -> bool:
     starters = version.entry.starters
