@@ -7,6 +7,7 @@ from the engine clock, and cannot import, open files or reach dunder attributes.
 
 from __future__ import annotations
 
+import ast
 import datetime as _dt
 import math
 import operator
@@ -89,14 +90,25 @@ def compile_script(source: str) -> CodeType:
     return result.code
 
 
+# Names that mean escaping the sandbox; refused at deploy, so they never reach a run.
+FORBIDDEN_NAMES = {"open", "exec", "eval", "compile", "globals", "locals", "vars", "getattr", "setattr",
+                   "delattr", "input", "breakpoint", "__import__", "type", "object", "memoryview"}
+
+
 def check_source(source: str, kind: str) -> str | None:
-    """Return why `source` would be refused (None when it compiles)."""
+    """Return why `source` would be refused (None when it compiles and uses nothing forbidden)."""
     if kind == "expression" and is_iso_timer_text(source):
         return None
     try:
         (compile_expression if kind == "expression" else compile_script)(source)
+        tree = ast.parse(source.strip() if kind == "expression" else source, mode="eval" if kind == "expression" else "exec")
     except SyntaxError as err:
         return str(err)
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            return f"line {node.lineno}: imports are not allowed"
+        if isinstance(node, ast.Name) and node.id in FORBIDDEN_NAMES:
+            return f"line {node.lineno}: {node.id!r} is not allowed"
     return None
 
 
