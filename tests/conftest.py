@@ -63,9 +63,26 @@ def postgres_url():
     admin.dispose()
 
 
+_OPEN_DATABASES: list = []
+
+
+def open_db(url: str):
+    """A SQLAlchemy engine that is disposed of when the test ends."""
+    db = make_engine(url)
+    _OPEN_DATABASES.append(db)
+    return db
+
+
+@pytest.fixture(autouse=True)
+def _dispose_databases():
+    yield
+    while _OPEN_DATABASES:
+        _OPEN_DATABASES.pop().dispose()
+
+
 def make_zhidu(url: str, clock: FixedClock, bundles=None) -> Engine:
     """An engine over a migrated database at `url`, with processes/ deployed and the demo users."""
-    db = make_engine(url)
+    db = open_db(url)
     migrate(db)
     engine = Engine(uow_factory(db), clock)
     engine.deploy(bundles if bundles is not None else load_catalog(PROCESSES, FORMS), actor="tests")
