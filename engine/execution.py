@@ -24,8 +24,11 @@ from engine.clock import Clock
 from engine.errors import TaskNotReady
 from engine.journal import data_changes
 from engine.sandbox import SandboxEnvironment
+from engine.timers import CLOCKED
 from engine.specs import CompiledVersion
 from engine.state import dump_state, load_state
+
+TIMER_EVENT_TYPES = {cls.__name__ for cls in CLOCKED.values()}
 
 
 @dataclass(frozen=True)
@@ -183,7 +186,7 @@ class Execution:
     def _next_wake(self) -> datetime | None:
         moments = []
         for event in self.workflow.waiting_events():
-            if "Timer" not in event.event_type or not isinstance(event.value, str):
+            if event.event_type not in TIMER_EVENT_TYPES or not isinstance(event.value, str):
                 continue
             try:
                 moments.append(datetime.fromisoformat(event.value))

@@ -237,8 +237,7 @@ class Engine(ReadingMixin):
         record.next_wake_at = result.next_wake_at if result.status == "running" else None
         record.current_step, record.incident, record.updated_at = result.current_step, result.incident, now
         uow.journal.append(journal.entries)
-        if expected_revision is not None:
-            uow.instances.save(record, expected_revision)
+        uow.instances.save(record, record.revision if expected_revision is None else expected_revision)
 
     def _record_task_command(self, uow: UnitOfWork, task: TaskRecord, actor: str, kind: str,
                              payload: dict[str, Any]) -> None:

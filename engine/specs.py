@@ -13,11 +13,11 @@ from typing import Any
 from lxml import etree
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.exceptions import SpiffWorkflowException
-from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 
 from engine.definitions import SPIFF_NS, ProcessBundle
 from engine.errors import DefinitionInvalid, Problem
 from engine.forms import FormDefinition, check_form, parse_form
+from engine.parser import ZhiduParser
 from engine.sandbox import check_source
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
@@ -101,7 +101,7 @@ def compile_bundle(bundle: ProcessBundle) -> CompiledVersion:
         problems += _check_document(name, root, bundle, forms)
     if problems:
         raise DefinitionInvalid(problems)
-    parser = SpiffBpmnParser()
+    parser = ZhiduParser()
     try:
         for name, root in documents.items():
             if name.endswith(".dmn"):

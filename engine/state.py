@@ -15,10 +15,13 @@ import threading
 from typing import Any
 
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
+from SpiffWorkflow.bpmn.serializer.default.event_definition import TimerConditionalEventDefinitionConverter
 from SpiffWorkflow.bpmn.serializer.default.workflow import SimpleTaskConverter
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
+
+from engine.timers import CLOCKED
 
 STATE_FORMAT = "zhidu-state/1"
 _DONE = TaskState.COMPLETED | TaskState.CANCELLED
@@ -31,6 +34,8 @@ def _serializer() -> BpmnWorkflowSerializer:
     if found is None:
         config = dict(SPIFF_CONFIG)
         config[Task] = SimpleTaskConverter
+        for clocked in CLOCKED.values():
+            config[clocked] = TimerConditionalEventDefinitionConverter
         found = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(config))
         _local.serializer = found
     return found

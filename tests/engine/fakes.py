@@ -81,7 +81,8 @@ class _Instances:
         return copy.deepcopy(found) if found else None
 
     def save(self, record: InstanceRecord, expected_revision: int) -> None:
-        stored = self.committed.instances.get(record.id)
+        # Like UPDATE ... WHERE revision = ?: sees committed rows and this transaction's own.
+        stored = self.committed.instances.get(record.id) or self.work.instances.get(record.id)
         if stored is None or stored.revision != expected_revision:
             raise ConcurrentUpdate(f"instance {record.id} was changed by another command")
         record.revision = expected_revision + 1
