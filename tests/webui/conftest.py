@@ -1,0 +1,81 @@
+"""Fixtures for the web UI: an app over its own temporary SQLite database with the demo
+organisation (hashed cheaply, so tests stay fast), a client and a sign-in helper."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from werkzeug.security import generate_password_hash
+
+from engine.definitions import load_catalog
+from engine.organisation import parse_organisation
+from webui.app import create_app
+from webui.wiring import DEMO_PASSWORD, initialise
+
+ROOT = Path(__file__).resolve().parents[2]
+PROCESSES, FORMS = ROOT / "processes", ROOT / "forms"
+
+INTAKE = {"customer_name": "王女士", "contact": "13800000000", "channel": "phone", "category": "service",
+          "severity": "high", "description": "快递三次未送达"}
+
+
+def cheap_hash(password: str) -> str:
+    return generate_password_hash(password, method="pbkdf2:sha256:1000")
+
+
+def build_engine(url: str):
+    """A migrated database at `url` with processes/ deployed and the demo users."""
+    engine = initialise(url).engine
+    engine.deploy(load_catalog(PROCESSES, FORMS), actor="tests")
+    file = PROCESSES / "organisation.yaml"
+    engine.load_organisation(parse_organisation(file.read_text(encoding="utf-8"), str(file),
+                                                hash_password=cheap_hash, default_password=DEMO_PASSWORD))
+    return engine
+
+
+@pytest.fixture
+def engine(tmp_path):
+    return build_engine(f"sqlite:///{tmp_path / 'zhidu.db'}")
+
+
+@pytest.fixture
+def app(engine):
+    return create_app({"TESTING": True, "SECRET_KEY": "test", "ENGINE": engine})
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+def csrf_of(html: str) -> str:
+    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert match, "page has no CSRF token"
+    return match.group(1)
+
+
+class Auth:
+    """Signs a test client in and out as a demo user; `post` adds the CSRF token."""
+
+    def __init__(self, client):
+        self.client = client
+
+    def token(self) -> str:
+        with self.client.session_transaction() as session:
+            if "csrf" not in session:
+                session["csrf"] = "test-token"
+            return session["csrf"]
+
+    def sign_in(self, username: str, password: str = DEMO_PASSWORD):
+        token = csrf_of(self.client.get("/sign-in").get_data(as_text=True))
+        return self.client.post("/sign-in", data={"username": username, "password": password, "csrf_token": token})
+
+    def post(self, url: str, data: dict | None = None, **kwargs):
+        return self.client.post(url, data={**(data or {}), "csrf_token": self.token()}, **kwargs)
+
+
+@pytest.fixture
+def auth(client) -> Auth:
+    return Auth(client)

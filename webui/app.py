@@ -1,0 +1,93 @@
+"""The web application factory."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import Flask, current_app, g
+
+from webui import auth
+from webui.current import engine, language, t
+from webui.i18n import bilingual, localised
+from webui.views import employee, errors
+from webui.views.pages import is_overdue, steps
+from webui.wiring import build
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Build the app. Config keys: DATABASE_URL (default `ZHIDU_DATABASE_URL` or var/zhidu.db),
+    SECRET_KEY (default `ZHIDU_SECRET_KEY`, else a key kept in var/secret_key), ENGINE (a
+    prebuilt engine, for tests), DISPLAY_TIMEZONE, INBOX_PAGE_SIZE."""
+    app = Flask(__name__)
+    app.config.from_mapping(
+        DATABASE_URL=None, SECRET_KEY=None, ENGINE=None, SECRET_KEY_FILE="var/secret_key",
+        DISPLAY_TIMEZONE="Asia/Shanghai", INBOX_PAGE_SIZE=50,
+        SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax",
+    )
+    if test_config:
+        app.config.update(test_config)
+    if not app.config["SECRET_KEY"]:
+        app.config["SECRET_KEY"] = os.environ.get("ZHIDU_SECRET_KEY") or _stored_secret(app.config["SECRET_KEY_FILE"])
+    app.extensions["zhidu"] = app.config["ENGINE"] or build(app.config["DATABASE_URL"]).engine
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(employee.bp)
+    errors.register(app)
+    app.context_processor(_template_helpers)
+    app.jinja_env.filters.update(when=_when, age=_age, bi=lambda text: bilingual(text, language()))
+    return app
+
+
+def _stored_secret(file: str) -> str:
+    """A random key kept on disk so that sessions survive a restart."""
+    path = Path(file)
+    if path.is_file() and path.read_text().strip():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    path.write_text(key)
+    path.chmod(0o600)
+    return key
+
+
+def _template_helpers() -> dict[str, Any]:
+    return {"t": t, "lang": language(), "user": g.get("user"), "csrf_token": auth.csrf_token,
+            "inbox_count": _inbox_count, "localised": lambda names: localised(names, language()),
+            "now": datetime.now(timezone.utc), "is_manager": _is_manager, "steps": lambda text: steps(text, language()),
+            "is_overdue": is_overdue}
+
+
+def _is_manager(user) -> bool:
+    return "director" in user.roles or any(r.endswith("-manager") for r in user.roles)
+
+
+def _inbox_count() -> int:
+    if "inbox_total" not in g:
+        g.inbox_total = len(engine().task_list(g.user.username)) if g.get("user") else 0
+    return g.inbox_total
+
+
+def _zone() -> ZoneInfo:
+    return ZoneInfo(current_app.config["DISPLAY_TIMEZONE"])
+
+
+def _when(moment: datetime | None, with_time: bool = True) -> str:
+    if moment is None:
+        return ""
+    local = moment.astimezone(_zone())
+    return local.strftime("%Y-%m-%d %H:%M" if with_time else "%Y-%m-%d")
+
+
+def _age(moment: datetime | None) -> str:
+    if moment is None:
+        return ""
+    minutes = max(0, int((datetime.now(timezone.utc) - moment).total_seconds() // 60))
+    if minutes < 60:
+        return t("minutes", n=minutes)
+    if minutes < 60 * 24:
+        return t("hours", n=minutes // 60)
+    return t("days", n=minutes // (60 * 24))

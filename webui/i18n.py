@@ -1,0 +1,193 @@
+"""Chinese and English for the web UI: interface messages, bilingual titles, field errors."""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Mapping
+
+from engine.errors import FieldError
+
+LANGUAGES = ("zh", "en")
+DEFAULT_LANGUAGE = "zh"
+
+MESSAGES: dict[str, tuple[str, str]] = {
+    # key: (zh, en)
+    "app_name": ("制度 · 运营中心流程", "zhidu · operations center"),
+    "nav.inbox": ("待办", "Inbox"),
+    "nav.team": ("部门任务", "Department tasks"),
+    "nav.start": ("发起流程", "Start a procedure"),
+    "nav.requests": ("我的申请", "My requests"),
+    "nav.sign_out": ("退出", "Sign out"),
+    "nav.language": ("English", "中文"),
+    "sign_in.title": ("登录", "Sign in"),
+    "sign_in.username": ("用户名", "Username"),
+    "sign_in.password": ("密码", "Password"),
+    "sign_in.submit": ("登录", "Sign in"),
+    "sign_in.failed": ("用户名或密码不正确。", "Wrong username or password."),
+    "sign_in.required": ("请先登录。", "Please sign in first."),
+    "sign_in.demo": ("演示用户的密码均为 {password}。", "Every demo user's password is {password}."),
+    "signed_out": ("您已退出。", "You have signed out."),
+    "inbox.title": ("待办任务", "Inbox"),
+    "inbox.empty": ("没有待办任务。", "Nothing to do."),
+    "inbox.all_procedures": ("全部流程", "All procedures"),
+    "inbox.filter": ("筛选", "Filter"),
+    "inbox.sort_due": ("按截止时间", "By due date"),
+    "inbox.sort_created": ("按创建时间", "By age"),
+    "inbox.showing": ("共 {total} 项，第 {page}/{pages} 页", "{total} tasks, page {page} of {pages}"),
+    "prev": ("上一页", "Previous"),
+    "next": ("下一页", "Next"),
+    "col.task": ("任务", "Task"),
+    "col.process": ("流程", "Procedure"),
+    "col.instance": ("实例", "Instance"),
+    "col.due": ("截止时间", "Due"),
+    "col.age": ("已等待", "Age"),
+    "col.claimed_by": ("认领人", "Claimed by"),
+    "col.status": ("状态", "Status"),
+    "col.step": ("当前步骤", "Current step"),
+    "col.started": ("发起时间", "Started"),
+    "col.actions": ("操作", "Actions"),
+    "overdue": ("已逾期", "overdue"),
+    "no_due": ("—", "—"),
+    "unclaimed": ("未认领", "unclaimed"),
+    "mine": ("我", "me"),
+    "claim": ("认领", "Claim"),
+    "release": ("退回", "Release"),
+    "open": ("办理", "Open"),
+    "reassign": ("转派", "Reassign"),
+    "reassign_to": ("转派给", "Give to"),
+    "claimed": ("已认领任务。", "Task claimed."),
+    "released": ("已退回任务。", "Task released."),
+    "reassigned": ("已将任务转派给 {user}。", "Task given to {user}."),
+    "completed": ("任务已提交。", "Task submitted."),
+    "started": ("流程已发起。", "Procedure started."),
+    "team.title": ("本部门的未完成任务", "Open tasks of my department"),
+    "team.empty": ("本部门没有未完成的任务。", "Your department has no open tasks."),
+    "task.claimed_by_other": ("该任务已由 {user} 认领。", "This task is claimed by {user}."),
+    "task.not_yours": ("您不是该任务的办理人。", "This task is not offered to you."),
+    "task.data": ("流程信息", "Case information"),
+    "task.submit": ("提交", "Submit"),
+    "task.add_row": ("添加一行", "Add a row"),
+    "task.remove_row": ("删除", "Remove"),
+    "task.view_instance": ("查看流程实例", "View the instance"),
+    "task.fix_errors": ("表单有误，请按提示修改。", "Please correct the fields marked below."),
+    "yes": ("是", "Yes"),
+    "no": ("否", "No"),
+    "choose": ("请选择…", "Choose…"),
+    "required_mark": ("必填", "required"),
+    "start.title": ("发起流程", "Start a procedure"),
+    "start.empty": ("您没有可发起的流程。", "There is no procedure you may start."),
+    "start.clauses": ("制度条款", "Regulation clauses"),
+    "start.version": ("版本", "version"),
+    "start.submit": ("发起", "Start"),
+    "requests.title": ("我发起的流程", "My requests"),
+    "requests.empty": ("您还没有发起过流程。", "You have not started any procedure yet."),
+    "instance.title": ("流程实例", "Instance"),
+    "instance.diagram": ("流程图", "Diagram"),
+    "instance.history": ("办理记录", "History"),
+    "instance.data": ("当前数据", "Current data"),
+    "instance.active": ("当前任务", "Open tasks"),
+    "instance.started_by": ("发起人", "Started by"),
+    "instance.legend": ("绿色：已完成；蓝色：进行中；数字：执行次数",
+                        "Green: done; blue: in progress; number: times run"),
+    "instance.no_data": ("暂无数据。", "No data yet."),
+    "status.running": ("进行中", "running"),
+    "status.completed": ("已完成", "completed"),
+    "status.failed": ("出错", "failed"),
+    "status.cancelled": ("已取消", "cancelled"),
+    "status.open": ("待办", "open"),
+    "kind.started": ("发起流程", "started the procedure"),
+    "kind.claimed": ("认领任务", "claimed a task"),
+    "kind.released": ("退回任务", "released a task"),
+    "kind.reassigned": ("转派任务", "reassigned a task"),
+    "kind.completed": ("提交任务", "submitted a task"),
+    "kind.task_entered": ("任务到达", "task entered"),
+    "kind.task_left": ("任务结束", "task left"),
+    "kind.element_completed": ("步骤完成", "step completed"),
+    "kind.instance_completed": ("流程结束", "instance completed"),
+    "kind.instance_failed": ("流程出错", "instance failed"),
+    "kind.timer_fired": ("定时器触发", "timer fired"),
+    "system": ("系统", "system"),
+    "error.400": ("请求无效或表单已过期，请刷新页面后重试。", "The request was invalid or the form expired; reload the page and try again."),
+    "error.403": ("您无权访问此页面。", "You are not allowed to see this page."),
+    "error.404": ("找不到该页面。", "This page does not exist."),
+    "error.500": ("系统出错，请稍后再试。我们已记录此问题。", "Something went wrong; please try again later. The problem has been logged."),
+    "error.title": ("出错了", "Something went wrong"),
+    "error.back": ("返回待办", "Back to the inbox"),
+    "error.task_done": ("该任务已经完成或已取消，无需再处理。", "This task has already been completed or cancelled."),
+    "error.task_taken": ("该任务已被其他人认领。", "Someone else has already claimed this task."),
+    "error.task_not_claimed": ("该任务未被认领。", "This task is not claimed."),
+    "error.concurrent": ("该流程刚被其他人更新，请重试。", "Someone else updated this case just now; please try again."),
+    "minutes": ("{n} 分钟", "{n} min"),
+    "hours": ("{n} 小时", "{n} h"),
+    "days": ("{n} 天", "{n} d"),
+}
+
+FIELD_ERRORS: dict[str, tuple[str, str]] = {
+    "required": ("此项必填", "This field is required"),
+    "empty": ("不能为空", "must not be empty"),
+    "minLength": ("至少需要 {limit} 个字符", "must be at least {limit} characters"),
+    "maxLength": ("最多 {limit} 个字符", "must be at most {limit} characters"),
+    "minimum": ("不能小于 {limit}", "must be at least {limit}"),
+    "maximum": ("不能大于 {limit}", "must be at most {limit}"),
+    "exclusiveMinimum": ("必须大于 {limit}", "must be greater than {limit}"),
+    "exclusiveMaximum": ("必须小于 {limit}", "must be less than {limit}"),
+    "minItems": ("至少需要 {limit} 行", "needs at least {limit} row(s)"),
+    "maxItems": ("最多 {limit} 行", "allows at most {limit} row(s)"),
+    "enum": ("请从选项中选择", "choose one of the options"),
+    "type": ("格式不正确，应为{limit}", "must be {limit}"),
+    "format": ("请输入有效的{limit}", "must be a valid {limit}"),
+    "pattern": ("格式不正确", "has the wrong format"),
+    "unknown": ("不是此表单的字段", "is not a field of this form"),
+}
+_TYPE_NAMES = {
+    "integer": ("整数", "a whole number"), "number": ("数字", "a number"),
+    "boolean": ("是或否", "yes or no"), "string": ("文本", "text"), "array": ("列表", "a list"),
+    "object": ("一组字段", "a group of fields"), "date": ("日期", "date"), "date-time": ("日期时间", "date and time"),
+}
+
+_SPLIT = re.compile(r"^([^A-Za-z]*[\u3000-\u9fff\uff00-\uffef][^A-Za-z]*?)\s*([A-Za-z].*)$", re.S)
+
+
+def normalise(lang: str | None) -> str:
+    return lang if lang in LANGUAGES else DEFAULT_LANGUAGE
+
+
+def translate(key: str, lang: str, **params: Any) -> str:
+    """The message `key` in `lang`, with `{params}` filled in; the key itself if unknown."""
+    pair = MESSAGES.get(key)
+    if pair is None:
+        return key
+    text = pair[LANGUAGES.index(normalise(lang))]
+    return text.format(**params) if params else text
+
+
+def localised(names: Mapping[str, str] | None, lang: str, fallback: str = "") -> str:
+    """Pick `lang` from a {zh, en} mapping, falling back to the other language."""
+    if not names:
+        return fallback
+    return names.get(lang) or names.get("en") or names.get("zh") or fallback
+
+
+def bilingual(title: str | None, lang: str) -> str:
+    """'调查核实 Investigate and verify' → the zh or en half; the whole title if it does not split."""
+    if not title:
+        return ""
+    match = _SPLIT.match(title.strip())
+    if not match:
+        return title
+    return match.group(1).strip() if normalise(lang) == "zh" else match.group(2).strip()
+
+
+def field_error_text(error: FieldError, lang: str) -> str:
+    """A field error in `lang`, from its validator code and limit."""
+    index = LANGUAGES.index(normalise(lang))
+    code = error.code
+    limit = error.params.get("limit") if error.params else None
+    if code == "minLength" and limit == 1:
+        code = "empty"
+    pair = FIELD_ERRORS.get(code)
+    if pair is None:
+        return error.message
+    if code in ("type", "format") and isinstance(limit, str):
+        limit = _TYPE_NAMES.get(limit, (limit, limit))[index]
+    return pair[index].format(limit=limit)

@@ -1,0 +1,1 @@
+"""Blueprints of the web UI and the page data they render."""

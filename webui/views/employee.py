@@ -1,0 +1,111 @@
+"""What every employee does: inbox, tasks and their forms, starting procedures, following cases."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
+
+from webui.auth import safe_next
+from webui.current import engine, language, t
+from webui.views import pages
+from webui.views.form_fields import read_submission
+
+bp = Blueprint("employee", __name__)
+
+
+def back_to(default: str) -> str:
+    """Where a button's form asked to return to (its `next` field), else `default`."""
+    return safe_next(request.form.get("next"), default)
+
+
+@bp.get("/")
+def inbox():
+    """My tasks and the unclaimed tasks offered to my roles."""
+    page = pages.inbox(engine(), g.user.username, request.args, current_app.config["INBOX_PAGE_SIZE"])
+    g.inbox_total = page["total_all"]
+    return render_template("employee/inbox.html", **page)
+
+
+@bp.get("/team")
+def team():
+    """A manager's view of the open tasks of their department."""
+    return render_template("employee/team.html", **pages.team(engine(), g.user))
+
+
+@bp.post("/tasks/<task_id>/claim")
+def claim(task_id: str):
+    """Take an offered task."""
+    engine().claim(task_id, g.user.username)
+    flash(t("claimed"), "success")
+    return redirect(back_to(url_for("employee.task", task_id=task_id)))
+
+
+@bp.post("/tasks/<task_id>/release")
+def release(task_id: str):
+    """Give a claimed task back to its candidates."""
+    engine().release(task_id, g.user.username)
+    flash(t("released"), "success")
+    return redirect(back_to(url_for("employee.inbox")))
+
+
+@bp.post("/tasks/<task_id>/reassign")
+def reassign(task_id: str):
+    """A manager gives a task to someone."""
+    to_user = request.form.get("to_user", "")
+    task = engine().reassign(task_id, g.user.username, to_user)
+    flash(t("reassigned", user=to_user), "success")
+    return redirect(back_to(url_for("employee.team", _anchor=task.id)))
+
+
+@bp.get("/tasks/<task_id>")
+def task(task_id: str):
+    """A task's form, with the case data it needs shown above it."""
+    return render_template("employee/task.html", **pages.task_page(engine(), g.user, task_id, language()))
+
+
+@bp.post("/tasks/<task_id>")
+def complete(task_id: str):
+    """Submit a task's form; on field errors the form comes back with the input kept."""
+    form = engine().task(task_id).form
+    data, shown = read_submission(form, request.form) if form else ({}, {})
+    g.form_invalid = lambda errors: render_template(
+        "employee/task.html", **pages.task_page(engine(), g.user, task_id, language(), shown, errors))
+    engine().complete_task(task_id, g.user.username, data)
+    flash(t("completed"), "success")
+    return redirect(url_for("employee.inbox"))
+
+
+@bp.get("/start")
+def start_list():
+    """The procedures I may start."""
+    return render_template("employee/start_list.html", processes=engine().startable(g.user.username))
+
+
+@bp.get("/start/<key>")
+def start_form(key: str):
+    """A procedure's start form."""
+    return render_template("employee/start.html", **pages.start_page(engine(), g.user.username, key, language()))
+
+
+@bp.post("/start/<key>")
+def start(key: str):
+    """Start an instance and go to its page."""
+    form = pages.startable(engine(), g.user.username, key).start_form
+    data, shown = read_submission(form, request.form) if form else ({}, {})
+    g.form_invalid = lambda errors: render_template(
+        "employee/start.html", **pages.start_page(engine(), g.user.username, key, language(), shown, errors))
+    instance = engine().start(key, g.user.username, data)
+    flash(t("started"), "success")
+    return redirect(url_for("employee.instance", instance_id=instance.id))
+
+
+@bp.get("/requests")
+def my_requests():
+    """Instances I started, their status and current step."""
+    return render_template("employee/requests.html", **pages.requests(engine(), g.user.username))
+
+
+@bp.get("/instances/<instance_id>")
+def instance(instance_id: str):
+    """An instance: diagram with progress, history, current data."""
+    page = pages.instance_page(engine(), g.user.username, instance_id, language())
+    return render_template("employee/instance.html", **page)

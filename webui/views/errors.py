@@ -1,0 +1,70 @@
+"""Engine errors and HTTP errors mapped to responses — the one place that does it."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, flash, g, redirect, render_template, url_for
+from werkzeug.exceptions import HTTPException
+
+from engine.errors import (
+    ConcurrentUpdate, FormInvalid, InvalidInput, NotFound, PermissionDenied, TaskAlreadyClaimed,
+    TaskNotClaimed, TaskNotReady, ZhiduError,
+)
+from webui.current import t
+
+log = logging.getLogger("zhidu.webui")
+
+# A task that moved on while the user looked at it: say so and go back to the inbox.
+_STALE = {TaskNotReady: "error.task_done", TaskAlreadyClaimed: "error.task_taken",
+          TaskNotClaimed: "error.task_not_claimed", ConcurrentUpdate: "error.concurrent"}
+
+
+def register(app: Flask) -> None:
+    """Install the handlers on `app`."""
+    app.register_error_handler(FormInvalid, _form_invalid)
+    app.register_error_handler(ZhiduError, _domain_error)
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(Exception, _unexpected)
+
+
+def error_page(status: int):
+    """The app-styled page for `status` (400, 403, 404 or 500)."""
+    key = f"error.{status}" if status in (400, 403, 404) else "error.500"
+    return render_template("errors/error.html", status=status, message=t(key)), status
+
+
+def _form_invalid(err: FormInvalid):
+    """Re-render the form the view registered in `g.form_invalid`, errors beside fields."""
+    rerender = g.get("form_invalid")
+    if rerender is None:
+        return error_page(400)
+    return rerender(err.field_errors), 422
+
+
+def _domain_error(err: ZhiduError):
+    for kind, key in _STALE.items():
+        if isinstance(err, kind):
+            flash(t(key), "warning")
+            return redirect(url_for("employee.inbox"))
+    if isinstance(err, PermissionDenied):
+        return error_page(403)
+    if isinstance(err, NotFound):
+        return error_page(404)
+    if isinstance(err, InvalidInput):
+        return error_page(400)
+    log.error("unexpected domain error: %s", err.to_dict())
+    return error_page(500)
+
+
+def _http_error(err: HTTPException):
+    if err.code in (400, 403, 404):
+        return error_page(err.code)
+    if err.code == 405:
+        return error_page(404)[0], 405
+    return err
+
+
+def _unexpected(err: Exception):
+    log.exception("unhandled error", exc_info=err)
+    return error_page(500)

@@ -1,0 +1,177 @@
+"""Page data for the employee views: calls the engine facade and returns plain values."""
+
+from __future__ import annotations
+
+import math
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any, Mapping
+
+from engine.errors import FieldError, PermissionDenied, ProcessNotFound, TaskNotReady, UserNotFound
+from engine.runtime import Engine
+from engine.views import ProcessView, TaskView, UserView
+from webui.i18n import bilingual, localised
+from webui.views.form_fields import Labels, Shown, build_fields, error_texts
+
+COMMANDS = ("started", "claimed", "released", "reassigned", "completed", "timer_fired")
+
+
+def process_names(engine: Engine) -> dict[str, Mapping[str, str]]:
+    return {p.key: p.name for p in engine.processes()}
+
+
+def inbox(engine: Engine, username: str, args: Mapping[str, str], page_size: int) -> dict[str, Any]:
+    """Tasks claimed by me and unclaimed ones offered to me, filtered, sorted and paged."""
+    tasks = engine.task_list(username)
+    total_all = len(tasks)
+    procedure, sort = args.get("process", ""), args.get("sort", "due")
+    keys = sorted({t.process_key for t in tasks})
+    if procedure:
+        tasks = [t for t in tasks if t.process_key == procedure]
+    if sort == "created":
+        tasks.sort(key=lambda t: t.created_at)
+    pages = max(1, math.ceil(len(tasks) / page_size))
+    page = min(max(1, _int(args.get("page"), 1)), pages)
+    return {"tasks": tasks[(page - 1) * page_size: page * page_size], "total": len(tasks),
+            "total_all": total_all, "page": page, "pages": pages, "process": procedure, "sort": sort,
+            "procedures": keys, "names": process_names(engine)}
+
+
+def team(engine: Engine, user: UserView) -> dict[str, Any]:
+    """Open tasks of the departments `user` manages, with who each may be given to."""
+    tasks = engine.department_tasks(user.username)
+    people = [u for u in engine.users() if u.active]
+    return {"tasks": tasks, "names": process_names(engine),
+            "people": {t.id: [u for u in people if offered_to(u, t) and u.username != t.claimed_by]
+                       for t in tasks}}
+
+
+def offered_to(user: UserView, task: TaskView) -> bool:
+    """Whether `user` is a candidate of `task` or manages its department (mirrors the engine)."""
+    offered = set(task.candidates)
+    if f"user:{user.username}" in offered or any(f"role:{r}" in offered for r in user.roles):
+        return True
+    return "director" in user.roles or any(
+        c.startswith("role:") and c.endswith(("-staff", "-manager"))
+        and f"{c[5:].rsplit('-', 1)[0]}-manager" in user.roles for c in offered)
+
+
+def may_complete(user: UserView, task: TaskView) -> bool:
+    return task.claimed_by == user.username or (task.claimed_by is None and offered_to(user, task))
+
+
+@dataclass(frozen=True)
+class HistoryRow:
+    seq: int
+    kind: str
+    actor: str
+    at: datetime
+    element: str
+    command: bool
+    details: list[Shown]
+
+
+def task_page(engine: Engine, user: UserView, task_id: str, lang: str, values: Mapping[str, Any] | None = None,
+              field_errors: list[FieldError] | None = None) -> dict[str, Any]:
+    """A task's form with the process data it shows; raises TaskNotReady once the task is done."""
+    task = engine.task(task_id)
+    if task.status != "open":
+        raise TaskNotReady(f"task {task_id} is {task.status}")
+    instance = engine.visible_instance(task.instance_id, user.username)
+    labels = Labels(engine.instance_forms(task.instance_id), lang)
+    shown = labels.shown(task.form.ui.get("show") or [], instance.data) if task.form else []
+    errors = error_texts(field_errors or [], lang)
+    fields = build_fields(task.form, lang, values, errors) if task.form else []
+    return {"task": task, "instance": instance, "shown": shown, "fields": fields, "errors": errors,
+            "form_errors": [m for f, m in errors.items() if not any(f == x.name or f.startswith(f"{x.name}[")
+                                                                     for x in fields)],
+            "may_complete": may_complete(user, task), "claimer": _name(engine, task.claimed_by),
+            "process_name": process_names(engine).get(task.process_key)}
+
+
+def start_page(engine: Engine, username: str, key: str, lang: str, values: Mapping[str, Any] | None = None,
+               field_errors: list[FieldError] | None = None) -> dict[str, Any]:
+    """A procedure's start form; PermissionDenied if `username` may not start it."""
+    process = startable(engine, username, key)
+    errors = error_texts(field_errors or [], lang)
+    fields = build_fields(process.start_form, lang, values, errors) if process.start_form else []
+    return {"process": process, "fields": fields, "errors": errors, "form_errors": []}
+
+
+def startable(engine: Engine, username: str, key: str) -> ProcessView:
+    for process in engine.startable(username):
+        if process.key == key:
+            return process
+    if key in process_names(engine):
+        raise PermissionDenied(f"{username} may not start {key}")
+    raise ProcessNotFound(f"no procedure {key!r}")
+
+
+def instance_page(engine: Engine, username: str, instance_id: str, lang: str) -> dict[str, Any]:
+    """An instance the user may see: diagram data, history with labels, current data."""
+    instance = engine.visible_instance(instance_id, username)
+    diagram = engine.diagram(instance_id)
+    labels = Labels(engine.instance_forms(instance_id), lang)
+    elements = element_names(diagram.bpmn)
+    people = {u.username: u.name for u in engine.users()}
+    history = [HistoryRow(e.seq, e.kind, people.get(e.actor or "", e.actor or ""), e.at,
+                          bilingual(elements.get(e.payload.get("element", ""), ""), lang),
+                          e.kind in COMMANDS, _details(e.kind, e.payload, labels, people))
+               for e in engine.history(instance_id)]
+    return {"instance": instance, "history": history, "data": labels.shown(list(instance.data), instance.data),
+            "diagram": {"xml": diagram.bpmn, "completed": diagram.completed, "active": list(diagram.active)},
+            "process_name": process_names(engine).get(instance.process_key), "people": people}
+
+
+def _details(kind: str, payload: Mapping[str, Any], labels: Labels, people: Mapping[str, str]) -> list[Shown]:
+    if kind in ("started", "completed"):
+        data = payload.get("data") or {}
+        return labels.shown(list(data), data)
+    if kind == "reassigned":
+        return [Shown("to", "→", people.get(payload.get("to") or "", payload.get("to") or ""))]
+    return []
+
+
+def element_names(bpmn: str) -> dict[str, str]:
+    """BPMN element id → name, for the history's element column."""
+    try:
+        root = ET.fromstring(bpmn)
+    except ET.ParseError:
+        return {}
+    return {el.get("id", ""): el.get("name", "") for el in root.iter() if el.get("id") and el.get("name")}
+
+
+def requests(engine: Engine, username: str) -> dict[str, Any]:
+    """Instances `username` started, newest first."""
+    mine = sorted(engine.my_requests(username), key=lambda i: i.started_at, reverse=True)
+    return {"instances": mine, "names": process_names(engine)}
+
+
+def is_overdue(task: TaskView) -> bool:
+    return task.due_at is not None and task.due_at < datetime.now(timezone.utc)
+
+
+def _name(engine: Engine, username: str | None) -> str:
+    if not username:
+        return ""
+    try:
+        return engine.user(username).name
+    except (UserNotFound, PermissionDenied):  # a removed user still shows by login name
+        return username
+
+
+def _int(text: str | None, default: int) -> int:
+    try:
+        return int(text or default)
+    except ValueError:
+        return default
+
+
+def steps(current_step: str | None, lang: str) -> str:
+    """An instance's current step(s) in `lang`."""
+    return "，".join(bilingual(s, lang) for s in (current_step or "").split(", ") if s)
+
+
+def procedure_name(names: Mapping[str, Mapping[str, str]], key: str, lang: str) -> str:
+    return localised(names.get(key), lang, key)
