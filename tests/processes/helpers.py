@@ -57,6 +57,14 @@ def complete_each(zhidu: Engine, instance_id: str, element: str, by_user: dict[s
     return view
 
 
+def entered_in_order(zhidu: Engine, instance_id: str, element: str) -> list[TaskView]:
+    """Open tasks of `element` in the order the engine created them (multi-instance: the input list's order)."""
+    open_by_id = {t.id: t for t in open_tasks(zhidu, instance_id)}
+    order = [e.payload["task_id"] for e in zhidu.history(instance_id)
+             if e.kind == "task_entered" and e.payload["element"] == element and e.payload["task_id"] in open_by_id]
+    return [open_by_id[task_id] for task_id in order]
+
+
 def data(zhidu: Engine, instance_id: str) -> dict[str, Any]:
     return zhidu.show(instance_id).data
 
