@@ -28,7 +28,8 @@ from engine.timers import CLOCKED
 from engine.specs import CompiledVersion
 from engine.state import dump_state, load_state
 
-TIMER_EVENT_TYPES = {cls.__name__ for cls in CLOCKED.values()}
+TIMER_DEFINITIONS = set(CLOCKED.values())
+TIMER_EVENT_TYPES = {cls.__name__ for cls in TIMER_DEFINITIONS}
 
 
 @dataclass(frozen=True)
@@ -75,9 +76,17 @@ class Execution:
         self.incident: dict[str, Any] | None = None
 
     def start(self, data: dict[str, Any]) -> StepResult:
-        """Put the start data on the start task and run until the workflow waits."""
+        """Put the start data on the start task and run until the workflow waits.
+
+        A timer start event fires at once: the instance is started because its time has come
+        (by the schedule) or because someone chose to start it now.
+        """
         for task in self.workflow.get_tasks(state=TaskState.READY):
             task.data.update(copy.deepcopy(data))
+            for child in task.children:
+                definition = getattr(child.task_spec, "event_definition", None)
+                if type(definition) in TIMER_DEFINITIONS:
+                    child.internal_data["event_fired"] = True
         self._run_engine()
         return self.result()
 
@@ -104,11 +113,32 @@ class Execution:
         self._run_engine()
         return self.result()
 
-    def fire_timers(self) -> StepResult:
-        """Fire every timer that is due by the engine clock and run on."""
-        self.workflow.refresh_timers()
+    def fire_timers(self) -> tuple[StepResult, list[str]]:
+        """Fire every timer that is due by the engine clock and run on.
+
+        Returns the result and the ids of the timer elements that fired.
+        """
+        before = {task.id: copy.deepcopy(task.internal_data) for task in self._waiting_timers()}
+        self._run_engine()
+        fired = []
+        for task_id, internal in before.items():
+            task = self.workflow.get_task_from_id(task_id)
+            if task is None or task.state != TaskState.WAITING or task.internal_data != internal:
+                fired.append(task.task_spec.bpmn_id if task else str(task_id))
+        return self.result(), sorted(set(fired))
+
+    def retry(self, data: dict[str, Any]) -> StepResult:
+        """Run a failed instance again: errored tasks restart, waiting ones get the corrected data."""
+        for task in self.workflow.get_tasks(state=TaskState.ERROR):
+            task.reset_branch({**task.data, **copy.deepcopy(data)})
+        for task in self.workflow.get_tasks(state=TaskState.WAITING | TaskState.READY):
+            task.data.update(copy.deepcopy(data))
         self._run_engine()
         return self.result()
+
+    def _waiting_timers(self) -> list[Any]:
+        return [task for task in self.workflow.get_tasks(state=TaskState.WAITING)
+                if type(getattr(task.task_spec, "event_definition", None)) in TIMER_DEFINITIONS]
 
     def _has_task(self, task_id: str) -> bool:
         try:

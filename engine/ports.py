@@ -7,7 +7,7 @@ from typing import Protocol
 
 from engine.journal import JournalEntry
 from engine.records import (
-    Department, InstanceRecord, Role, StoredVersion, TaskRecord, UserRecord,
+    Department, InstanceRecord, Role, Schedule, StoredVersion, TaskRecord, UserRecord,
 )
 
 
@@ -29,6 +29,9 @@ class InstanceRepository(Protocol):
             ConcurrentUpdate: another command wrote the instance first.
         """
     def due(self, now: datetime, limit: int) -> list[str]: ...
+    def lock_next_due(self, now: datetime, skip: set[str]) -> InstanceRecord | None:
+        """The next due running instance not in `skip`, locked for this transaction (rows other
+        workers hold are skipped, not waited for)."""
     def started_by(self, username: str) -> list[InstanceRecord]: ...
 
 
@@ -57,6 +60,13 @@ class UserRepository(Protocol):
     def roles(self) -> list[Role]: ...
 
 
+class ScheduleRepository(Protocol):
+    def put(self, schedule: Schedule) -> None: ...
+    def remove(self, process_key: str) -> None: ...
+    def all(self) -> list[Schedule]: ...
+    def lock_next_due(self, now: datetime) -> Schedule | None: ...
+
+
 class UnitOfWork(Protocol):
     """One command's transaction: `with uow: ...; uow.commit()`; anything uncommitted rolls back."""
 
@@ -65,6 +75,7 @@ class UnitOfWork(Protocol):
     tasks: TaskRepository
     journal: JournalRepository
     users: UserRepository
+    schedules: ScheduleRepository
 
     def __enter__(self) -> "UnitOfWork": ...
     def __exit__(self, *exc: object) -> None: ...

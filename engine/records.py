@@ -91,3 +91,15 @@ class Organisation:
     departments: tuple[Department, ...]
     roles: tuple[Role, ...]
     users: tuple[UserRecord, ...] = field(default_factory=tuple)
+
+
+@dataclass
+class Schedule:
+    """When a procedure with a timer start event is next started, and how often after that."""
+
+    process_key: str
+    version_hash: str
+    element: str
+    next_due_at: datetime
+    period: str | None = None
+    remaining: int = 1

@@ -18,12 +18,13 @@ from engine.execution import Execution, StepResult
 from engine.journal import GENESIS, JournalWriter
 from engine.ports import UnitOfWork
 from engine.reading import ReadingMixin, may_start
+from engine.worker import TimerCommands
 from engine.records import InstanceRecord, Organisation, StoredVersion, TaskRecord, UserRecord
 from engine.specs import SpecCache, compile_bundle
 from engine.views import DeployResult, InstanceView, TaskView
 
 
-class Engine(ReadingMixin):
+class Engine(ReadingMixin, TimerCommands):
     """zhidu's runtime facade over SpiffWorkflow and storage."""
 
     def __init__(self, uow_factory: Callable[[], UnitOfWork], clock: Clock | None = None,
@@ -53,6 +54,7 @@ class Engine(ReadingMixin):
                 number = (latest.number if latest else 0) + 1
                 uow.versions.add(StoredVersion(bundle.key, number, bundle.content_hash, bundle.entry,
                                                dict(bundle.files), actor, self.clock.now(), comment))
+                self._update_schedule(uow, self.cache.get(bundle), self.clock.now())
                 results.append(DeployResult(bundle.key, number, bundle.content_hash, True))
             uow.commit()
         return results
@@ -88,18 +90,26 @@ class Engine(ReadingMixin):
             compiled = self._compiled(version)
             if compiled.start_form is not None:
                 compiled.start_form.validate(data)
-            now = self.clock.now()
-            instance_id = str(uuid.uuid4())
-            result = Execution(compiled, self.clock).start(data)
-            record = InstanceRecord(instance_id, version.key, version.content_hash, version.number,
-                                    result.status, result.state, result.data, actor, now, now)
-            journal = JournalWriter(instance_id, 0, GENESIS, now, actor)
-            journal.add("started", {"process_key": version.key, "version": version.number,
-                                    "version_hash": version.content_hash, "data": data})
-            uow.instances.add(record)
-            self._apply(uow, record, result, journal, expected_revision=None)
+            record = self._start_instance(uow, version, actor, data)
             uow.commit()
             return self._instance_view(uow, record)
+
+    def _start_instance(self, uow: UnitOfWork, version: StoredVersion, actor: str | None,
+                        data: dict[str, Any], scheduled_for: str | None = None) -> InstanceRecord:
+        now = self.clock.now()
+        instance_id = str(uuid.uuid4())
+        result = Execution(self._compiled(version), self.clock).start(data)
+        record = InstanceRecord(instance_id, version.key, version.content_hash, version.number,
+                                result.status, result.state, result.data, actor, now, now)
+        journal = JournalWriter(instance_id, 0, GENESIS, now, actor)
+        payload = {"process_key": version.key, "version": version.number,
+                   "version_hash": version.content_hash, "data": data}
+        if scheduled_for:
+            payload["scheduled_for"] = scheduled_for
+        journal.add("started", payload)
+        uow.instances.add(record)
+        self._apply(uow, record, result, journal, expected_revision=None)
+        return record
 
     # -- tasks -------------------------------------------------------------------------------
     def claim(self, task_id: str, actor: str) -> TaskView:
@@ -191,25 +201,6 @@ class Engine(ReadingMixin):
             self._apply(uow, record, result, journal, expected_revision=record.revision)
             uow.commit()
             return self._instance_view(uow, record)
-
-    def fire_due_timers(self, limit: int = 100) -> list[str]:
-        """Fire the timers of instances due by the engine clock, one transaction each."""
-        with self.uow_factory() as uow:
-            due = uow.instances.due(self.clock.now(), limit)
-        fired = []
-        for instance_id in due:
-            with self.uow_factory() as uow:
-                record = self._instance(uow, instance_id)
-                if record.status != "running":
-                    continue
-                compiled = self._compiled(self._version(uow, record.version_hash))
-                result = Execution(compiled, self.clock, record.state).fire_timers()
-                journal = self._journal(uow, record, None)
-                journal.add("timer_fired", {"at": self.clock.now().isoformat()}, actor=None)
-                self._apply(uow, record, result, journal, expected_revision=record.revision)
-                uow.commit()
-                fired.append(instance_id)
-        return fired
 
     # -- internals ---------------------------------------------------------------------------
     def _apply(self, uow: UnitOfWork, record: InstanceRecord, result: StepResult, journal: JournalWriter,

@@ -118,3 +118,16 @@ class UserRow(Base):
     roles: Mapped[list] = mapped_column(JSON)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     password_hash: Mapped[str | None] = mapped_column(String(300))
+
+
+class ScheduleRow(Base):
+    """Next start of a procedure that begins with a timer start event."""
+
+    __tablename__ = "schedules"
+
+    process_key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    version_hash: Mapped[str] = mapped_column(String(64))
+    element: Mapped[str] = mapped_column(String(200))
+    next_due_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    period: Mapped[str | None] = mapped_column(String(100))
+    remaining: Mapped[int] = mapped_column(Integer)

@@ -86,6 +86,14 @@ class SqlInstanceRepository:
             .order_by(InstanceRow.next_wake_at).limit(limit)
         return list(self.session.scalars(query))
 
+    def lock_next_due(self, now: datetime, skip: set[str]) -> InstanceRecord | None:
+        query = select(InstanceRow).where(InstanceRow.status == "running", InstanceRow.next_wake_at <= now)
+        if skip:
+            query = query.where(InstanceRow.id.not_in(skip))
+        row = self.session.scalars(query.order_by(InstanceRow.next_wake_at).limit(1)
+                                   .with_for_update(skip_locked=True)).first()
+        return _instance(row) if row else None
+
     def started_by(self, username: str) -> list[InstanceRecord]:
         rows = self.session.scalars(select(InstanceRow).where(InstanceRow.started_by == username)
                                     .order_by(InstanceRow.started_at.desc()))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from storage.schedules import SqlScheduleRepository
 from storage.repositories import (
     SqlInstanceRepository, SqlJournalRepository, SqlTaskRepository, SqlUserRepository, SqlVersionRepository,
 )
@@ -23,6 +24,7 @@ class SqlUnitOfWork:
         self.tasks = SqlTaskRepository(self.session)
         self.journal = SqlJournalRepository(self.session)
         self.users = SqlUserRepository(self.session)
+        self.schedules = SqlScheduleRepository(self.session)
         return self
 
     def __exit__(self, *exc: object) -> None:

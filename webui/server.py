@@ -16,7 +16,7 @@ def run_worker(interval: float, once: bool = False, stop: threading.Event | None
     engine = build().engine
     while not stop.is_set():
         try:
-            fired = len(engine.fire_due_timers())
+            fired = len(engine.fire_due_timers()) + len(engine.start_due_schedules())
             if fired:
                 log.info("fired timers of %d instance(s)", fired)
         except Exception:  # the worker must outlive any one bad instance

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from engine.errors import ConcurrentUpdate
 from engine.journal import JournalEntry
-from engine.records import Department, InstanceRecord, Role, StoredVersion, TaskRecord, UserRecord
+from engine.records import Department, InstanceRecord, Role, Schedule, StoredVersion, TaskRecord, UserRecord
 
 
 class FakeStore:
@@ -21,6 +21,7 @@ class FakeStore:
         self.users: dict[str, UserRecord] = {}
         self.departments: dict[str, Department] = {}
         self.roles: dict[str, Role] = {}
+        self.schedules: dict[str, Schedule] = {}
 
 
 class FakeUnitOfWork:
@@ -36,6 +37,7 @@ class FakeUnitOfWork:
         self.tasks = _Tasks(self.work)
         self.journal = _Journal(self.work)
         self.users = _Users(self.work)
+        self.schedules = _Schedules(self.work)
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -91,6 +93,10 @@ class _Instances:
     def due(self, now: datetime, limit: int) -> list[str]:
         due = [r for r in self.work.instances.values() if r.status == "running" and r.next_wake_at and r.next_wake_at <= now]
         return [r.id for r in sorted(due, key=lambda r: r.next_wake_at)][:limit]
+
+    def lock_next_due(self, now: datetime, skip: set[str]) -> InstanceRecord | None:
+        due = [i for i in self.due(now, 10**9) if i not in skip]
+        return self.get(due[0]) if due else None
 
     def started_by(self, username: str) -> list[InstanceRecord]:
         return [copy.deepcopy(r) for r in self.work.instances.values() if r.started_by == username]
@@ -164,3 +170,21 @@ class _Users:
 
     def roles(self) -> list[Role]:
         return list(self.work.roles.values())
+
+
+class _Schedules:
+    def __init__(self, work: FakeStore):
+        self.work = work
+
+    def put(self, schedule: Schedule) -> None:
+        self.work.schedules[schedule.process_key] = copy.deepcopy(schedule)
+
+    def remove(self, process_key: str) -> None:
+        self.work.schedules.pop(process_key, None)
+
+    def all(self) -> list[Schedule]:
+        return [copy.deepcopy(s) for s in self.work.schedules.values()]
+
+    def lock_next_due(self, now: datetime) -> Schedule | None:
+        due = sorted((s for s in self.work.schedules.values() if s.next_due_at <= now), key=lambda s: s.next_due_at)
+        return copy.deepcopy(due[0]) if due else None

@@ -1,0 +1,160 @@
+"""What the timer worker asks of the engine: fire due timers, start scheduled procedures, and
+let an administrator retry an instance that failed.
+
+Each instance (or schedule) is handled in its own transaction, on a row locked with
+SKIP LOCKED where the database has it, so several workers never fire one timer twice.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+
+from engine.errors import ConcurrentUpdate, PermissionDenied, TaskNotReady
+from engine.execution import TIMER_DEFINITIONS, Execution
+from engine.ports import UnitOfWork
+from engine.records import Schedule
+from engine.sandbox import SandboxEnvironment
+from engine.specs import CompiledVersion
+from engine.timers import ClockedCycle, ClockedDuration, parse_cycle
+from engine.views import InstanceView
+
+log = logging.getLogger("zhidu.worker")
+ADMIN_ROLES = {"admin"}
+
+
+@dataclass(frozen=True)
+class FiredTimers:
+    """One instance woken by the worker and the timer elements that fired in it."""
+
+    instance_id: str
+    process_key: str
+    elements: tuple[str, ...]
+    status: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"instance_id": self.instance_id, "process_key": self.process_key,
+                "elements": list(self.elements), "status": self.status}
+
+
+class TimerCommands:
+    """Mixed into the Engine facade."""
+
+    def fire_due_timers(self, limit: int = 1000) -> list[FiredTimers]:
+        """Fire the timers of instances due by the engine clock, one transaction each."""
+        fired: list[FiredTimers] = []
+        seen: set[str] = set()
+        while len(seen) < limit:
+            try:
+                outcome = self._fire_next(seen)
+            except ConcurrentUpdate as err:  # a user command won the race; the row stays due
+                log.info("timer pass skipped an instance: %s", err.message)
+                continue
+            if outcome is None:
+                break
+            if outcome.elements:
+                fired.append(outcome)
+        return fired
+
+    def _fire_next(self, seen: set[str]) -> FiredTimers | None:
+        with self.uow_factory() as uow:
+            record = uow.instances.lock_next_due(self.clock.now(), seen)
+            if record is None:
+                return None
+            seen.add(record.id)
+            compiled = self._compiled(self._version(uow, record.version_hash))
+            execution = Execution(compiled, self.clock, record.state)
+            result, elements = execution.fire_timers()
+            if not elements and result.status == record.status:
+                return FiredTimers(record.id, record.process_key, (), record.status)
+            journal = self._journal(uow, record, None)
+            journal.add("timer_fired", {"at": self.clock.now().isoformat(), "elements": list(elements)}, actor=None)
+            self._apply(uow, record, result, journal, expected_revision=record.revision)
+            uow.commit()
+            return FiredTimers(record.id, record.process_key, tuple(elements), record.status)
+
+    def start_due_schedules(self, limit: int = 1000) -> list[str]:
+        """Start one instance per due time of every procedure with a timer start event."""
+        started = []
+        for _ in range(limit):
+            with self.uow_factory() as uow:
+                schedule = uow.schedules.lock_next_due(self.clock.now())
+                if schedule is None:
+                    break
+                version = self._version(uow, schedule.version_hash)
+                due = schedule.next_due_at.isoformat()
+                record = self._start_instance(uow, version, None, {}, scheduled_for=due)
+                _advance(schedule)
+                if schedule.remaining == 0:
+                    uow.schedules.remove(schedule.process_key)
+                else:
+                    uow.schedules.put(schedule)
+                uow.commit()
+                started.append(record.id)
+        return started
+
+    def retry(self, instance_id: str, actor: str, data: dict[str, Any] | None = None) -> InstanceView:
+        """Run a failed instance again, after merging corrected `data` into its waiting tasks.
+
+        Raises:
+            UserNotFound, InstanceNotFound, PermissionDenied, TaskNotReady (not failed).
+        """
+        with self.uow_factory() as uow:
+            user, record = self._user(uow, actor), self._instance(uow, instance_id)
+            if not ADMIN_ROLES & set(user.roles):
+                raise PermissionDenied(f"only an administrator may retry an instance, not {actor}")
+            if record.status != "failed":
+                raise TaskNotReady(f"instance {instance_id} is {record.status}, not failed")
+            compiled = self._compiled(self._version(uow, record.version_hash))
+            result = Execution(compiled, self.clock, record.state).retry(data or {})
+            journal = self._journal(uow, record, actor)
+            journal.add("incident_retried", {"incident": record.incident, "data": data or {}})
+            self._apply(uow, record, result, journal, expected_revision=record.revision)
+            uow.commit()
+            return self._instance_view(uow, record)
+
+    def _update_schedule(self, uow: UnitOfWork, compiled: CompiledVersion, now: datetime) -> None:
+        schedule = schedule_for(compiled, now)
+        if schedule is None:
+            uow.schedules.remove(compiled.bundle.key)
+        else:
+            uow.schedules.put(schedule)
+
+
+def schedule_for(compiled: CompiledVersion, now: datetime) -> Schedule | None:
+    """The schedule of a version whose process starts with a timer start event, if it has one."""
+    for spec in compiled.spec.task_specs.values():
+        definition = getattr(spec, "event_definition", None)
+        if type(spec).__name__ != "StartEvent" or type(definition) not in TIMER_DEFINITIONS:
+            continue
+        text = SandboxEnvironment().evaluate(definition.expression, {})
+        key, digest = compiled.bundle.key, compiled.content_hash
+        if isinstance(definition, ClockedCycle):
+            cycles, first, _ = parse_cycle(text, now)
+            period = text.upper().split("/")[-1] if text.upper().split("/")[-1].startswith("P") else None
+            return Schedule(key, digest, spec.bpmn_id, first, period or _period_of(text), cycles)
+        if isinstance(definition, ClockedDuration):
+            parsed = TimerEventDefinition.parse_iso_duration(text)
+            return Schedule(key, digest, spec.bpmn_id, now + TimerEventDefinition.get_timedelta_from_start(parsed, now))
+        return Schedule(key, digest, spec.bpmn_id, TimerEventDefinition.get_datetime(text))
+    return None
+
+
+def _period_of(text: str) -> str | None:
+    parts = [p for p in text.upper().split("/") if p.startswith("P")]
+    return parts[0] if parts else None
+
+
+def _advance(schedule: Schedule) -> None:
+    if schedule.remaining > 0:
+        schedule.remaining -= 1
+    if schedule.remaining == 0 or not schedule.period:
+        schedule.remaining = 0
+        return
+    parsed = TimerEventDefinition.parse_iso_duration(schedule.period)
+    schedule.next_due_at = schedule.next_due_at + TimerEventDefinition.get_timedelta_from_start(
+        parsed, schedule.next_due_at)
