@@ -4,40 +4,19 @@ organisation (hashed cheaply, so tests stay fast), a client and a sign-in helper
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
-from werkzeug.security import generate_password_hash
 
-from engine.definitions import load_catalog
-from engine.organisation import parse_organisation
+from tests.webui.support import build_services
 from webui.app import create_app
-from webui.wiring import DEMO_PASSWORD, initialise
-
-ROOT = Path(__file__).resolve().parents[2]
-PROCESSES, FORMS = ROOT / "processes", ROOT / "forms"
-
-INTAKE = {"customer_name": "王女士", "contact": "13800000000", "channel": "phone", "category": "service",
-          "severity": "high", "description": "快递三次未送达"}
-
-
-def cheap_hash(password: str) -> str:
-    return generate_password_hash(password, method="pbkdf2:sha256:1000")
-
-
-def build_engine(url: str):
-    """A migrated database at `url` with processes/ deployed and the demo users."""
-    engine = initialise(url).engine
-    engine.deploy(load_catalog(PROCESSES, FORMS), actor="tests")
-    file = PROCESSES / "organisation.yaml"
-    engine.load_organisation(parse_organisation(file.read_text(encoding="utf-8"), str(file),
-                                                hash_password=cheap_hash, default_password=DEMO_PASSWORD))
-    return engine
+from webui.wiring import DEMO_PASSWORD
 
 
 @pytest.fixture
 def engine(tmp_path):
-    return build_engine(f"sqlite:///{tmp_path / 'zhidu.db'}")
+    services = build_services(f"sqlite:///{tmp_path / 'zhidu.db'}")
+    yield services.engine
+    services.db.dispose()
 
 
 @pytest.fixture

@@ -1,0 +1,80 @@
+"""Signing in, CSRF, signing out, language."""
+
+from __future__ import annotations
+
+from tests.webui.support import INTAKE
+
+
+def test_every_page_but_sign_in_requires_a_user(client):
+    for url in ("/", "/start", "/requests", "/team", "/tasks/x", "/instances/x"):
+        response = client.get(url)
+        assert response.status_code == 302
+        assert response.location.startswith("/sign-in")
+    assert client.get("/sign-in").status_code == 200
+
+
+def test_wrong_password_is_refused(client, auth):
+    response = auth.sign_in("cs_staff1", "not-the-password")
+    assert response.status_code == 200
+    assert "用户名或密码不正确" in response.get_data(as_text=True)
+    assert client.get("/").status_code == 302
+
+
+def test_unknown_user_is_refused_like_a_wrong_password(client, auth):
+    response = auth.sign_in("nobody")
+    assert "用户名或密码不正确" in response.get_data(as_text=True)
+
+
+def test_sign_in_and_out(client, auth):
+    response = auth.sign_in("cs_staff1")
+    assert response.status_code == 302
+    page = client.get("/").get_data(as_text=True)
+    assert "杨丽" in page
+    auth.post("/sign-out")
+    assert client.get("/").status_code == 302
+
+
+def test_sign_in_returns_to_the_page_asked_for_but_not_elsewhere(client, auth):
+    token = auth.token()
+    response = client.post("/sign-in", data={"username": "cs_staff1", "password": "zhidu-demo",
+                                             "csrf_token": token, "next": "/requests"})
+    assert response.location == "/requests"
+    auth.post("/sign-out")
+    response = client.post("/sign-in", data={"username": "cs_staff1", "password": "zhidu-demo",
+                                             "csrf_token": auth.token(), "next": "//evil.example/"})
+    assert response.location == "/"
+
+
+def test_post_without_csrf_token_is_rejected_and_changes_nothing(client, auth, engine):
+    instance = engine.start("complaint_handling", "cs_staff1", INTAKE)
+    task_id = instance.active_tasks[0].id
+    auth.sign_in("cs_staff1")
+    response = client.post(f"/tasks/{task_id}/claim")
+    assert response.status_code == 400
+    assert "请求无效" in response.get_data(as_text=True)
+    response = client.post(f"/tasks/{task_id}/claim", data={"csrf_token": "forged"})
+    assert response.status_code == 400
+    assert engine.task(task_id).claimed_by is None
+
+
+def test_sign_in_itself_needs_the_csrf_token(client):
+    response = client.post("/sign-in", data={"username": "cs_staff1", "password": "zhidu-demo"})
+    assert response.status_code == 400
+
+
+def test_language_switch_is_kept_in_the_session(client, auth):
+    auth.sign_in("cs_staff1")
+    assert "待办任务" in client.get("/").get_data(as_text=True)
+    response = auth.post("/language", {"lang": "en", "next": "/start"})
+    assert response.location == "/start"
+    page = client.get("/").get_data(as_text=True)
+    assert "Inbox" in page and "待办任务" not in page
+    auth.post("/language", {"lang": "zh"})
+    assert "待办任务" in client.get("/").get_data(as_text=True)
+
+
+def test_unknown_page_is_a_styled_404(client, auth):
+    auth.sign_in("cs_staff1")
+    response = client.get("/no/such/page")
+    assert response.status_code == 404
+    assert "找不到该页面" in response.get_data(as_text=True)
