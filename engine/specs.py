@@ -19,6 +19,7 @@ from engine.errors import DefinitionInvalid, Problem
 from engine.forms import FormDefinition, check_form, parse_form
 from engine.parser import ZhiduParser
 from engine.sandbox import check_source
+from engine.timers import check_timer_text
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 NS = {"bpmn": BPMN_NS, "spiff": SPIFF_NS}
@@ -169,9 +170,15 @@ def _check_document(name: str, root: Any, bundle: ProcessBundle, forms: dict) ->
             problems.append(Problem(name, reason, owner.get("id"), node.sourceline))
     for node in root.iter(f"{{{BPMN_NS}}}script"):
         problems += _check_code(name, node, node.text or "", "script")
-    for tag in ("conditionExpression", "timeDuration", "timeDate", "timeCycle"):
+    for node in root.iter(f"{{{BPMN_NS}}}conditionExpression"):
+        problems += _check_code(name, node, node.text or "", "expression")
+    for tag in ("timeDuration", "timeDate", "timeCycle"):
         for node in root.iter(f"{{{BPMN_NS}}}{tag}"):
-            problems += _check_code(name, node, node.text or "", "expression")
+            reason = check_timer_text(tag, node.text or "")
+            if reason:
+                problems.append(Problem(name, reason, _owner_id(node), node.sourceline))
+            else:
+                problems += _check_code(name, node, node.text or "", "expression")
     for node in root.iter(f"{{{BPMN_NS}}}userTask"):
         props = _properties(node)
         form_key = props.get("formKey")

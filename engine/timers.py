@@ -7,7 +7,8 @@ the parser seam with subclasses that read the clock of the script environment, s
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+import re
+from datetime import datetime, timedelta, timezone
 
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
     CycleTimerEventDefinition, DurationTimerEventDefinition, TimeDateEventDefinition, TimerEventDefinition,
@@ -32,6 +33,33 @@ def parse_cycle(expression: str, now: datetime) -> tuple[int, datetime, timedelt
         period = TimerEventDefinition.get_timedelta_from_start(parsed, now)
         return cycles, now + period, period
     return TimerEventDefinition.parse_iso_recurring_interval(expression)
+
+
+_LOOKS_ISO = re.compile(r"^\s*(R\d*/|P|\d{4}-)[0-9A-Za-z:+\-./,]*\s*$")
+
+
+def check_timer_text(tag: str, text: str) -> str | None:
+    """Why ISO-8601 timer text of kind `tag` is invalid (None when it parses, or is an expression)."""
+    if not text.strip():
+        return f"{tag} is empty"
+    if not _LOOKS_ISO.match(text):
+        return None  # an expression over process data; checked by the sandbox
+    value = text.strip()
+    try:
+        if tag == "timeCycle":
+            if not value.upper().startswith("R"):
+                return f"timeCycle {value!r} is not a repeating interval such as R/P1D or R3/PT10M"
+            parse_cycle(value, datetime(2000, 1, 1, tzinfo=timezone.utc))
+        elif tag == "timeDuration":
+            TimerEventDefinition.parse_iso_duration(value)
+            if not value.upper().startswith("P"):
+                raise ValueError(value)
+        else:
+            TimerEventDefinition.get_datetime(value)
+    except Exception:  # SpiffWorkflow's parsers raise bare Exception on bad text
+        examples = {"timeDuration": "PT24H", "timeDate": "2026-12-01T09:00:00+08:00", "timeCycle": "R/P1M"}
+        return f"{tag} {value!r} is not valid ISO-8601 (e.g. {examples[tag]})"
+    return None
 
 
 class ClockedTimeDate(TimeDateEventDefinition):

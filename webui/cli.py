@@ -91,6 +91,25 @@ def cmd_history(args: argparse.Namespace) -> Any:
     return [e.to_dict() for e in build().engine.history(args.instance)]
 
 
+def cmd_fire_timers(args: argparse.Namespace) -> Any:
+    from datetime import datetime
+
+    from engine.clock import FixedClock
+
+    try:
+        now = datetime.fromisoformat(args.now.replace("Z", "+00:00"))
+    except ValueError as err:
+        raise InvalidInput(f"--now is not an ISO-8601 date-time: {args.now!r}") from err
+    engine = build(clock=FixedClock(now)).engine
+    started = engine.start_due_schedules()
+    fired = engine.fire_due_timers()
+    return {"now": FixedClock(now).now().isoformat(), "started": started, "fired": [f.to_dict() for f in fired]}
+
+
+def cmd_retry(args: argparse.Namespace) -> Any:
+    return build().engine.retry(args.instance, args.actor, parse_data(args.data)).to_dict()
+
+
 def cmd_serve(args: argparse.Namespace) -> Any:
     from webui.server import serve
 
@@ -144,6 +163,12 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("task")
     p.add_argument("--as", dest="actor", required=True)
     p.add_argument("--data", required=True, help="form data: a JSON object, or @file")
+    p = add("fire-timers", cmd_fire_timers, "fire every timer due at --now and start scheduled procedures")
+    p.add_argument("--now", required=True, help="ISO-8601 date-time, e.g. 2026-12-01T09:00:00+08:00")
+    p = add("retry", cmd_retry, "retry a failed instance (administrators), optionally with corrected data")
+    p.add_argument("instance")
+    p.add_argument("--as", dest="actor", required=True)
+    p.add_argument("--data", help="corrected data: a JSON object, or @file")
     add("show", cmd_show, "show an instance: status, active tasks, data").add_argument("instance")
     add("history", cmd_history, "an instance's journal entries").add_argument("instance")
     return parser

@@ -80,9 +80,17 @@ def _init(value: dict) -> str:
     return text
 
 
+def _fired(value: dict) -> str:
+    lines = [f"at {value['now']}: started {len(value['started'])}, woke {len(value['fired'])} instance(s)"]
+    lines += [f"  started {i}" for i in value["started"]]
+    lines += [f"  {f['instance_id']}  {f['process_key']}  fired {', '.join(f['elements'])}  -> {f['status']}"
+              for f in value["fired"]]
+    return "\n".join(lines)
+
+
 _PRINTERS = {
     "tasks": _tasks, "start": lambda i: i["id"], "show": _instance, "complete": _instance,
-    "history": _history, "processes": _processes, "users": _users, "deploy": _deploy, "init": _init,
+    "history": _history, "fire-timers": _fired, "retry": _instance, "processes": _processes, "users": _users, "deploy": _deploy, "init": _init,
     "claim": lambda t: f"claimed {t['id']} ({t['title']})",
     "release": lambda t: f"released {t['id']} ({t['title']})",
 }
