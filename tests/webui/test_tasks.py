@@ -1,0 +1,166 @@
+"""Task pages: the form, field errors, double submission, tasks that moved on, permissions."""
+
+from __future__ import annotations
+
+import re
+
+from tests.webui.support import INTAKE
+
+
+def first_task(engine) -> tuple[str, str]:
+    instance = engine.start("complaint_handling", "cs_staff1", INTAKE)
+    return instance.id, instance.active_tasks[0].id
+
+
+def advance_to_review(engine) -> tuple[str, str]:
+    """A complaint taken to the review step (the form with a table); returns (instance, task)."""
+    instance_id, task_id = first_task(engine)
+    steps = [("cs_staff1", {"details": "d", "customer_calmed": True}),
+             ("cs_staff1", {"findings": "f", "founded": False}),
+             ("cs_staff1", {"feedback": "fb", "feedback_channel": "phone", "customer_satisfied": True,
+                            "satisfaction": 4})]
+    for actor, data in steps:
+        task_id = engine.show(instance_id).active_tasks[0].id
+        engine.complete_task(task_id, actor, data)
+    return instance_id, engine.show(instance_id).active_tasks[0].id
+
+
+def field_error(html: str, name: str) -> str:
+    """The error message shown in the block of field `name`."""
+    block = re.search(rf'data-field="{re.escape(name)}">(.*?)</div>\s*</div>|data-field="{re.escape(name)}">(.*?)</fieldset>',
+                      html, re.S)
+    assert block, f"no field {name}"
+    found = re.search(r'field-error">([^<]+)<', block.group(0))
+    return found.group(1) if found else ""
+
+
+def test_task_page_renders_the_form_with_labels_and_case_data(client, auth, engine):
+    instance_id, task_id = first_task(engine)
+    auth.sign_in("cs_staff1")
+    page = client.get(f"/tasks/{task_id}").get_data(as_text=True)
+    assert '<label class="form-label" for="details">投诉详情' in page
+    assert 'name="customer_calmed" value="true"' in page and '<label class="form-check-label" for="customer_calmed-1">是' in page
+    assert 'id="case-data"' in page and "王女士" in page and "来电" in page  # ui.show, with option names
+    assert "csrf_token" in page and "data-submit-once" in page
+
+
+def test_field_errors_come_back_beside_each_field_with_the_input_kept(client, auth, engine):
+    _, task_id = first_task(engine)
+    auth.sign_in("cs_staff1")
+    response = auth.post(f"/tasks/{task_id}", {"details": "", "customer_expectation": "x" * 1001})
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert field_error(html, "details") == "此项必填"
+    assert field_error(html, "customer_calmed") == "此项必填"
+    assert field_error(html, "customer_expectation") == "最多 1000 个字符"
+    assert 'value="' + "x" * 1001 + '"' in html
+    assert engine.task(task_id).status == "open"
+
+
+def test_field_errors_in_english(client, auth, engine):
+    _, task_id = first_task(engine)
+    auth.sign_in("cs_staff1")
+    auth.post("/language", {"lang": "en"})
+    html = auth.post(f"/tasks/{task_id}", {"details": "d"}).get_data(as_text=True)
+    assert field_error(html, "customer_calmed") == "This field is required"
+    assert "Complaint details" in html and 'value="d"' not in html and ">d</textarea>" in html
+
+
+def test_integer_out_of_range_and_not_a_number(client, auth, engine):
+    instance_id, _ = first_task(engine)
+    for data in ({"details": "d", "customer_calmed": True}, {"findings": "f", "founded": False}):
+        engine.complete_task(engine.show(instance_id).active_tasks[0].id, "cs_staff1", data)
+    task_id = engine.show(instance_id).active_tasks[0].id
+    auth.sign_in("cs_staff1")
+    form = {"feedback": "ok", "feedback_channel": "phone", "customer_satisfied": "true"}
+    html = auth.post(f"/tasks/{task_id}", {**form, "satisfaction": "9"}).get_data(as_text=True)
+    assert field_error(html, "satisfaction") == "不能大于 5"
+    html = auth.post(f"/tasks/{task_id}", {**form, "satisfaction": "five"}).get_data(as_text=True)
+    assert field_error(html, "satisfaction") == "格式不正确，应为整数"
+    response = auth.post(f"/tasks/{task_id}", {**form, "satisfaction": "5"})
+    assert response.status_code == 302
+    assert engine.show(instance_id).data["satisfaction"] == 5
+
+
+def test_table_rows_are_converted_and_cell_errors_shown(client, auth, engine):
+    instance_id, task_id = advance_to_review(engine)
+    auth.sign_in("cs_manager")
+    page = client.get(f"/tasks/{task_id}").get_data(as_text=True)
+    assert 'name="improvement_measures[0].measure"' in page and "<template>" in page
+    bad = {"root_cause": "r", "improvement_measures[0].measure": "m1",
+           "improvement_measures[0].owner_department": "", "improvement_measures[0].due_date": "2026-12-31",
+           "improvement_measures[3].measure": "", "improvement_measures[3].owner_department": "",
+           "improvement_measures[3].due_date": ""}
+    html = auth.post(f"/tasks/{task_id}", bad).get_data(as_text=True)
+    assert "improvement_measures[3]" not in html.split("<template>")[0]  # the empty row is dropped
+    assert re.search(r'for="improvement_measures\[0\]\.owner_department".*?field-error">此项必填', html, re.S)
+    assert 'value="m1"' in html
+    good = {**bad, "improvement_measures[0].owner_department": "data-analysis",
+            "improvement_measures[5].measure": "m2", "improvement_measures[5].owner_department": "marketing",
+            "improvement_measures[5].due_date": "2027-01-31"}
+    assert auth.post(f"/tasks/{task_id}", good).status_code == 302
+    data = engine.show(instance_id).data
+    assert data["improvement_measures"] == [
+        {"measure": "m1", "owner_department": "data-analysis", "due_date": "2026-12-31"},
+        {"measure": "m2", "owner_department": "marketing", "due_date": "2027-01-31"}]
+    assert engine.show(instance_id).status == "completed"
+
+
+def test_table_needs_a_row(client, auth, engine):
+    _, task_id = advance_to_review(engine)
+    auth.sign_in("cs_manager")
+    html = auth.post(f"/tasks/{task_id}", {"root_cause": "r"}).get_data(as_text=True)
+    assert field_error(html, "improvement_measures") == "此项必填"
+
+
+def test_double_submission_completes_once_and_says_so(client, auth, engine):
+    instance_id, task_id = first_task(engine)
+    auth.sign_in("cs_staff1")
+    form = {"details": "d", "customer_calmed": "true"}
+    assert auth.post(f"/tasks/{task_id}", form).status_code == 302
+    second = auth.post(f"/tasks/{task_id}", form)
+    assert second.status_code == 302 and second.location == "/"
+    assert "该任务已经完成" in client.get("/").get_data(as_text=True)
+    completed = [e for e in engine.history(instance_id) if e.kind == "completed"]
+    assert len(completed) == 1
+
+
+def test_task_completed_by_a_colleague_while_open(client, auth, engine):
+    _, task_id = first_task(engine)
+    auth.sign_in("cs_staff1")
+    assert client.get(f"/tasks/{task_id}").status_code == 200
+    engine.complete_task(task_id, "cs_staff2", {"details": "d", "customer_calmed": True})
+    response = auth.post(f"/tasks/{task_id}", {"details": "mine", "customer_calmed": "true"})
+    assert response.status_code == 302 and response.location == "/"
+    assert "该任务已经完成" in client.get("/").get_data(as_text=True)
+    assert client.get(f"/tasks/{task_id}").status_code == 302
+
+
+def test_task_claimed_by_a_colleague_cannot_be_submitted(client, auth, engine):
+    _, task_id = first_task(engine)
+    engine.claim(task_id, "cs_staff2")
+    auth.sign_in("cs_staff1")
+    page = client.get(f"/tasks/{task_id}").get_data(as_text=True)
+    assert 'id="task-unavailable"' in page and 'id="task-form"' not in page
+    response = auth.post(f"/tasks/{task_id}", {"details": "d", "customer_calmed": "true"})
+    assert response.status_code == 302
+    assert "已被其他人认领" in client.get("/").get_data(as_text=True)
+    assert engine.task(task_id).status == "open"
+
+
+def test_someone_of_another_role_cannot_see_or_complete_the_task(client, auth, engine):
+    instance_id, task_id = first_task(engine)
+    auth.sign_in("da_staff1")
+    assert client.get(f"/tasks/{task_id}").status_code == 403
+    assert client.get(f"/instances/{instance_id}").status_code == 403
+    response = auth.post(f"/tasks/{task_id}", {"details": "d", "customer_calmed": "true"})
+    assert response.status_code == 403
+    assert "您无权访问此页面" in response.get_data(as_text=True)
+    assert engine.task(task_id).status == "open"
+
+
+def test_unknown_task_and_instance_are_404(client, auth):
+    auth.sign_in("cs_staff1")
+    assert client.get("/tasks/nope").status_code == 404
+    assert client.get("/instances/nope").status_code == 404
+    assert auth.post("/tasks/nope/claim").status_code == 404
