@@ -201,10 +201,11 @@ class Labels:
             return translate("yes" if value else "no", self.lang)
         if isinstance(value, list):
             columns = hint.get("columns") or {}
+            rows, items = ("；", "，") if self.lang == "zh" else ("; ", ", ")
             if value and all(isinstance(v, dict) for v in value):
-                return "；".join("，".join(self.display(c, v, columns.get(c, {})) for c, v in row.items())
-                                for row in value)
-            return "、".join(self.display(key, v, hint) for v in value)
+                return rows.join(items.join(self.display(c, v, columns.get(c, {})) for c, v in row.items())
+                                 for row in value)
+            return items.join(self.display(key, v, hint) for v in value)
         options = hint.get("options") or {}
         if isinstance(value, str) and value in options:
             return localised(options[value], self.lang, value)
