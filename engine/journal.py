@@ -61,6 +61,11 @@ class JournalWriter:
         self._actor = actor
         self.entries: list[JournalEntry] = []
 
+    @property
+    def head(self) -> tuple[int, str]:
+        """(seq, hash) of the newest entry: the instance row keeps it, so truncation shows."""
+        return self._seq, self._hash
+
     def add(self, kind: str, payload: dict[str, Any] | None = None, actor: str | None = "") -> JournalEntry:
         self._seq += 1
         draft = JournalEntry(self.instance_id, self._seq, kind, self._actor if actor == "" else actor,

@@ -41,6 +41,8 @@ class InstanceRecord:
     next_wake_at: datetime | None = None
     current_step: str | None = None
     incident: dict[str, Any] | None = None
+    journal_seq: int = 0
+    journal_hash: str = "0" * 64
 
 
 @dataclass
@@ -62,6 +64,7 @@ class TaskRecord:
     completed_at: datetime | None = None
     completed_by: str | None = None
     department: str | None = None
+    submitted: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)

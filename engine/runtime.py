@@ -16,6 +16,7 @@ from engine.errors import (
 )
 from engine.execution import Execution, StepResult
 from engine.journal import GENESIS, JournalWriter
+from engine.outcomes import outcomes_of
 from engine.ports import UnitOfWork
 from engine.reading import ReadingMixin, may_start
 from engine.worker import TimerCommands
@@ -195,6 +196,7 @@ class Engine(ReadingMixin, TimerCommands):
             result = Execution(compiled, self.clock, record.state).complete(task_id, data)
             task.claimed_by = actor
             task.status, task.completed_by, task.completed_at = "completed", actor, self.clock.now()
+            task.submitted = data
             uow.tasks.save(task)
             journal = self._journal(uow, record, actor)
             journal.add("completed", {"task_id": task_id, "element": task.spec_name, "data": data})
@@ -208,26 +210,22 @@ class Engine(ReadingMixin, TimerCommands):
         """Write the outcome of one engine run: task rows, journal, instance state."""
         now = self.clock.now()
         open_tasks = {t.id: t for t in uow.tasks.open_for_instance(record.id)}
-        ready_ids = {t.id for t in result.ready_tasks}
-        for task_id, task in open_tasks.items():
-            if task_id not in ready_ids and task.status == "open":
-                task.status, task.completed_at = "cancelled", now
-                uow.tasks.save(task)
-                journal.add("task_left", {"task_id": task_id, "element": task.spec_name, "cancelled": True}, actor=None)
-        for kind, payload in result.outcomes:
+        outcomes = outcomes_of({t.id: t.spec_name for t in open_tasks.values()}, result)
+        for task_id in outcomes.cancelled:
+            task = open_tasks[task_id]
+            task.status, task.completed_at = "cancelled", now
+            uow.tasks.save(task)
+        for kind, payload in outcomes.entries:
             journal.add(kind, payload, actor=None)
-        for ready in result.ready_tasks:
-            if ready.id in open_tasks:
-                continue
+        for ready in outcomes.entered:
             uow.tasks.add(TaskRecord(ready.id, record.id, record.process_key, ready.spec_name, ready.title,
                                      ready.lane, ready.form_key, ready.candidates, now, due_at=ready.due_at,
                                      department=_department_of(ready.candidates)))
-            journal.add("task_entered", {"task_id": ready.id, "element": ready.spec_name,
-                                         "candidates": list(ready.candidates)}, actor=None)
         record.state, record.status, record.data = result.state, result.status, result.data
         record.next_wake_at = result.next_wake_at if result.status == "running" else None
         record.current_step, record.incident, record.updated_at = result.current_step, result.incident, now
         uow.journal.append(journal.entries)
+        record.journal_seq, record.journal_hash = journal.head
         uow.instances.save(record, record.revision if expected_revision is None else expected_revision)
 
     def _record_task_command(self, uow: UnitOfWork, task: TaskRecord, actor: str, kind: str,
@@ -237,6 +235,7 @@ class Engine(ReadingMixin, TimerCommands):
         journal.add(kind, payload)
         uow.tasks.save(task)
         uow.journal.append(journal.entries)
+        record.journal_seq, record.journal_hash = journal.head
         record.updated_at = self.clock.now()
         uow.instances.save(record, record.revision)
 

@@ -48,6 +48,8 @@ class InstanceRow(Base):
     next_wake_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     current_step: Mapped[str | None] = mapped_column(Text)
     incident: Mapped[dict | None] = mapped_column(JSON)
+    journal_seq: Mapped[int] = mapped_column(Integer, default=0)
+    journal_hash: Mapped[str] = mapped_column(String(64), default="0" * 64)
 
 
 class TaskRow(Base):
@@ -69,6 +71,7 @@ class TaskRow(Base):
     due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     completed_by: Mapped[str | None] = mapped_column(String(100))
+    submitted: Mapped[dict | None] = mapped_column(JSON)
 
 
 class TaskCandidateRow(Base):

@@ -105,13 +105,15 @@ def _instance_columns(record: InstanceRecord) -> dict:
                 version_number=record.version_number, status=record.status, state=record.state,
                 data=record.data, started_by=record.started_by, started_at=record.started_at,
                 updated_at=record.updated_at, next_wake_at=record.next_wake_at,
-                current_step=record.current_step, incident=record.incident)
+                current_step=record.current_step, incident=record.incident,
+                journal_seq=record.journal_seq, journal_hash=record.journal_hash)
 
 
 def _instance(row: InstanceRow) -> InstanceRecord:
     return InstanceRecord(row.id, row.process_key, row.version_hash, row.version_number, row.status,
                           row.state, row.data, row.started_by, as_utc(row.started_at), as_utc(row.updated_at),
-                          row.revision, _utc(row.next_wake_at), row.current_step, row.incident)
+                          row.revision, _utc(row.next_wake_at), row.current_step, row.incident,
+                          row.journal_seq, row.journal_hash)
 
 
 class SqlTaskRepository:
@@ -160,13 +162,13 @@ def _task_columns(task: TaskRecord) -> dict:
                 title=task.title, lane=task.lane, form_key=task.form_key, candidates=list(task.candidates),
                 status=task.status, claimed_by=task.claimed_by, department=task.department,
                 created_at=task.created_at, due_at=task.due_at, completed_at=task.completed_at,
-                completed_by=task.completed_by)
+                completed_by=task.completed_by, submitted=task.submitted)
 
 
 def _task(row: TaskRow) -> TaskRecord:
     return TaskRecord(row.id, row.instance_id, row.process_key, row.spec_name, row.title, row.lane, row.form_key,
                       tuple(row.candidates), as_utc(row.created_at), row.status, row.claimed_by, _utc(row.due_at),
-                      _utc(row.completed_at), row.completed_by, row.department)
+                      _utc(row.completed_at), row.completed_by, row.department, row.submitted)
 
 
 class SqlJournalRepository:
