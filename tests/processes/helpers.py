@@ -79,6 +79,8 @@ def assert_diagram_complete(bpmn_file: str) -> None:
           "bpmndi": "http://www.omg.org/spec/BPMN/20100524/DI",
           "di": "http://www.omg.org/spec/DD/20100524/DI"}
     root = etree.parse(str(PROCESSES / bpmn_file)).getroot()
+    ids = [node.get("id") for node in root.iter() if isinstance(node.tag, str) and node.get("id")]
+    assert len(ids) == len(set(ids)), f"duplicate ids: {sorted({i for i in ids if ids.count(i) > 1})}"
     shapes = {s.get("bpmnElement"): s for s in root.iterfind(".//bpmndi:BPMNShape", ns)}
     edges = {e.get("bpmnElement"): e for e in root.iterfind(".//bpmndi:BPMNEdge", ns)}
     process = root.find("bpmn:process", ns)
