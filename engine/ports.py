@@ -33,6 +33,8 @@ class InstanceRepository(Protocol):
         """The next due running instance not in `skip`, locked for this transaction (rows other
         workers hold are skipped, not waited for)."""
     def started_by(self, username: str) -> list[InstanceRecord]: ...
+    def ids_after(self, after: str, limit: int) -> list[str]:
+        """Instance ids in id order, greater than `after`."""
 
 
 class TaskRepository(Protocol):

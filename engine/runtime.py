@@ -9,6 +9,7 @@ from __future__ import annotations
 import uuid
 from typing import Any, Callable, Iterable
 
+from engine.audit import AuditCommands
 from engine.clock import Clock, SystemClock
 from engine.definitions import ProcessBundle
 from engine.errors import (
@@ -25,7 +26,7 @@ from engine.specs import SpecCache, compile_bundle
 from engine.views import DeployResult, InstanceView, TaskView
 
 
-class Engine(ReadingMixin, TimerCommands):
+class Engine(ReadingMixin, TimerCommands, AuditCommands):
     """zhidu's runtime facade over SpiffWorkflow and storage."""
 
     def __init__(self, uow_factory: Callable[[], UnitOfWork], clock: Clock | None = None,

@@ -94,6 +94,10 @@ class SqlInstanceRepository:
                                    .with_for_update(skip_locked=True)).first()
         return _instance(row) if row else None
 
+    def ids_after(self, after: str, limit: int) -> list[str]:
+        query = select(InstanceRow.id).where(InstanceRow.id > after).order_by(InstanceRow.id).limit(limit)
+        return list(self.session.scalars(query))
+
     def started_by(self, username: str) -> list[InstanceRecord]:
         rows = self.session.scalars(select(InstanceRow).where(InstanceRow.started_by == username)
                                     .order_by(InstanceRow.started_at.desc()))

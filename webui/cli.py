@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
@@ -110,6 +111,50 @@ def cmd_retry(args: argparse.Namespace) -> Any:
     return build().engine.retry(args.instance, args.actor, parse_data(args.data)).to_dict()
 
 
+def cmd_verify(args: argparse.Namespace) -> Any:
+    from engine.audit import verify_bundle
+
+    if args.bundle:
+        verdicts = verify_bundle(_read_json_file(args.bundle, "--bundle"))
+    elif args.all:
+        verdicts = list(build().engine.verify_all())
+    elif args.instance:
+        verdicts = [build().engine.verify(args.instance)]
+    else:
+        raise InvalidInput("name an INSTANCE, or give --all or --bundle FILE")
+    result = {"verdicts": [v.to_dict() for v in verdicts],
+              "ok": sum(v.status == "ok" for v in verdicts), "total": len(verdicts)}
+    return Finished(result, 0 if result["ok"] == result["total"] else EXIT_ERROR)
+
+
+def cmd_export(args: argparse.Namespace) -> Any:
+    if not args.all and not args.instance:
+        raise InvalidInput("name an INSTANCE or give --all")
+    bundle = build().engine.export(None if args.all else [args.instance])
+    try:
+        Path(args.out).write_text(json.dumps(bundle, ensure_ascii=False, indent=1), encoding="utf-8")
+    except OSError as err:
+        raise InvalidInput(f"cannot write {args.out}: {err.strerror}") from err
+    return {"out": args.out, "instances": len(bundle["instances"]), "versions": len(bundle["versions"])}
+
+
+def _read_json_file(path: str, option: str) -> Any:
+    try:
+        return json.loads(Path(path).read_text(encoding="utf-8"))
+    except OSError as err:
+        raise InvalidInput(f"{option} file cannot be read: {err.strerror}: {path}") from err
+    except json.JSONDecodeError as err:
+        raise InvalidInput(f"{option} file is not valid JSON: {err.msg} at line {err.lineno}") from err
+
+
+@dataclass(frozen=True)
+class Finished:
+    """A result printed as usual but with a non-zero exit status (e.g. verification failed)."""
+
+    value: Any
+    exit_code: int
+
+
 def cmd_serve(args: argparse.Namespace) -> Any:
     from webui.server import serve
 
@@ -169,6 +214,14 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("instance")
     p.add_argument("--as", dest="actor", required=True)
     p.add_argument("--data", help="corrected data: a JSON object, or @file")
+    p = add("verify", cmd_verify, "check that journals are intact and replay to the stored state")
+    p.add_argument("instance", nargs="?")
+    p.add_argument("--all", action="store_true", help="every instance")
+    p.add_argument("--bundle", help="verify an export bundle, with no database")
+    p = add("export", cmd_export, "write instances with their journals and versions to a bundle")
+    p.add_argument("instance", nargs="?")
+    p.add_argument("--all", action="store_true", help="every instance")
+    p.add_argument("--out", required=True, help="the bundle file to write")
     add("show", cmd_show, "show an instance: status, active tasks, data").add_argument("instance")
     add("history", cmd_history, "an instance's journal entries").add_argument("instance")
     return parser
@@ -185,9 +238,12 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as err:  # last line of defence: never a traceback on the terminal
         out.unexpected(err, args.json)
         return EXIT_ERROR
+    code = 0
+    if isinstance(result, Finished):
+        result, code = result.value, result.exit_code
     if result is not None:
         out.result(args.command, result, args.json)
-    return 0
+    return code
 
 
 if __name__ == "__main__":

@@ -88,9 +88,23 @@ def _fired(value: dict) -> str:
     return "\n".join(lines)
 
 
+def _verify(value: dict) -> str:
+    lines = []
+    for v in value["verdicts"]:
+        line = f"{v['instance_id']}  {v['verdict']}"
+        if v["verdict"] != "ok":
+            line += f"  at entry {v['entry']}  element {v['element']}  {v['field']}: {v['reason']}"
+            line += f" (recorded {json.dumps(v['recorded'], ensure_ascii=False)[:80]},"
+            line += f" replayed {json.dumps(v['replayed'], ensure_ascii=False)[:80]})"
+        lines.append(line)
+    lines.append(f"{value['ok']}/{value['total']} ok")
+    return "\n".join(lines)
+
+
 _PRINTERS = {
     "tasks": _tasks, "start": lambda i: i["id"], "show": _instance, "complete": _instance,
-    "history": _history, "fire-timers": _fired, "retry": _instance, "processes": _processes, "users": _users, "deploy": _deploy, "init": _init,
+    "history": _history, "verify": _verify,
+    "export": lambda v: f"wrote {v['instances']} instance(s) and {v['versions']} version(s) to {v['out']}", "fire-timers": _fired, "retry": _instance, "processes": _processes, "users": _users, "deploy": _deploy, "init": _init,
     "claim": lambda t: f"claimed {t['id']} ({t['title']})",
     "release": lambda t: f"released {t['id']} ({t['title']})",
 }

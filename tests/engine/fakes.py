@@ -98,6 +98,9 @@ class _Instances:
         due = [i for i in self.due(now, 10**9) if i not in skip]
         return self.get(due[0]) if due else None
 
+    def ids_after(self, after: str, limit: int) -> list[str]:
+        return sorted(i for i in self.work.instances if i > after)[:limit]
+
     def started_by(self, username: str) -> list[InstanceRecord]:
         return [copy.deepcopy(r) for r in self.work.instances.values() if r.started_by == username]
 

@@ -23,6 +23,13 @@ def upgrade() -> None:
     with op.batch_alter_table('tasks', schema=None) as batch_op:
         batch_op.add_column(sa.Column('submitted', sa.JSON(), nullable=True))
 
+    # Instances written before this revision get their head from the journal they already have.
+    op.execute("""
+        UPDATE instances SET
+          journal_seq = COALESCE((SELECT MAX(j.seq) FROM journal j WHERE j.instance_id = instances.id), 0),
+          journal_hash = COALESCE((SELECT j.entry_hash FROM journal j WHERE j.instance_id = instances.id
+                                   ORDER BY j.seq DESC LIMIT 1), journal_hash)
+    """)
     # ### end Alembic commands ###
 
 

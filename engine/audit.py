@@ -1,0 +1,152 @@
+"""Audit commands of the facade: verify instances, step through them, export bundles, and
+verify a bundle with no database at all."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import datetime
+from typing import Any, Callable, Iterable
+
+from engine.clock import Clock
+from engine.definitions import CatalogEntry, ProcessBundle
+from engine.errors import DefinitionInvalid, InvalidInput
+from engine.journal import JournalEntry
+from engine.ports import UnitOfWork
+from engine.records import InstanceRecord, TaskRecord
+from engine.replay import Divergence, replay
+from engine.specs import SpecCache
+from engine.verify import Verdict, verify_instance
+
+EXPORT_FORMAT = "zhidu-export/1"
+
+
+class AuditCommands:
+    """Mixed into the Engine facade; reads only."""
+
+    uow_factory: Callable[[], UnitOfWork]
+    cache: SpecCache
+    clock: Clock
+
+    def verify(self, instance_id: str) -> Verdict:
+        """Verdict for one instance. Raises: InstanceNotFound."""
+        with self.uow_factory() as uow:
+            record = self._instance(uow, instance_id)
+            return self._verify(uow, record)
+
+    def verify_all(self, batch: int = 500) -> Iterable[Verdict]:
+        """Verdicts for every instance, read in batches."""
+        after = ""
+        while True:
+            with self.uow_factory() as uow:
+                ids = uow.instances.ids_after(after, batch)
+                for instance_id in ids:
+                    yield self._verify(uow, uow.instances.get(instance_id))
+            if len(ids) < batch:
+                return
+            after = ids[-1]
+
+    def _verify(self, uow: UnitOfWork, record: InstanceRecord) -> Verdict:
+        version = uow.versions.by_hash(record.version_hash)
+        compiled, intact = None, False
+        if version is not None:
+            bundle = ProcessBundle(version.entry, version.files)
+            intact = bundle.content_hash == record.version_hash
+            compiled = self.cache.get(bundle) if intact else None
+        return verify_instance(compiled, record, uow.journal.for_instance(record.id),
+                               uow.tasks.for_instance(record.id), intact)
+
+    def step_through(self, instance_id: str) -> list[dict[str, Any]]:
+        """After each command of the journal: its seq, the data, and the active elements.
+
+        Raises:
+            InstanceNotFound; Divergence when the journal does not replay.
+        """
+        with self.uow_factory() as uow:
+            record = self._instance(uow, instance_id)
+            compiled = self._compiled(self._version(uow, record.version_hash))
+            entries = uow.journal.for_instance(instance_id)
+        return replay(compiled, entries).steps
+
+    def export(self, instance_ids: list[str] | None = None) -> dict[str, Any]:
+        """A self-contained bundle: journals, stored rows, and the versions' files and hashes."""
+        versions: dict[str, Any] = {}
+        instances = []
+        with self.uow_factory() as uow:
+            ids = instance_ids if instance_ids is not None else uow.instances.ids_after("", 10**9)
+            for instance_id in ids:
+                record = self._instance(uow, instance_id)
+                version = self._version(uow, record.version_hash)
+                versions[version.content_hash] = {"key": version.key, "number": version.number,
+                                                   "entry": version.entry.to_dict(), "files": version.files}
+                instances.append({"instance": _plain(asdict(record)),
+                                  "tasks": [_plain(asdict(t)) for t in uow.tasks.for_instance(instance_id)],
+                                  "journal": [e.to_dict() for e in uow.journal.for_instance(instance_id)]})
+        return {"format": EXPORT_FORMAT, "exported_at": self.clock.now().isoformat(),
+                "versions": versions, "instances": instances}
+
+
+def verify_bundle(bundle: dict[str, Any], cache: SpecCache | None = None) -> list[Verdict]:
+    """Verify an export bundle offline: version files against their hashes, then each instance.
+
+    Raises:
+        InvalidInput: the file is not a zhidu export bundle.
+    """
+    if not isinstance(bundle, dict) or bundle.get("format") != EXPORT_FORMAT:
+        raise InvalidInput(f"not a zhidu export bundle (expected format {EXPORT_FORMAT})")
+    cache = cache or SpecCache()
+    compiled = {}
+    for digest, raw in bundle.get("versions", {}).items():
+        process = ProcessBundle(CatalogEntry.from_dict(raw["entry"]), dict(raw["files"]))
+        if process.content_hash == digest:
+            try:
+                compiled[digest] = cache.get(process)
+            except DefinitionInvalid:
+                continue
+    verdicts = []
+    for item in bundle.get("instances", []):
+        try:
+            record = _instance(item["instance"])
+            tasks = [_task(t) for t in item["tasks"]]
+            entries = [_entry(e) for e in item["journal"]]
+        except (KeyError, TypeError, ValueError) as err:
+            raise InvalidInput(f"the bundle is malformed: {err}") from err
+        found = compiled.get(record.version_hash)
+        verdicts.append(verify_instance(found, record, entries, tasks, found is not None))
+    return verdicts
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _when(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None
+
+
+def _instance(raw: dict[str, Any]) -> InstanceRecord:
+    fields = dict(raw)
+    for name in ("started_at", "updated_at", "next_wake_at"):
+        fields[name] = _when(fields.get(name))
+    return InstanceRecord(**fields)
+
+
+def _task(raw: dict[str, Any]) -> TaskRecord:
+    fields = dict(raw)
+    for name in ("created_at", "due_at", "completed_at"):
+        fields[name] = _when(fields.get(name))
+    fields["candidates"] = tuple(fields["candidates"])
+    return TaskRecord(**fields)
+
+
+def _entry(raw: dict[str, Any]) -> JournalEntry:
+    return JournalEntry(raw["instance_id"], raw["seq"], raw["kind"], raw["actor"], datetime.fromisoformat(raw["at"]),
+                        raw["payload"], raw["prev_hash"], raw["hash"])
+
+
+__all__ = ["AuditCommands", "Divergence", "Verdict", "verify_bundle"]

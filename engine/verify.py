@@ -1,0 +1,105 @@
+"""Verification: is the journal intact, and does replaying it give what storage holds?"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from engine.journal import GENESIS, JournalEntry, json_safe, verify_chain
+from engine.records import InstanceRecord, TaskRecord
+from engine.replay import Divergence, Replayed, first_difference, dig, replay
+from engine.specs import CompiledVersion
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """`ok`, `tampered` (the chain breaks at `entry`) or `diverged` (replay disagrees)."""
+
+    instance_id: str
+    status: str
+    entry: int | None = None
+    element: str | None = None
+    field: str | None = None
+    recorded: Any = None
+    replayed: Any = None
+    reason: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"instance_id": self.instance_id, "verdict": self.status, "entry": self.entry,
+                "element": self.element, "field": self.field, "recorded": json_safe(self.recorded),
+                "replayed": json_safe(self.replayed), "reason": self.reason}
+
+
+def verify_instance(compiled: CompiledVersion | None, record: InstanceRecord, entries: list[JournalEntry],
+                    tasks: list[TaskRecord], version_hash_ok: bool = True) -> Verdict:
+    """Check the chain, replay the commands and compare with the stored instance and task rows."""
+    broken = verify_chain(entries)
+    if broken is not None:
+        return Verdict(record.id, "tampered", broken, reason=f"the hash chain breaks at entry {broken}")
+    head = (entries[-1].seq, entries[-1].entry_hash) if entries else (0, GENESIS)
+    if head != (record.journal_seq, record.journal_hash):
+        return Verdict(record.id, "tampered", head[0], field="journal_head", recorded=record.journal_seq,
+                       replayed=head[0], reason="the journal does not end where the instance says it does "
+                                                "(entries removed from the end, or the head edited)")
+    if compiled is None or not version_hash_ok:
+        return Verdict(record.id, "tampered", None, field="version", recorded=record.version_hash,
+                       reason="the process version the instance is pinned to is missing or altered")
+    try:
+        done = replay(compiled, entries)
+        _compare_record(record, done, entries[-1].seq)
+        _compare_tasks(record, done, tasks, entries[-1].seq)
+    except Divergence as div:
+        return Verdict(record.id, "diverged", div.seq, div.element, div.field, div.recorded, div.replayed, div.reason)
+    return Verdict(record.id, "ok", entries[-1].seq if entries else None, reason="journal intact; replay matches")
+
+
+def _compare_record(record: InstanceRecord, done: Replayed, last_seq: int) -> None:
+    result = done.result
+    if result is None:
+        raise Divergence(None, None, "journal", None, None, "the journal has no start command")
+    checks = [("status", record.status, result.status), ("data", json_safe(record.data), json_safe(result.data)),
+              ("incident", json_safe(record.incident), json_safe(result.incident))]
+    for name, stored, replayed in checks:
+        if stored != replayed:
+            key = first_difference(stored, replayed) if isinstance(stored, dict) and isinstance(replayed, dict) else None
+            raise Divergence(last_seq, None, f"{name}.{key}" if key else name,
+                             dig(stored, key) if key else stored, dig(replayed, key) if key else replayed,
+                             f"the stored instance {name} differs from replay")
+    stored_tasks, replayed_tasks = _projection(record.state), _projection(json.loads(json.dumps(result.state)))
+    if stored_tasks != replayed_tasks:
+        diff = sorted(set(stored_tasks) ^ set(replayed_tasks))
+        element = json.loads(diff[0])["task_spec"] if diff else None
+        raise Divergence(last_seq, element, "state", [json.loads(d) for d in diff if d in stored_tasks],
+                         [json.loads(d) for d in diff if d in replayed_tasks],
+                         f"the stored state of {element} differs from replay")
+
+
+def _projection(state: dict[str, Any]) -> list[str]:
+    """Tasks without their random ids and wall-clock stamps, so two runs can be compared."""
+    tasks = state.get("tasks", {}).values()
+    return sorted(json.dumps({"task_spec": t["task_spec"], "state": t["state"], "data": t["data"],
+                              "internal_data": t["internal_data"]}, sort_keys=True, default=str) for t in tasks)
+
+
+def _compare_tasks(record: InstanceRecord, done: Replayed, tasks: list[TaskRecord], last_seq: int) -> None:
+    open_recorded = {rec for rec, rep in done.ids.items() if rep in done.open_tasks}
+    rows = {t.id: t for t in tasks}
+    for recorded_id in done.ids:
+        if recorded_id not in rows:
+            raise Divergence(last_seq, None, "task", recorded_id, None, f"task row {recorded_id} is missing")
+    for row in tasks:
+        if row.id not in done.ids:
+            raise Divergence(last_seq, row.spec_name, "task", None, row.id, f"task row {row.id} has no journal entry")
+        expected_status = "open" if row.id in open_recorded else (
+            "completed" if row.id in done.completed else "cancelled")
+        actor, submitted = done.completed.get(row.id, (None, None))
+        checks = [("status", row.status, expected_status), ("completed_by", row.completed_by, actor),
+                  ("submitted", json_safe(row.submitted), json_safe(submitted)),
+                  ("claimed_by", row.claimed_by, done.claimed_by.get(row.id))]
+        for name, stored, replayed in checks:
+            if stored != replayed:
+                key = first_difference(stored, replayed) if isinstance(stored, dict) and isinstance(replayed, dict) else None
+                raise Divergence(last_seq, row.spec_name, f"{name}.{key}" if key else name,
+                                 dig(stored, key) if key else stored, dig(replayed, key) if key else replayed,
+                                 f"task row {row.id} ({row.spec_name}) differs from the journal in {name}")
