@@ -87,3 +87,13 @@ def test_staff_may_not_reassign(client, auth, engine):
     response = auth.post(f"/tasks/{task_id}/reassign", {"to_user": "cs_staff2"})
     assert response.status_code == 403
     assert engine.task(task_id).claimed_by is None
+
+
+def test_navigation_count_follows_my_own_submissions(client, auth, engine):
+    task_ids = start(engine, 2)
+    auth.sign_in("cs_staff1")
+    assert nav_count(client.get("/requests").get_data(as_text=True)) == 2
+    auth.post(f"/tasks/{task_ids[0]}", {"details": "d", "customer_calmed": "true"})
+    assert nav_count(client.get("/requests").get_data(as_text=True)) == 2  # Verify took its place
+    engine.complete_task(engine.task_list("cs_staff1")[0].id, "cs_staff2", {"details": "d", "customer_calmed": True})
+    assert nav_count(client.get("/").get_data(as_text=True)) == 2  # the inbox itself always recounts
