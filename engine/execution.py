@@ -24,7 +24,7 @@ from engine.clock import Clock
 from engine.errors import TaskNotReady
 from engine.journal import data_changes
 from engine.sandbox import SandboxEnvironment
-from engine.timers import CLOCKED
+from engine.timers import CLOCKED, ClockedCycle
 from engine.specs import CompiledVersion
 from engine.state import dump_state, load_state
 
@@ -85,7 +85,12 @@ class Execution:
             task.data.update(copy.deepcopy(data))
             for child in task.children:
                 definition = getattr(child.task_spec, "event_definition", None)
-                if type(definition) in TIMER_DEFINITIONS:
+                if isinstance(definition, ClockedCycle):
+                    # a cycle start event only runs on through its outputs as a cycle comes due;
+                    # marked fired, it would complete with no outputs and the instance end at once
+                    child.internal_data["event_value"] = {
+                        "cycles": 1, "next": self.clock.now().isoformat(), "duration": 0}
+                elif type(definition) in TIMER_DEFINITIONS:
                     child.internal_data["event_fired"] = True
         self._run_engine()
         return self.result()
@@ -124,7 +129,7 @@ class Execution:
         for task_id, internal in before.items():
             task = self.workflow.get_task_from_id(task_id)
             if task is None or task.state != TaskState.WAITING or task.internal_data != internal:
-                fired.append(task.task_spec.bpmn_id if task else str(task_id))
+                fired += _fired_elements(task) if task else [str(task_id)]
         return self.result(), sorted(set(fired))
 
     def retry(self, data: dict[str, Any]) -> StepResult:
@@ -137,8 +142,7 @@ class Execution:
         return self.result()
 
     def _waiting_timers(self) -> list[Any]:
-        return [task for task in self.workflow.get_tasks(state=TaskState.WAITING)
-                if type(getattr(task.task_spec, "event_definition", None)) in TIMER_DEFINITIONS]
+        return [task for task in self.workflow.get_tasks(state=TaskState.WAITING) if timer_definitions(task.task_spec)]
 
     def _has_task(self, task_id: str) -> bool:
         try:
@@ -215,14 +219,31 @@ class Execution:
 
     def _next_wake(self) -> datetime | None:
         moments = []
-        for event in self.workflow.waiting_events():
-            if event.event_type not in TIMER_EVENT_TYPES or not isinstance(event.value, str):
-                continue
-            try:
-                moments.append(datetime.fromisoformat(event.value))
-            except ValueError:
-                continue
+        for task in self._waiting_timers():
+            for definition in timer_definitions(task.task_spec):
+                value = definition.details(task).value
+                if not isinstance(value, str):
+                    continue
+                try:
+                    moments.append(datetime.fromisoformat(value))
+                except ValueError:
+                    continue
         return min(moments) if moments else None
+
+
+def timer_definitions(spec: Any) -> list[Any]:
+    """The clocked timers a task spec waits on; an event-based gateway holds those of its branches."""
+    definition = getattr(spec, "event_definition", None)
+    inner = getattr(definition, "event_definitions", None) or [definition]
+    return [d for d in inner if type(d) in TIMER_DEFINITIONS]
+
+
+def _fired_elements(task: Any) -> list[str]:
+    """A fired timer's element; for an event-based gateway, the branch events it went on to."""
+    gateway = getattr(task.task_spec.event_definition, "event_definitions", None) is not None
+    if gateway and task.state != TaskState.WAITING:
+        return [child.task_spec.bpmn_id for child in task.children] or [task.task_spec.bpmn_id]
+    return [task.task_spec.bpmn_id]
 
 
 def _duration(text: str) -> timedelta:

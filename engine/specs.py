@@ -200,7 +200,8 @@ def _check_code(file: str, node: Any, source: str, kind: str, prefix: str = "") 
 
 
 def _owner_id(node: Any) -> str | None:
-    while node is not None and not node.get("id"):
+    # An event definition's own id (TimerEventDefinition_0x1) is not what a modeller sees: name the event.
+    while node is not None and (not node.get("id") or etree.QName(node).localname.endswith("EventDefinition")):
         node = node.getparent()
     return node.get("id") if node is not None else None
 
