@@ -58,18 +58,20 @@ def zhidu_loop(limit: int, sizes_at: set[int]) -> dict[str, Any]:
         engine = zhidu.engine
         view = engine.start("loop", WORKER, {"count": 0, "limit": limit})
         times: dict[int, float] = {}
+        cpu: dict[int, float] = {}  # CPU seconds: less swayed than wall time when others load the machine
         sizes: dict[int, int] = {}
         for iteration in range(1, limit + 1):
             if view.status != "running" or len(view.active_tasks) != 1:
                 return {"times": times, "sizes": sizes, "stopped": iteration,
                         "why": f"status {view.status}, {len(view.active_tasks)} open tasks, {view.incident}"}
             task_id = view.active_tasks[0].id
-            start = time.perf_counter()
+            start, cpu_start = time.perf_counter(), time.process_time()
             view = engine.complete_task(task_id, WORKER, {"note": f"step {iteration}"})
             times[iteration] = time.perf_counter() - start
+            cpu[iteration] = time.process_time() - cpu_start
             if iteration in sizes_at or iteration == limit - 1:
                 sizes[iteration] = zhidu.stored_state_bytes(view.id)
-        return {"times": times, "sizes": sizes, "stopped": None, "status": view.status,
+        return {"times": times, "cpu": cpu, "sizes": sizes, "stopped": None, "status": view.status,
                 "count": view.data.get("count")}
 
 
@@ -170,6 +172,14 @@ def main() -> dict[str, Any]:
     print(f"loop step ms {labels}: zhidu {describe_times(zhidu_runs, points, limit)}; "
           f"plain {describe_times(plain_runs, points, limit)}")
     print(f"loop state size {labels}: zhidu {describe_sizes(z, points)}; plain {describe_sizes(p, points)}")
+    if first_stop(zhidu_runs) is None and limit >= 300:
+        # The machine is noisy; wide bands say more about flatness than 5-step windows.
+        bands = [(1, 100), (limit // 2 - 49, limit // 2 + 50), (limit - 99, limit)]
+        def band(key: str, a: int, b: int) -> str:
+            return ms(median([median([r[key][i] for i in range(a, b + 1)]) for r in zhidu_runs]))
+
+        print("loop: zhidu step ms over whole bands, wall (cpu): " + ", ".join(
+            f"{a}-{b}: {band('times', a, b)} ({band('cpu', a, b)})" for a, b in bands))
     if first_stop(zhidu_runs) is None:
         last_running = z["sizes"].get(limit - 1)
         print(f"loop: zhidu reached {limit} iterations and ended {z['status']} with count={z['count']}; "
