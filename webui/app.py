@@ -67,11 +67,11 @@ def _is_manager(user) -> bool:
     return "director" in user.roles or any(r.endswith("-manager") for r in user.roles)
 
 
-def _inbox_count() -> int:
+def _inbox_count() -> int | None:
     """The navigation's inbox count. Counting means loading the whole inbox, so the count is
     kept per user for INBOX_COUNT_TTL seconds and dropped whenever that user posts."""
-    if not g.get("user"):
-        return 0
+    if not g.get("user") or g.get("failed"):
+        return None
     counts = current_app.extensions.setdefault("zhidu.inbox_counts", {})
     if "inbox_total" in g:
         counts[g.user.username] = (time.monotonic() + current_app.config["INBOX_COUNT_TTL"], g.inbox_total)

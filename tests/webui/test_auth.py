@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from tests.webui.support import INTAKE
 
 
@@ -78,3 +80,35 @@ def test_unknown_page_is_a_styled_404(client, auth):
     response = client.get("/no/such/page")
     assert response.status_code == 404
     assert "找不到该页面" in response.get_data(as_text=True)
+
+
+def test_an_unexpected_failure_shows_the_500_page_not_a_traceback(client, auth, engine, monkeypatch):
+    auth.sign_in("cs_staff1")
+
+    def broken(username):
+        raise RuntimeError("database on fire")
+
+    monkeypatch.setattr(engine, "task_list", broken)
+    response = client.get("/")
+    assert response.status_code == 500
+    html = response.get_data(as_text=True)
+    assert "系统出错" in html and "database on fire" not in html and "Traceback" not in html
+
+
+def test_create_app_without_arguments_uses_the_environment(tmp_path, monkeypatch):
+    from tests.webui.support import build_services
+    from webui.app import create_app
+
+    url = f"sqlite:///{tmp_path / 'env.db'}"
+    build_services(url).db.dispose()
+    monkeypatch.setenv("ZHIDU_DATABASE_URL", url)
+    monkeypatch.delenv("ZHIDU_SECRET_KEY", raising=False)
+    monkeypatch.chdir(tmp_path)
+    first = create_app()
+    assert (tmp_path / "var" / "secret_key").is_file()
+    assert create_app().config["SECRET_KEY"] == first.config["SECRET_KEY"]
+    client = first.test_client()
+    assert client.get("/sign-in").status_code == 200
+    token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/sign-in").get_data(as_text=True)).group(1)
+    response = client.post("/sign-in", data={"username": "cs_staff1", "password": "zhidu-demo", "csrf_token": token})
+    assert response.status_code == 302  # the users of the environment's database

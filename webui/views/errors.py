@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, flash, g, redirect, render_template, url_for
+from markupsafe import escape
 from werkzeug.exceptions import HTTPException
 
 from engine.errors import (
@@ -29,9 +30,13 @@ def register(app: Flask) -> None:
 
 
 def error_page(status: int):
-    """The app-styled page for `status` (400, 403, 404 or 500)."""
+    """The app-styled page for `status` (400, 403, 404 or 500); a bare one if even that fails."""
     key = f"error.{status}" if status in (400, 403, 404) else "error.500"
-    return render_template("errors/error.html", status=status, message=t(key)), status
+    try:
+        return render_template("errors/error.html", status=status, message=t(key)), status
+    except Exception:  # the page itself needs what just broke (the database, say)
+        log.exception("error page failed")
+        return f"<!doctype html><title>{status}</title><p>{escape(t(key))}</p>", status
 
 
 def _form_invalid(err: FormInvalid):
@@ -67,4 +72,5 @@ def _http_error(err: HTTPException):
 
 def _unexpected(err: Exception):
     log.exception("unhandled error", exc_info=err)
+    g.failed = True  # the page must not ask the engine for the navigation's count again
     return error_page(500)
