@@ -9,10 +9,12 @@ from tests.e2e.conftest import screenshot
 pytestmark = pytest.mark.browser
 
 
-def start_complaint(page, base: str) -> str:
+def start_complaint(page, base: str, shot: str | None = None) -> str:
     """cs_staff1's part: start a complaint from the start page; returns the instance URL."""
     page.goto(f"{base}/start")
     page.click("[data-process=complaint_handling] a.btn")
+    if shot:
+        screenshot(page, shot)
     page.fill("[name=customer_name]", "王女士")
     page.fill("[name=contact]", "13800000000")
     page.select_option("[name=channel]", "phone")
@@ -41,7 +43,7 @@ def yes(page, name: str, answer: bool = True) -> None:
 
 def test_complaint_is_handled_by_three_people_and_ends_completed(new_page, server):
     staff, manager, handler = new_page("cs_staff1"), new_page("cs_manager"), new_page("da_staff1")
-    instance_url = start_complaint(staff, server)
+    instance_url = start_complaint(staff, server, shot="start-form")
 
     open_task(staff, server, "安抚客户并记录详情")
     staff.fill("[name=details]", "客户三次预约送货均未送达")
@@ -84,6 +86,7 @@ def test_complaint_is_handled_by_three_people_and_ends_completed(new_page, serve
     manager.fill("[name='improvement_measures[1].measure']", "每周复盘投诉数据")
     manager.select_option("[name='improvement_measures[1].owner_department']", "data-analysis")
     manager.fill("[name='improvement_measures[1].due_date']", "2027-01-15")
+    screenshot(manager, "task-table")
     submit(manager)
 
     staff.goto(instance_url)
