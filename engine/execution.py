@@ -28,6 +28,13 @@ from engine.timers import CLOCKED, ClockedCycle
 from engine.specs import CompiledVersion
 from engine.state import dump_state, load_state
 
+# Engine steps one command may take before it is stopped as an endless loop.
+MAX_STEPS = 10_000
+REROOT_EVERY = 200
+
+
+class _Reroot(Exception):
+    """Raised between two engine steps to prune the task tree in the middle of a long run."""
 TIMER_DEFINITIONS = set(CLOCKED.values())
 TIMER_EVENT_TYPES = {cls.__name__ for cls in TIMER_DEFINITIONS}
 
@@ -74,6 +81,7 @@ class Execution:
             self.workflow = load_state(state, compiled.spec, compiled.subprocess_specs, engine)
         self.outcomes: list[tuple[str, dict[str, Any]]] = []
         self.incident: dict[str, Any] | None = None
+        self._steps = 0
 
     def start(self, data: dict[str, Any]) -> StepResult:
         """Put the start data on the start task and run until the workflow waits.
@@ -151,13 +159,47 @@ class Execution:
             return False
 
     def _run_engine(self) -> None:
+        """Run engine steps until only waiting work is left.
+
+        SpiffWorkflow's task iterator stops at depth 1,000, so a loop with no wait state that
+        runs ~250 times in one command hides its next task and the workflow looks completed.
+        When ready work is hidden, the tree is pruned (a state round trip) and the run goes on;
+        past MAX_STEPS the command stops with an incident instead of running unbounded.
+        """
         try:
             self.workflow.refresh_timers()
-            self.workflow.do_engine_steps(did_complete_task=self._record_completed)
+            while True:
+                try:
+                    self.workflow.do_engine_steps(did_complete_task=self._record_completed)
+                except _Reroot:
+                    pass
+                hidden = self._hidden_ready_task()
+                if hidden is None:
+                    return
+                if self._steps > MAX_STEPS:
+                    self._fail_with(hidden.task_spec.bpmn_id, f"more than {MAX_STEPS} steps without "
+                                    "waiting for anyone: an endless loop?")
+                    return
+                self.workflow = load_state(dump_state(self.workflow), self.compiled.spec,
+                                           self.compiled.subprocess_specs, self.workflow.script_engine)
         except SpiffWorkflowException as err:
             self._fail(err)
 
+    def _hidden_ready_task(self) -> Any:
+        workflows = [self.workflow, *self.workflow.subprocesses.values()]
+        for workflow in workflows:
+            for task in workflow.tasks.values():
+                if task.state == TaskState.READY and not task.task_spec.manual:
+                    return task
+        return None
+
     def _record_completed(self, task: Any) -> None:
+        self._steps += 1
+        self._record(task)
+        if self._steps % REROOT_EVERY == 0:
+            raise _Reroot()  # prune before the tree grows deep and every step slows down
+
+    def _record(self, task: Any) -> None:
         spec = task.task_spec
         if getattr(spec, "bpmn_id", None) is None:
             return
@@ -170,9 +212,10 @@ class Execution:
     def _fail(self, err: SpiffWorkflowException) -> None:
         spec = getattr(err, "task_spec", None)
         element = getattr(spec, "bpmn_id", None) or getattr(spec, "name", None)
-        message = str(err).split("\n")[0]
-        self.incident = {"element": element, "line": getattr(err, "line_number", None) or None,
-                         "message": message}
+        self._fail_with(element, str(err).split("\n")[0], getattr(err, "line_number", None) or None)
+
+    def _fail_with(self, element: str | None, message: str, line: int | None = None) -> None:
+        self.incident = {"element": element, "line": line, "message": message}
         self.outcomes.append(("instance_failed", dict(self.incident)))
 
     def result(self) -> StepResult:

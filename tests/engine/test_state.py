@@ -38,3 +38,28 @@ def test_state_round_trip_keeps_task_ids_and_data(clock):
     again = Execution(compiled, clock, first.state)
     assert [t.id for t in again.result().ready_tasks] == [t.id for t in first.ready_tasks]
     assert again.result().data == first.data
+
+
+def automatic_loop_version():
+    import re
+
+    text = re.sub(r'<bpmn:userTask id="Work" name="Work">.*?</bpmn:userTask>',
+                  '<bpmn:scriptTask id="Work" name="Work"><bpmn:incoming>F2</bpmn:incoming>'
+                  '<bpmn:outgoing>F3</bpmn:outgoing><bpmn:script>note = count</bpmn:script></bpmn:scriptTask>',
+                  (FIXTURES / "loop.bpmn").read_text(encoding="utf-8"), flags=re.S)
+    entry = CatalogEntry("autoloop", "loop", "loop.bpmn", {"zh": "循环", "en": "loop"}, (), "process-owner")
+    return compile_bundle(ProcessBundle(entry, {"loop.bpmn": text}))
+
+
+def test_a_wait_free_loop_of_400_iterations_runs_to_its_real_end(clock):
+    # Plain SpiffWorkflow hides the next task at depth 1,000 and reports such an instance completed at 250.
+    result = Execution(automatic_loop_version(), clock).start({"count": 0, "limit": 400})
+    assert result.status == "completed" and result.incident is None
+    assert result.data["count"] == 400
+
+
+def test_an_endless_loop_stops_with_an_incident(clock):
+    result = Execution(automatic_loop_version(), clock).start({"count": 0, "limit": 10**9})
+    assert result.status == "failed"
+    assert result.incident["element"] in {"Join", "Work", "Count", "Again"}
+    assert "endless loop" in result.incident["message"]
