@@ -54,7 +54,10 @@ class InstanceRow(Base):
 
 class TaskRow(Base):
     __tablename__ = "tasks"
-    __table_args__ = (Index("ix_tasks_status_claimed", "status", "claimed_by"),)
+    __table_args__ = (
+        Index("ix_tasks_status_claimed", "status", "claimed_by"),
+        Index("ix_tasks_department_status", "department", "status"),
+    )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     instance_id: Mapped[str] = mapped_column(ForeignKey("instances.id"), index=True)

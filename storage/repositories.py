@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import and_, delete, exists, func, or_, select, update
+from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from engine.clock import as_utc
@@ -153,11 +153,36 @@ class SqlTaskRepository:
         return [_task(r) for r in rows]
 
     def inbox(self, username: str, roles: tuple[str, ...]) -> list[TaskRecord]:
+        return self.inbox_page(username, roles, None, "due", 0, None)
+
+    def _inbox_query(self, username: str, roles: tuple[str, ...], process_key: str | None):
         mine = [f"user:{username}", *(f"role:{r}" for r in roles)]
-        offered = exists().where(TaskCandidateRow.task_id == TaskRow.id, TaskCandidateRow.candidate.in_(mine))
+        offered = select(TaskCandidateRow.task_id).where(TaskCandidateRow.candidate.in_(mine))
         query = select(TaskRow).where(TaskRow.status == "open", or_(
-            TaskRow.claimed_by == username, and_(TaskRow.claimed_by.is_(None), offered))) \
-            .order_by(TaskRow.due_at.is_(None), TaskRow.due_at, TaskRow.created_at)
+            TaskRow.claimed_by == username, and_(TaskRow.claimed_by.is_(None), TaskRow.id.in_(offered))))
+        return query.where(TaskRow.process_key == process_key) if process_key else query
+
+    def inbox_page(self, username: str, roles: tuple[str, ...], process_key: str | None, sort: str,
+                   offset: int, limit: int | None) -> list[TaskRecord]:
+        query = self._inbox_query(username, roles, process_key)
+        if sort == "created":
+            query = query.order_by(TaskRow.created_at, TaskRow.id)
+        else:
+            query = query.order_by(TaskRow.due_at.is_(None), TaskRow.due_at, TaskRow.created_at, TaskRow.id)
+        query = query.offset(offset).limit(limit) if limit is not None else query
+        return [_task(r) for r in self.session.scalars(query)]
+
+    def inbox_count(self, username: str, roles: tuple[str, ...], process_key: str | None = None) -> int:
+        inner = self._inbox_query(username, roles, process_key).with_only_columns(TaskRow.id).subquery()
+        return self.session.scalar(select(func.count()).select_from(inner)) or 0
+
+    def inbox_processes(self, username: str, roles: tuple[str, ...]) -> list[str]:
+        inner = self._inbox_query(username, roles, None).with_only_columns(TaskRow.process_key).subquery()
+        return list(self.session.scalars(select(inner.c.process_key).distinct().order_by(inner.c.process_key)))
+
+    def open_in_departments(self, departments: list[str]) -> list[TaskRecord]:
+        query = select(TaskRow).where(TaskRow.status == "open", TaskRow.department.in_(departments)) \
+            .order_by(TaskRow.due_at.is_(None), TaskRow.due_at, TaskRow.created_at, TaskRow.id)
         return [_task(r) for r in self.session.scalars(query)]
 
 

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import os
 import secrets
-import time
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import Flask, current_app, g, request
+from flask import Flask, current_app, g
 
 from webui import auth
 from webui.current import engine, language, t
@@ -23,11 +22,11 @@ from webui.wiring import build
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Build the app. Config keys: DATABASE_URL (default `ZHIDU_DATABASE_URL` or var/zhidu.db),
     SECRET_KEY (default `ZHIDU_SECRET_KEY`, else a key kept in var/secret_key), ENGINE (a
-    prebuilt engine, for tests), DISPLAY_TIMEZONE, INBOX_PAGE_SIZE, INBOX_COUNT_TTL."""
+    prebuilt engine, for tests), DISPLAY_TIMEZONE, INBOX_PAGE_SIZE."""
     app = Flask(__name__)
     app.config.from_mapping(
         DATABASE_URL=None, SECRET_KEY=None, ENGINE=None, SECRET_KEY_FILE="var/secret_key",
-        DISPLAY_TIMEZONE="Asia/Shanghai", INBOX_PAGE_SIZE=50, INBOX_COUNT_TTL=15,
+        DISPLAY_TIMEZONE="Asia/Shanghai", INBOX_PAGE_SIZE=50,
         SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax",
     )
     if test_config:
@@ -39,7 +38,6 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(employee.bp)
     errors.register(app)
     app.context_processor(_template_helpers)
-    app.after_request(_forget_inbox_count)
     app.jinja_env.filters.update(when=_when, age=_age, bi=lambda text: bilingual(text, language()))
     return app
 
@@ -68,27 +66,12 @@ def _is_manager(user) -> bool:
 
 
 def _inbox_count() -> int | None:
-    """The navigation's inbox count. Counting means loading the whole inbox, so the count is
-    kept per user for INBOX_COUNT_TTL seconds and dropped whenever that user posts."""
+    """The navigation's inbox count: one indexed count query per page view."""
     if not g.get("user") or g.get("failed"):
         return None
-    counts = current_app.extensions.setdefault("zhidu.inbox_counts", {})
-    if "inbox_total" in g:
-        counts[g.user.username] = (time.monotonic() + current_app.config["INBOX_COUNT_TTL"], g.inbox_total)
-        return g.inbox_total
-    expires, total = counts.get(g.user.username, (0.0, 0))
-    if expires <= time.monotonic():
-        total = len(engine().task_list(g.user.username))
-        counts[g.user.username] = (time.monotonic() + current_app.config["INBOX_COUNT_TTL"], total)
-    g.inbox_total = total
-    return total
-
-
-def _forget_inbox_count(response):
-    """After a user's POST (claim, complete, start...), their count is stale."""
-    if request.method == "POST" and g.get("user"):
-        current_app.extensions.get("zhidu.inbox_counts", {}).pop(g.user.username, None)
-    return response
+    if "inbox_total" not in g:
+        g.inbox_total = engine().inbox_count(g.user.username)
+    return g.inbox_total
 
 
 def _zone() -> ZoneInfo:

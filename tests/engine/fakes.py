@@ -127,8 +127,24 @@ class _Tasks:
 
     def inbox(self, username: str, roles: tuple[str, ...]) -> list[TaskRecord]:
         mine = {f"user:{username}", *(f"role:{r}" for r in roles)}
-        return [copy.deepcopy(t) for t in self.work.tasks.values() if t.status == "open" and (
+        found = [copy.deepcopy(t) for t in self.work.tasks.values() if t.status == "open" and (
             t.claimed_by == username or (t.claimed_by is None and mine & set(t.candidates)))]
+        return sorted(found, key=lambda t: (t.due_at is None, t.due_at or t.created_at, t.created_at, t.id))
+
+    def inbox_page(self, username, roles, process_key, sort, offset, limit):
+        found = [t for t in self.inbox(username, roles) if not process_key or t.process_key == process_key]
+        if sort == "created":
+            found.sort(key=lambda t: (t.created_at, t.id))
+        return found[offset:None if limit is None else offset + limit]
+
+    def inbox_count(self, username, roles, process_key=None) -> int:
+        return len(self.inbox_page(username, roles, process_key, "due", 0, None))
+
+    def inbox_processes(self, username, roles) -> list[str]:
+        return sorted({t.process_key for t in self.inbox(username, roles)})
+
+    def open_in_departments(self, departments: list[str]) -> list[TaskRecord]:
+        return [copy.deepcopy(t) for t in self.work.tasks.values() if t.status == "open" and t.department in departments]
 
 
 class _Journal:

@@ -85,10 +85,10 @@ def test_unknown_page_is_a_styled_404(client, auth):
 def test_an_unexpected_failure_shows_the_500_page_not_a_traceback(client, auth, engine, monkeypatch):
     auth.sign_in("cs_staff1")
 
-    def broken(username):
+    def broken(*args, **kwargs):
         raise RuntimeError("database on fire")
 
-    monkeypatch.setattr(engine, "task_list", broken)
+    monkeypatch.setattr(engine, "inbox_page", broken)
     response = client.get("/")
     assert response.status_code == 500
     html = response.get_data(as_text=True)

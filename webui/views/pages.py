@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -23,19 +22,11 @@ def process_names(engine: Engine) -> dict[str, Mapping[str, str]]:
 
 def inbox(engine: Engine, username: str, args: Mapping[str, str], page_size: int) -> dict[str, Any]:
     """Tasks claimed by me and unclaimed ones offered to me, filtered, sorted and paged."""
-    tasks = engine.task_list(username)
-    total_all = len(tasks)
     procedure, sort = args.get("process", ""), args.get("sort", "due")
-    keys = sorted({t.process_key for t in tasks})
-    if procedure:
-        tasks = [t for t in tasks if t.process_key == procedure]
-    if sort == "created":
-        tasks.sort(key=lambda t: t.created_at)
-    pages = max(1, math.ceil(len(tasks) / page_size))
-    page = min(max(1, _int(args.get("page"), 1)), pages)
-    return {"tasks": tasks[(page - 1) * page_size: page * page_size], "total": len(tasks),
-            "total_all": total_all, "page": page, "pages": pages, "process": procedure, "sort": sort,
-            "procedures": keys, "names": process_names(engine)}
+    found = engine.inbox_page(username, procedure or None, sort, _int(args.get("page"), 1), page_size)
+    return {"tasks": list(found.tasks), "total": found.total, "total_all": found.total_all, "page": found.page,
+            "pages": found.pages, "process": procedure, "sort": sort, "procedures": list(found.procedures),
+            "names": process_names(engine)}
 
 
 def team(engine: Engine, user: UserView) -> dict[str, Any]:
