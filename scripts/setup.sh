@@ -29,10 +29,10 @@ if [[ -f package.json ]]; then
   node scripts/copy-assets.mjs
 fi
 
-if [[ $want_test == 1 && ! -x /usr/bin/chromium ]]; then
-  if [[ $(id -u) == 0 ]]; then
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
-  else
-    sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
-  fi
+# Browser tests drive Debian's Chromium; a CJK font makes Chinese pages legible in screenshots.
+if [[ $want_test == 1 ]] && { [[ ! -x /usr/bin/chromium ]] || ! dpkg -s fonts-wqy-zenhei >/dev/null 2>&1; }; then
+  SUDO=""
+  [[ $(id -u) == 0 ]] || SUDO=sudo
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium fonts-wqy-zenhei >/dev/null
 fi
