@@ -170,7 +170,7 @@ class ReadingMixin:
 
 
     def _compiled(self, version: StoredVersion) -> CompiledVersion:
-        return self.cache.get(ProcessBundle(version.entry, version.files))
+        return self.cache.pinned(version.content_hash, lambda: ProcessBundle(version.entry, version.files))
 
     def _user(self, uow: UnitOfWork, username: str) -> UserRecord:
         user = uow.users.get(username)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 from lxml import etree
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
@@ -17,7 +17,7 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 from engine.definitions import SPIFF_NS, ProcessBundle
 from engine.errors import DefinitionInvalid, Problem
 from engine.forms import FormDefinition, check_form, parse_form
-from engine.parser import ZhiduParser
+from engine.dmn import DecisionParser
 from engine.sandbox import check_source
 from engine.timers import check_timer_text
 
@@ -75,6 +75,23 @@ class SpecCache:
         self._compiled: dict[str, CompiledVersion] = {}
         self._lock = threading.Lock()
 
+    def pinned(self, digest: str, make_bundle: Callable[[], ProcessBundle]) -> CompiledVersion:
+        """The compiled version stored under `digest`; built (and its files checked against the
+        digest) only on first use, so the hot path neither re-reads nor re-hashes files.
+
+        Raises:
+            DefinitionInvalid: the stored files no longer match the version's hash.
+        """
+        with self._lock:
+            found = self._compiled.get(digest)
+        if found is not None:
+            return found
+        bundle = make_bundle()
+        if bundle.content_hash != digest:
+            raise DefinitionInvalid([Problem(bundle.entry.bpmn, "the stored files of this version do not match "
+                                             f"its hash {digest[:12]}…: they were altered after deployment")])
+        return self.get(bundle)
+
     def get(self, bundle: ProcessBundle) -> CompiledVersion:
         digest = bundle.content_hash
         with self._lock:
@@ -102,7 +119,7 @@ def compile_bundle(bundle: ProcessBundle) -> CompiledVersion:
         problems += _check_document(name, root, bundle, forms)
     if problems:
         raise DefinitionInvalid(problems)
-    parser = ZhiduParser()
+    parser = DecisionParser()  # zhidu's parser plus DMN hit policies (engine/dmn.py)
     try:
         for name, root in documents.items():
             if name.endswith(".dmn"):
