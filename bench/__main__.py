@@ -12,7 +12,7 @@ import time
 import traceback
 
 # Every benchmark, in the order `make bench` runs them.
-MODULES = ("complaint_throughput", "loop_steps", "web_pages")
+MODULES = ("complaint_throughput", "loop_steps", "web_pages", "timers", "audit")
 
 
 def run(names: tuple[str, ...]) -> int:
