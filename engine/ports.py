@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
@@ -35,6 +36,8 @@ class InstanceRepository(Protocol):
     def started_by(self, username: str) -> list[InstanceRecord]: ...
     def ids_after(self, after: str, limit: int) -> list[str]:
         """Instance ids in id order, greater than `after`."""
+    def search(self, found: InstanceFilter, offset: int, limit: int) -> tuple[list[InstanceRecord], int]:
+        """One page of the instances matching `found`, newest start first, and how many match."""
 
 
 class TaskRepository(Protocol):
@@ -89,3 +92,17 @@ class UnitOfWork(Protocol):
     def __exit__(self, *exc: object) -> None: ...
     def commit(self) -> None: ...
     def rollback(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class InstanceFilter:
+    """What an auditor searches instances by; None means any. `started_to` is exclusive;
+    `data_value` matches the text of `data[data_key]` (true/false, numbers as JSON writes them)."""
+
+    process_key: str | None = None
+    status: str | None = None
+    started_from: datetime | None = None
+    started_to: datetime | None = None
+    participant: str | None = None
+    data_key: str | None = None
+    data_value: str | None = None

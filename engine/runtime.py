@@ -10,6 +10,7 @@ import uuid
 from typing import Any, Callable, Iterable
 
 from engine.audit import AuditCommands
+from engine.audit_queries import AuditQueries
 from engine.clock import Clock, SystemClock
 from engine.definitions import ProcessBundle
 from engine.errors import (
@@ -26,7 +27,7 @@ from engine.specs import SpecCache, compile_bundle
 from engine.views import DeployResult, InstanceView, TaskView
 
 
-class Engine(ReadingMixin, TimerCommands, AuditCommands):
+class Engine(ReadingMixin, TimerCommands, AuditCommands, AuditQueries):
     """zhidu's runtime facade over SpiffWorkflow and storage."""
 
     def __init__(self, uow_factory: Callable[[], UnitOfWork], clock: Clock | None = None,

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy import String, and_, case, cast, delete, func, literal, or_, select, update
 from sqlalchemy.orm import Session
 
 from engine.clock import as_utc
 from engine.definitions import CatalogEntry
 from engine.errors import ConcurrentUpdate
 from engine.journal import JournalEntry
+from engine.ports import InstanceFilter
 from engine.records import Department, InstanceRecord, Role, StoredVersion, TaskRecord, UserRecord
 from storage.models import (
     DepartmentRow, InstanceRow, JournalRow, ProcessVersionRow, RoleRow, TaskCandidateRow, TaskRow, UserRow,
@@ -102,6 +103,42 @@ class SqlInstanceRepository:
         rows = self.session.scalars(select(InstanceRow).where(InstanceRow.started_by == username)
                                     .order_by(InstanceRow.started_at.desc()))
         return [_instance(r) for r in rows]
+
+    def search(self, found: InstanceFilter, offset: int, limit: int) -> tuple[list[InstanceRecord], int]:
+        query = select(InstanceRow).where(*_instance_conditions(found, self.session.get_bind().dialect.name))
+        total = self.session.scalar(select(func.count()).select_from(query.with_only_columns(InstanceRow.id).subquery()))
+        rows = self.session.scalars(query.order_by(InstanceRow.started_at.desc(), InstanceRow.id)
+                                    .offset(offset).limit(limit))
+        return [_instance(r) for r in rows], total or 0
+
+
+def _instance_conditions(found: InstanceFilter, dialect: str) -> list:
+    """WHERE clauses of an instance search; a participant is the starter or any journal actor."""
+    conditions = []
+    if found.process_key:
+        conditions.append(InstanceRow.process_key == found.process_key)
+    if found.status:
+        conditions.append(InstanceRow.status == found.status)
+    if found.started_from:
+        conditions.append(InstanceRow.started_at >= found.started_from)
+    if found.started_to:
+        conditions.append(InstanceRow.started_at < found.started_to)
+    if found.participant:
+        acted = select(JournalRow.instance_id).where(JournalRow.actor == found.participant)
+        conditions.append(or_(InstanceRow.started_by == found.participant, InstanceRow.id.in_(acted)))
+    if found.data_key and found.data_value is not None:
+        conditions.append(_data_text(found.data_key, dialect) == found.data_value)
+    return conditions
+
+
+def _data_text(key: str, dialect: str):
+    """`data[key]` as text, alike on both databases: strings bare, true/false, numbers as JSON."""
+    if dialect == "postgresql":
+        return InstanceRow.data.op("->>")(literal(key, String))
+    path = literal(f'$."{key}"', String)  # keys are checked to be plain names by the facade
+    kind = func.json_type(InstanceRow.data, path)
+    return case((kind.in_(("true", "false")), kind),
+                else_=cast(func.json_extract(InstanceRow.data, path), String))
 
 
 def _instance_columns(record: InstanceRecord) -> dict:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import copy
+import json
 from datetime import datetime
 
 from engine.errors import ConcurrentUpdate
 from engine.journal import JournalEntry
+from engine.ports import InstanceFilter
 from engine.records import Department, InstanceRecord, Role, Schedule, StoredVersion, TaskRecord, UserRecord
 
 
@@ -103,6 +105,19 @@ class _Instances:
 
     def started_by(self, username: str) -> list[InstanceRecord]:
         return [copy.deepcopy(r) for r in self.work.instances.values() if r.started_by == username]
+
+    def search(self, found: InstanceFilter, offset: int, limit: int) -> tuple[list[InstanceRecord], int]:
+        actors = {e.instance_id for e in self.work.journal if found.participant and e.actor == found.participant}
+        matching = [r for r in self.work.instances.values() if
+                    (not found.process_key or r.process_key == found.process_key)
+                    and (not found.status or r.status == found.status)
+                    and (not found.started_from or r.started_at >= found.started_from)
+                    and (not found.started_to or r.started_at < found.started_to)
+                    and (not found.participant or r.started_by == found.participant or r.id in actors)
+                    and (not found.data_key or found.data_value is None
+                         or (found.data_key in r.data and _text(r.data[found.data_key]) == found.data_value))]
+        matching.sort(key=lambda r: (-r.started_at.timestamp(), r.id))
+        return [copy.deepcopy(r) for r in matching[offset:offset + limit]], len(matching)
 
 
 class _Tasks:
@@ -207,3 +222,8 @@ class _Schedules:
     def lock_next_due(self, now: datetime) -> Schedule | None:
         due = sorted((s for s in self.work.schedules.values() if s.next_due_at <= now), key=lambda s: s.next_due_at)
         return copy.deepcopy(due[0]) if due else None
+
+
+def _text(value: object) -> str:
+    """A data value as the SQL search compares it: strings bare, everything else as JSON."""
+    return value if isinstance(value, str) else json.dumps(value)

@@ -1,0 +1,62 @@
+"""The auditor's query of the facade: search every instance, whoever started it."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Callable
+
+from engine.errors import InvalidInput, PermissionDenied
+from engine.ports import InstanceFilter, UnitOfWork
+from engine.reading import READ_ALL_ROLES
+from engine.views import InstanceView
+
+# Data keys are form field names; anything else could not be a key and would need quoting in SQL.
+_DATA_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,99}$")
+STATUSES = ("running", "completed", "failed", "cancelled")
+
+
+@dataclass(frozen=True)
+class InstanceSearchPage:
+    """One page of an instance search: the instances (without their tasks), and how many match."""
+
+    instances: tuple[InstanceView, ...]
+    total: int
+    page: int
+    pages: int
+
+
+class AuditQueries:
+    """Mixed into the Engine facade; reads only."""
+
+    uow_factory: Callable[[], UnitOfWork]
+
+    def search_instances(self, auditor: str, process_key: str | None = None, status: str | None = None,
+                         started_from: datetime | None = None, started_to: datetime | None = None,
+                         participant: str | None = None, data_key: str | None = None,
+                         data_value: str | None = None, page: int = 1, page_size: int = 50) -> InstanceSearchPage:
+        """Instances by procedure, status, start time (`started_from` <= start < `started_to`),
+        participant (the starter or anyone the journal names as actor) and a value of the current
+        data (`data[data_key]` as text: strings bare, true/false and numbers as JSON writes them).
+        Newest first.
+
+        Raises:
+            UserNotFound; PermissionDenied: `auditor` is not an auditor, director or administrator;
+            InvalidInput: an unknown status or a data key that is not a plain field name.
+        """
+        if status and status not in STATUSES:
+            raise InvalidInput(f"unknown status {status!r}; one of {', '.join(STATUSES)}")
+        if data_key and not _DATA_KEY.match(data_key):
+            raise InvalidInput(f"{data_key!r} is not a field name")
+        found = InstanceFilter(process_key or None, status or None, started_from, started_to, participant or None,
+                               data_key or None, data_value if data_key else None)
+        with self.uow_factory() as uow:
+            user = self._user(uow, auditor)
+            if not READ_ALL_ROLES & set(user.roles):
+                raise PermissionDenied(f"{auditor} may not search all instances")
+            page_size = max(1, page_size)
+            page = max(1, page)
+            records, total = uow.instances.search(found, (page - 1) * page_size, page_size)
+            views = tuple(self._instance_view(uow, r, with_tasks=False) for r in records)
+        return InstanceSearchPage(views, total, page, max(1, -(-total // page_size)))
