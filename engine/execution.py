@@ -82,6 +82,7 @@ class Execution:
         self.outcomes: list[tuple[str, dict[str, Any]]] = []
         self.incident: dict[str, Any] | None = None
         self._steps = 0
+        self._cancelled: str | None = None
 
     def start(self, data: dict[str, Any]) -> StepResult:
         """Put the start data on the start task and run until the workflow waits.
@@ -218,8 +219,18 @@ class Execution:
         self.incident = {"element": element, "line": line, "message": message}
         self.outcomes.append(("instance_failed", dict(self.incident)))
 
+    def cancel(self, reason: str) -> StepResult:
+        """Stop the instance: every task still open or waiting is cancelled."""
+        self.workflow.cancel()
+        self._cancelled = reason
+        return self.result()
+
     def result(self) -> StepResult:
         ready: list[ReadyTask] = []
+        if self._cancelled is not None:
+            self.outcomes.append(("instance_cancelled", {"reason": self._cancelled}))
+            return StepResult(state=dump_state(self.workflow), status="cancelled", data=self._current_data(),
+                              ready_tasks=[], outcomes=self.outcomes)
         if self.incident is None:
             try:
                 ready = self._ready_tasks()

@@ -104,6 +104,8 @@ def _run_command(compiled: CompiledVersion, entry: JournalEntry, state: dict | N
         return Execution(compiled, clock, state).complete(replayed_id, payload.get("data") or {})
     if entry.kind == "timer_fired":
         return Execution(compiled, clock, state).fire_timers()[0]
+    if entry.kind == "cancelled":
+        return Execution(compiled, clock, state).cancel(payload.get("reason") or "")
     if entry.kind == "incident_retried":
         return Execution(compiled, clock, state).retry(payload.get("data") or {})
     raise Divergence(entry.seq, None, "kind", entry.kind, None, f"replay cannot run {entry.kind!r} commands yet")

@@ -114,6 +114,32 @@ class Engine(ReadingMixin, TimerCommands, AuditCommands, AuditQueries):
         self._apply(uow, record, result, journal, expected_revision=None)
         return record
 
+    def cancel(self, instance_id: str, actor: str, reason: str = "") -> InstanceView:
+        """Stop a running or failed instance; its open tasks are cancelled.
+
+        Allowed to its starter, the director, administrators and the managers of the
+        departments its tasks belong to.
+
+        Raises:
+            UserNotFound, InstanceNotFound, PermissionDenied, TaskNotReady (already finished).
+        """
+        with self.uow_factory() as uow:
+            user, record = self._user(uow, actor), self._instance(uow, instance_id)
+            if record.status not in ("running", "failed"):
+                raise TaskNotReady(f"instance {instance_id} is already {record.status}")
+            departments = {t.department for t in uow.tasks.for_instance(instance_id) if t.department}
+            allowed = record.started_by == actor or {"director", "admin"} & set(user.roles) or \
+                any(f"{d}-manager" in user.roles for d in departments)
+            if not allowed:
+                raise PermissionDenied(f"{actor} may not cancel instance {instance_id}")
+            compiled = self._compiled(self._version(uow, record.version_hash))
+            result = Execution(compiled, self.clock, record.state).cancel(reason)
+            journal = self._journal(uow, record, actor)
+            journal.add("cancelled", {"reason": reason})
+            self._apply(uow, record, result, journal, expected_revision=record.revision)
+            uow.commit()
+            return self._instance_view(uow, record)
+
     # -- tasks -------------------------------------------------------------------------------
     def claim(self, task_id: str, actor: str) -> TaskView:
         """Claim an open task for `actor`.

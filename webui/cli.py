@@ -111,6 +111,10 @@ def cmd_retry(args: argparse.Namespace) -> Any:
     return build().engine.retry(args.instance, args.actor, parse_data(args.data)).to_dict()
 
 
+def cmd_cancel(args: argparse.Namespace) -> Any:
+    return build().engine.cancel(args.instance, args.actor, args.reason).to_dict()
+
+
 def cmd_verify(args: argparse.Namespace) -> Any:
     from engine.audit import verify_bundle
 
@@ -214,6 +218,10 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("instance")
     p.add_argument("--as", dest="actor", required=True)
     p.add_argument("--data", help="corrected data: a JSON object, or @file")
+    p = add("cancel", cmd_cancel, "cancel a running instance (its starter, managers involved, director, admin)")
+    p.add_argument("instance")
+    p.add_argument("--as", dest="actor", required=True)
+    p.add_argument("--reason", default="", help="why (recorded in the journal)")
     p = add("verify", cmd_verify, "check that journals are intact and replay to the stored state")
     p.add_argument("instance", nargs="?")
     p.add_argument("--all", action="store_true", help="every instance")

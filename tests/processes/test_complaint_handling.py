@@ -135,3 +135,17 @@ def test_bad_form_data_is_refused_field_by_field_and_changes_nothing(zhidu):
     assert {e.field for e in caught.value.field_errors} == {"responsible_department", "remedy", "resolve_by"}
     assert len(zhidu.history(d.instance_id)) == entries
     assert d.active()["Task_Decide"].claimed_by is None
+
+
+def test_cancelling_closes_every_open_task_and_still_verifies(zhidu):
+    d = Driver(zhidu)
+    d.complete("Task_Record", "cs_staff1", RECORD)
+    task = d.active()["Task_Verify"]
+    with pytest.raises(PermissionDenied):
+        d.fresh().cancel(d.instance_id, "mk_staff1", "not mine")
+    shown = d.fresh().cancel(d.instance_id, "cs_staff1", "客户撤回投诉")
+    assert shown.status == "cancelled" and shown.active_tasks == ()
+    assert d.fresh().task(task.id).status == "cancelled"
+    assert d.fresh().tasks_for("cs_staff2") == []
+    assert zhidu.history(d.instance_id)[-1].kind == "instance_cancelled"
+    assert zhidu.verify(d.instance_id).status == "ok"
