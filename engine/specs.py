@@ -18,6 +18,7 @@ from engine.definitions import SPIFF_NS, ProcessBundle
 from engine.errors import DefinitionInvalid, Problem
 from engine.forms import FormDefinition, check_form, parse_form
 from engine.dmn import DecisionParser
+from engine.reachability import path_warnings
 from engine.sandbox import check_source
 from engine.timers import check_timer_text
 
@@ -135,6 +136,9 @@ def compile_bundle(bundle: ProcessBundle) -> CompiledVersion:
                                          err.id or None, err.line_number or None)]) from err
     except SpiffWorkflowException as err:
         raise DefinitionInvalid([Problem(entry.bpmn, str(err).split("\n")[0])]) from err
+    except (KeyError, AttributeError, TypeError, ValueError, IndexError) as err:
+        # Files from other modellers can trip the parser's assumptions; a problem, not a crash.
+        raise DefinitionInvalid([Problem(entry.bpmn, f"the model cannot be read: {type(err).__name__}: {err}")]) from err
     user_tasks = _user_tasks(spec, subprocess_specs)
     problems += _check_assignment(entry.bpmn, entry.lanes, user_tasks)
     if problems:
@@ -256,4 +260,20 @@ def _check_assignment(file: str, lanes: dict[str, str], user_tasks: dict[str, Us
         elif info.lane not in lanes:
             problems.append(Problem(file, f"lane {info.lane!r} is not mapped to a role in the catalog",
                                     info.spec_name))
+    return problems
+
+
+def validate_bundle(bundle: ProcessBundle) -> list[Problem]:
+    """Every problem of `bundle`: the errors that refuse it and warnings that do not. Never raises."""
+    problems: list[Problem] = []
+    try:
+        compile_bundle(bundle)
+    except DefinitionInvalid as err:
+        problems += err.problems
+    text = bundle.files.get(bundle.entry.bpmn)
+    if text:
+        try:
+            problems += path_warnings(bundle.entry.bpmn, etree.fromstring(text.encode("utf-8")))
+        except (etree.XMLSyntaxError, ValueError):
+            pass  # compile_bundle has reported it
     return problems

@@ -1,0 +1,71 @@
+"""Comparing two versions element by element."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from engine.definitions import load_catalog
+from engine.diff import diff_versions
+from tests.conftest import FORMS, PROCESSES
+
+
+def complaint():
+    return next(b for b in load_catalog(PROCESSES, FORMS) if b.key == "complaint_handling")
+
+
+def edited(bundle, old: str, new: str, **files):
+    text = bundle.files[bundle.entry.bpmn]
+    assert old in text
+    return replace(bundle, files={**bundle.files, bundle.entry.bpmn: text.replace(old, new), **files})
+
+
+def test_the_same_version_has_no_differences():
+    assert diff_versions(complaint(), complaint()).empty
+
+
+def test_a_renamed_task_and_a_new_condition_are_changes():
+    old = complaint()
+    new = edited(old, 'name="调查核实 Investigate and verify"', 'name="调查 Investigate"')
+    new = edited(new, "founded == True", "founded == True and severity != 'low'")
+    diff = diff_versions(old, new)
+    changed = {c.element: c for c in diff.of_kind("changed")}
+    assert changed["Task_Verify"].fields["name"] == ("调查核实 Investigate and verify", "调查 Investigate")
+    assert "condition" in changed["Flow_Founded_Yes"].fields
+    assert not diff.of_kind("added") and not diff.of_kind("removed")
+
+
+def test_an_inserted_step_is_added_and_its_neighbours_change_connections():
+    old = complaint()
+    step = ('<bpmn:userTask id="Task_Check" name="复核 Double-check"><bpmn:extensionElements><spiffworkflow:properties>'
+            '<spiffworkflow:property name="formKey" value="complaint_verify" /></spiffworkflow:properties>'
+            '</bpmn:extensionElements></bpmn:userTask>'
+            '<bpmn:sequenceFlow id="Flow_Check_Verify" sourceRef="Task_Check" targetRef="Task_Verify" />')
+    new = edited(old, '<bpmn:sequenceFlow id="Flow_Record_Verify" sourceRef="Task_Record" targetRef="Task_Verify" />',
+                 '<bpmn:sequenceFlow id="Flow_Record_Verify" sourceRef="Task_Record" targetRef="Task_Check" />' + step)
+    diff = diff_versions(old, new)
+    assert {c.element for c in diff.of_kind("added")} == {"Task_Check", "Flow_Check_Verify"}
+    changed = {c.element: c for c in diff.of_kind("changed")}
+    assert changed["Flow_Record_Verify"].fields["target"] == ("Task_Verify", "Task_Check")
+    assert set(changed["Task_Verify"].fields) == {"incoming"}
+    added = next(c for c in diff.of_kind("added") if c.element == "Task_Check")
+    assert added.type == "userTask" and added.name == "复核 Double-check"
+
+
+def test_removed_elements_forms_and_catalog_fields_are_listed():
+    old = complaint()
+    text = old.files[old.entry.bpmn]
+    new = replace(old, entry=replace(old.entry, lanes={**old.entry.lanes, "X": "director"}),
+                  files={**{k: v for k, v in old.files.items() if k != "forms/complaint_review.yaml"},
+                         old.entry.bpmn: text.replace('<bpmn:sequenceFlow id="Flow_Review_End" sourceRef="Task_Review" targetRef="End_Closed" />', "")})
+    diff = diff_versions(old, new)
+    assert [c.element for c in diff.of_kind("removed")] == ["Flow_Review_End"]
+    assert diff.forms == {"complaint_review": "removed"}
+    assert set(diff.catalog) == {"lanes"}
+    assert diff.to_dict()["elements"][0]["kind"] in {"changed", "removed"}
+
+
+def test_timer_script_and_property_changes_are_seen():
+    old = complaint()
+    new = edited(old, "PT24H", "PT48H")
+    changed = {c.element: c for c in diff_versions(old, new).of_kind("changed")}
+    assert any("timer" in c.fields or "properties" in c.fields for c in changed.values())
