@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime, time, timezone
 from typing import Any
 
 from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 
-from engine.sandbox import SandboxEnvironment
+from engine.clock import as_utc
+from engine.sandbox import SandboxEnvironment, is_iso_timer_text
 from engine.specs import CompiledVersion, UserTaskInfo
 
 
@@ -28,6 +31,44 @@ def candidates_for(compiled: CompiledVersion, info: UserTaskInfo, task: Any,
             return tuple(f"role:{r}" for r in roles)
     role = compiled.bundle.entry.lanes.get(info.lane or "")
     return (f"role:{role}",) if role else ()
+
+
+def due_at_for(info: UserTaskInfo, task: Any, environment: SandboxEnvironment, now: datetime) -> datetime | None:
+    """When the task is due: `dueIn` is an ISO duration (PT24H), a date or date-time, or an
+    expression over process data giving one of those (a date means the end of that day, UTC).
+
+    Raises:
+        WorkflowTaskException: the expression failed or gave something that is not a time.
+    """
+    text = (info.properties.get("dueIn") or "").strip()
+    if not text:
+        return None
+    value = text if is_iso_timer_text(text) else _evaluate(text, task, environment, "dueIn")
+    try:
+        return moment_of(value, now)
+    except (ValueError, TypeError) as err:
+        raise WorkflowTaskException(f"dueIn gave {value!r}, which is neither a duration nor a date",
+                                    task=task, exception=err) from err
+
+
+def moment_of(value: Any, now: datetime) -> datetime | None:
+    """A due moment from a duration (counted from `now`), a date or a date-time."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        return as_utc(value)
+    if isinstance(value, date):
+        return datetime.combine(value, time(23, 59, 59), tzinfo=timezone.utc)
+    text = str(value).strip()
+    if text.upper().startswith("P"):
+        try:
+            parsed = TimerEventDefinition.parse_iso_duration(text)
+        except Exception as err:  # SpiffWorkflow raises a bare Exception for bad durations
+            raise ValueError(text) from err
+        return now + TimerEventDefinition.get_timedelta_from_start(parsed, now)
+    if len(text) == 10:
+        return datetime.combine(date.fromisoformat(text), time(23, 59, 59), tzinfo=timezone.utc)
+    return as_utc(datetime.fromisoformat(text.replace("Z", "+00:00")))
 
 
 def _evaluate(expression: str, task: Any, environment: SandboxEnvironment, what: str) -> Any:

@@ -9,17 +9,16 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
-from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
 
-from engine.assignment import candidates_for
+from engine.assignment import candidates_for, due_at_for
 from engine.clock import Clock
 from engine.errors import TaskNotReady
 from engine.journal import data_changes
@@ -213,7 +212,10 @@ class Execution:
     def _fail(self, err: SpiffWorkflowException) -> None:
         spec = getattr(err, "task_spec", None)
         element = getattr(spec, "bpmn_id", None) or getattr(spec, "name", None)
-        self._fail_with(element, str(err).split("\n")[0], getattr(err, "line_number", None) or None)
+        message, cause = str(err).split("\n")[0], err.__cause__ or err.__context__
+        if cause is not None and str(cause) and str(cause) not in message:
+            message = f"{message.rstrip('. ')}: {cause}"  # e.g. why an expression failed
+        self._fail_with(element, message, getattr(err, "line_number", None) or None)
 
     def _fail_with(self, element: str | None, message: str, line: int | None = None) -> None:
         self.incident = {"element": element, "line": line, "message": message}
@@ -254,11 +256,10 @@ class Execution:
             info = self.compiled.user_tasks.get(task.task_spec.name)
             if info is None:
                 continue
-            due_in = info.properties.get("dueIn")
             tasks.append(ReadyTask(
                 id=str(task.id), spec_name=task.task_spec.name, title=info.name, lane=info.lane,
                 form_key=info.form_key, candidates=candidates_for(self.compiled, info, task, self.environment),
-                due_at=self.clock.now() + _duration(due_in) if due_in else None,
+                due_at=due_at_for(info, task, self.environment, self.clock.now()),
             ))
         return tasks
 
@@ -299,7 +300,3 @@ def _fired_elements(task: Any) -> list[str]:
         return [child.task_spec.bpmn_id for child in task.children] or [task.task_spec.bpmn_id]
     return [task.task_spec.bpmn_id]
 
-
-def _duration(text: str) -> timedelta:
-    parsed = TimerEventDefinition.parse_iso_duration(text)
-    return TimerEventDefinition.get_timedelta_from_start(parsed)

@@ -7,6 +7,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Callable
 
+from engine.clock import Clock
 from engine.definitions import ProcessBundle
 from engine.errors import InstanceNotFound, PermissionDenied, ProcessNotFound, TaskNotFound, UserNotFound
 from engine.journal import JournalEntry
@@ -46,6 +47,7 @@ class ReadingMixin:
 
     uow_factory: Callable[[], UnitOfWork]
     cache: SpecCache
+    clock: Clock
 
     def processes(self) -> list[ProcessView]:
         """The latest version of every deployed procedure."""
@@ -120,9 +122,11 @@ class ReadingMixin:
 
     def _instance_view(self, uow: UnitOfWork, record: InstanceRecord, with_tasks: bool = True) -> InstanceView:
         tasks = tuple(self._task_view(uow, t) for t in uow.tasks.open_for_instance(record.id)) if with_tasks else ()
+        now = self.clock.now()
+        overdue = any(t.due_at is not None and t.due_at < now for t in tasks)
         return InstanceView(record.id, record.process_key, record.version_number, record.version_hash,
                             record.status, record.started_by, record.started_at, record.updated_at,
-                            copy.deepcopy(record.data), tasks, record.current_step, record.incident)
+                            copy.deepcopy(record.data), tasks, record.current_step, record.incident, overdue)
 
     def visible_instance(self, instance_id: str, username: str) -> InstanceView:
         """The instance, if `username` may see it: its starter, a participant, a manager of a

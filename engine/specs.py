@@ -19,7 +19,7 @@ from engine.errors import DefinitionInvalid, Problem
 from engine.forms import FormDefinition, check_form, parse_form
 from engine.dmn import DecisionParser
 from engine.reachability import path_warnings
-from engine.sandbox import check_source
+from engine.sandbox import check_source, is_iso_timer_text
 from engine.timers import check_timer_text
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
@@ -210,7 +210,17 @@ def _check_document(name: str, root: Any, bundle: ProcessBundle, forms: dict) ->
         for prop in ("candidateRoles", "assignee"):
             if props.get(prop):
                 problems += _check_code(name, node, props[prop], "expression", f"{prop}: ")
+        if props.get("dueIn"):
+            problems += _check_due(name, node, props["dueIn"])
     return problems
+
+
+def _check_due(file: str, node: Any, text: str) -> list[Problem]:
+    """dueIn is an ISO duration or date, or an expression giving one."""
+    if not is_iso_timer_text(text):
+        return _check_code(file, node, text, "expression", "dueIn: ")
+    reason = check_timer_text("timeDuration" if text.strip().upper().startswith("P") else "timeDate", text)
+    return [Problem(file, f"dueIn: {reason}", node.get("id"), node.sourceline)] if reason else []
 
 
 def _check_code(file: str, node: Any, source: str, kind: str, prefix: str = "") -> list[Problem]:

@@ -63,10 +63,11 @@ class InstanceView:
     active_tasks: tuple[TaskView, ...] = ()
     current_step: str | None = None
     incident: dict[str, Any] | None = None
+    overdue: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "id": self.id, "process_key": self.process_key, "version": self.version,
+            "id": self.id, "process_key": self.process_key, "version": self.version, "overdue": self.overdue,
             "version_hash": self.version_hash, "status": self.status, "started_by": self.started_by,
             "started_at": _iso(self.started_at), "updated_at": _iso(self.updated_at),
             "current_step": self.current_step, "incident": self.incident,

@@ -116,6 +116,20 @@ def test_overdue_complaint_escalates_to_the_manager_while_recording_stays_open(z
     assert [e.kind for e in zhidu.history(d.instance_id)].count("timer_fired") == 1
 
 
+def test_due_dates_come_from_a_duration_and_from_data_and_mark_the_case_overdue(zhidu, clock):
+    d = Driver(zhidu)
+    assert d.active()["Task_Record"].due_at == clock.now() + timedelta(hours=24)
+    assert d.show().overdue is False
+    clock.advance(timedelta(hours=25))
+    assert d.show().overdue is True
+    d.complete("Task_Record", "cs_staff1", RECORD)
+    d.complete("Task_Verify", "cs_staff1", {"findings": "属实", "founded": True})
+    d.complete("Task_Decide", "cs_manager", DECIDE)
+    handle = d.active()["Task_Handle"]
+    assert handle.due_at.isoformat() == "2026-12-05T23:59:59+00:00"
+    assert d.show().overdue is False
+
+
 def test_recording_in_time_cancels_the_escalation_timer(zhidu, clock):
     d = Driver(zhidu)
     d.complete("Task_Record", "cs_staff1", RECORD)
