@@ -140,11 +140,6 @@ class NewProcessEachCommand:
         return getattr(Engine(self.zhidu.uow_factory, self.zhidu.clock), name)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "engine bug: SpiffWorkflow links a multi-instance child spec to its parent's merge_child only at runtime "
-    "(create_child connects completed_event); a freshly compiled spec lacks that link, so after a restart the "
-    "finished instances are never merged and the multi-instance task never completes. Fix: connect "
-    "child.completed_event to merge_child for every MultiInstanceTask when the bundle is compiled."))
 def test_peer_evaluations_complete_when_each_command_runs_in_a_new_process(zhidu):
     engine = NewProcessEachCommand(zhidu)
     iid = start(engine, "performance_appraisal", "mk_manager", START)
