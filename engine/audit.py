@@ -53,7 +53,15 @@ class AuditCommands:
             intact = bundle.content_hash == record.version_hash
             compiled = self.cache.get(bundle) if intact else None
         return verify_instance(compiled, record, uow.journal.for_instance(record.id),
-                               uow.tasks.for_instance(record.id), intact)
+                               uow.tasks.for_instance(record.id), intact, self._resolver(uow))
+
+    def _resolver(self, uow: UnitOfWork):
+        """Compiled versions by hash for replay across migrations; None if missing or altered."""
+        def resolve(digest: str):
+            version = uow.versions.by_hash(digest)
+            bundle = ProcessBundle(version.entry, version.files) if version is not None else None
+            return self.cache.get(bundle) if bundle is not None and bundle.content_hash == digest else None
+        return resolve
 
     def step_through(self, instance_id: str) -> list[dict[str, Any]]:
         """After each command of the journal: its seq, the data, and the active elements.
@@ -65,7 +73,7 @@ class AuditCommands:
             record = self._instance(uow, instance_id)
             compiled = self._compiled(self._version(uow, record.version_hash))
             entries = uow.journal.for_instance(instance_id)
-        return replay(compiled, entries).steps
+            return replay(compiled, entries, self._resolver(uow)).steps
 
     def export(self, instance_ids: list[str] | None = None) -> dict[str, Any]:
         """A self-contained bundle: journals, stored rows, and the versions' files and hashes."""
@@ -111,7 +119,7 @@ def verify_bundle(bundle: dict[str, Any], cache: SpecCache | None = None) -> lis
         except (KeyError, TypeError, ValueError) as err:
             raise InvalidInput(f"the bundle is malformed: {err}") from err
         found = compiled.get(record.version_hash)
-        verdicts.append(verify_instance(found, record, entries, tasks, found is not None))
+        verdicts.append(verify_instance(found, record, entries, tasks, found is not None, compiled.get))
     return verdicts
 
 

@@ -10,14 +10,17 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 from engine.clock import FixedClock
 from engine.execution import Execution, StepResult
+from engine.migration import migrate_state
 from engine.journal import COMMANDS, JournalEntry, json_safe
 from engine.outcomes import outcomes_of
 from engine.specs import CompiledVersion
 
+# Finds the compiled version with a content hash (None when it is missing or altered).
+Resolver = Callable[[str], "CompiledVersion | None"]
 TASK_COMMANDS = {"claimed", "released", "reassigned"}
 
 
@@ -43,8 +46,12 @@ class Replayed:
     steps: list[dict[str, Any]] = field(default_factory=list)    # per command: seq, data, active
 
 
-def replay(compiled: CompiledVersion, entries: list[JournalEntry]) -> Replayed:
-    """Replay the journal; raises Divergence at the first disagreement."""
+def replay(compiled: CompiledVersion, entries: list[JournalEntry], resolve: Resolver | None = None) -> Replayed:
+    """Replay the journal; raises Divergence at the first disagreement.
+
+    `compiled` is the version the instance is on now. An instance that was migrated started
+    on another version and switched at each `migrated` command: `resolve` finds those.
+    """
     done = Replayed()
     state: dict[str, Any] | None = None
     index = 0
@@ -57,7 +64,10 @@ def replay(compiled: CompiledVersion, entries: list[JournalEntry]) -> Replayed:
         if entry.kind in TASK_COMMANDS:
             _task_command(done, entry)
         else:
-            result = _run_command(compiled, entry, state, done)
+            before = compiled
+            if entry.kind in ("started", "migrated"):
+                compiled = _version_of(entry, compiled, resolve)
+            result = _run_command(compiled, entry, state, done, before)
             _compare(done, entry, result, following)
             state = json.loads(json.dumps(result.state))  # as storage holds it
             done.result = result
@@ -85,7 +95,20 @@ def _task_command(done: Replayed, entry: JournalEntry) -> None:
     done.claimed_by[task_id] = {"claimed": entry.actor, "released": None}.get(entry.kind, entry.payload.get("to"))
 
 
-def _run_command(compiled: CompiledVersion, entry: JournalEntry, state: dict | None, done: Replayed) -> StepResult:
+def _version_of(entry: JournalEntry, current: CompiledVersion, resolve: Resolver | None) -> CompiledVersion:
+    """The version a `started` or `migrated` command runs the instance on from then on."""
+    wanted = entry.payload.get("to" if entry.kind == "migrated" else "version_hash")
+    if not wanted or wanted == current.content_hash:
+        return current
+    found = resolve(wanted) if resolve is not None else None
+    if found is None:
+        raise Divergence(entry.seq, None, "version", wanted, None,
+                         f"entry {entry.seq} names version {wanted[:12]}, which is missing or altered")
+    return found
+
+
+def _run_command(compiled: CompiledVersion, entry: JournalEntry, state: dict | None, done: Replayed,
+                 before: CompiledVersion | None = None) -> StepResult:
     clock = FixedClock(entry.at)
     payload = entry.payload
     if entry.kind == "started":
@@ -106,6 +129,8 @@ def _run_command(compiled: CompiledVersion, entry: JournalEntry, state: dict | N
         return Execution(compiled, clock, state).fire_timers()[0]
     if entry.kind == "cancelled":
         return Execution(compiled, clock, state).cancel(payload.get("reason") or "")
+    if entry.kind == "migrated":
+        return migrate_state(before or compiled, compiled, state, clock)
     if entry.kind == "incident_retried":
         return Execution(compiled, clock, state).retry(payload.get("data") or {})
     raise Divergence(entry.seq, None, "kind", entry.kind, None, f"replay cannot run {entry.kind!r} commands yet")

@@ -19,6 +19,7 @@ from engine.errors import (
 from engine.execution import Execution, StepResult
 from engine.journal import GENESIS, JournalWriter
 from engine.outcomes import outcomes_of
+from engine.owner import OwnerCommands
 from engine.ports import UnitOfWork
 from engine.reading import ReadingMixin, may_start
 from engine.worker import TimerCommands
@@ -27,7 +28,7 @@ from engine.specs import SpecCache, compile_bundle
 from engine.views import DeployResult, InstanceView, TaskView
 
 
-class Engine(ReadingMixin, TimerCommands, AuditCommands, AuditQueries):
+class Engine(ReadingMixin, TimerCommands, AuditCommands, AuditQueries, OwnerCommands):
     """zhidu's runtime facade over SpiffWorkflow and storage."""
 
     def __init__(self, uow_factory: Callable[[], UnitOfWork], clock: Clock | None = None,

@@ -111,3 +111,8 @@ def _preorder(tasks: dict[str, dict], root: str, keep: set[str]) -> list[str]:
             order.append(task_id)
         stack.extend(reversed(tasks[task_id]["children"]))
     return order
+
+
+def spec_registry() -> Any:
+    """The (per-thread) serializer registry, which SpiffWorkflow's spec diff compares specs with."""
+    return _serializer().registry

@@ -8,7 +8,7 @@ from typing import Any
 
 from engine.journal import GENESIS, JournalEntry, json_safe, verify_chain
 from engine.records import InstanceRecord, TaskRecord
-from engine.replay import Divergence, Replayed, first_difference, dig, replay
+from engine.replay import Divergence, Replayed, Resolver, first_difference, dig, replay
 from engine.specs import CompiledVersion
 
 
@@ -32,7 +32,8 @@ class Verdict:
 
 
 def verify_instance(compiled: CompiledVersion | None, record: InstanceRecord, entries: list[JournalEntry],
-                    tasks: list[TaskRecord], version_hash_ok: bool = True) -> Verdict:
+                    tasks: list[TaskRecord], version_hash_ok: bool = True,
+                    resolve: Resolver | None = None) -> Verdict:
     """Check the chain, replay the commands and compare with the stored instance and task rows."""
     broken = verify_chain(entries)
     if broken is not None:
@@ -46,7 +47,7 @@ def verify_instance(compiled: CompiledVersion | None, record: InstanceRecord, en
         return Verdict(record.id, "tampered", None, field="version", recorded=record.version_hash,
                        reason="the process version the instance is pinned to is missing or altered")
     try:
-        done = replay(compiled, entries)
+        done = replay(compiled, entries, resolve)
         _compare_record(record, done, entries[-1].seq)
         _compare_tasks(record, done, tasks, entries[-1].seq)
     except Divergence as div:
