@@ -10,7 +10,7 @@ from __future__ import annotations
 import copy
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Callable
 from uuid import UUID
 
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
@@ -69,10 +69,11 @@ class StepResult:
 class Execution:
     """One instance's workflow, loaded for the length of one command."""
 
-    def __init__(self, compiled: CompiledVersion, clock: Clock, state: dict[str, Any] | None = None):
+    def __init__(self, compiled: CompiledVersion, clock: Clock, state: dict[str, Any] | None = None,
+                 functions: dict[str, Callable[..., Any]] | None = None):
         self.compiled = compiled
         self.clock = clock
-        self.environment = SandboxEnvironment(clock)
+        self.environment = SandboxEnvironment(clock, functions)
         engine = PythonScriptEngine(environment=self.environment)
         if state is None:
             self.workflow = BpmnWorkflow(compiled.spec, compiled.subprocess_specs, script_engine=engine)

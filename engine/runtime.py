@@ -9,6 +9,7 @@ from __future__ import annotations
 import uuid
 from typing import Any, Callable, Iterable
 
+from engine.admin import AdminCommands
 from engine.audit import AuditCommands
 from engine.audit_queries import AuditQueries
 from engine.clock import Clock, SystemClock
@@ -28,7 +29,7 @@ from engine.specs import SpecCache, compile_bundle
 from engine.views import DeployResult, InstanceView, TaskView
 
 
-class Engine(ReadingMixin, TimerCommands, AuditCommands, AuditQueries, OwnerCommands):
+class Engine(ReadingMixin, TimerCommands, AuditCommands, AuditQueries, OwnerCommands, AdminCommands):
     """zhidu's runtime facade over SpiffWorkflow and storage."""
 
     def __init__(self, uow_factory: Callable[[], UnitOfWork], clock: Clock | None = None,
@@ -102,7 +103,7 @@ class Engine(ReadingMixin, TimerCommands, AuditCommands, AuditQueries, OwnerComm
                         data: dict[str, Any], scheduled_for: str | None = None) -> InstanceRecord:
         now = self.clock.now()
         instance_id = str(uuid.uuid4())
-        result = Execution(self._compiled(version), self.clock).start(data)
+        result = Execution(self._compiled(version), self.clock, functions=self._script_functions()).start(data)
         record = InstanceRecord(instance_id, version.key, version.content_hash, version.number,
                                 result.status, result.state, result.data, actor, now, now)
         journal = JournalWriter(instance_id, 0, GENESIS, now, actor)
@@ -134,7 +135,7 @@ class Engine(ReadingMixin, TimerCommands, AuditCommands, AuditQueries, OwnerComm
             if not allowed:
                 raise PermissionDenied(f"{actor} may not cancel instance {instance_id}")
             compiled = self._compiled(self._version(uow, record.version_hash))
-            result = Execution(compiled, self.clock, record.state).cancel(reason)
+            result = Execution(compiled, self.clock, record.state, self._script_functions()).cancel(reason)
             journal = self._journal(uow, record, actor)
             journal.add("cancelled", {"reason": reason})
             self._apply(uow, record, result, journal, expected_revision=record.revision)
@@ -222,7 +223,7 @@ class Engine(ReadingMixin, TimerCommands, AuditCommands, AuditQueries, OwnerComm
             form = compiled.forms.get(task.form_key or "")
             if form is not None:
                 form.validate(data)
-            result = Execution(compiled, self.clock, record.state).complete(task_id, data)
+            result = Execution(compiled, self.clock, record.state, self._script_functions()).complete(task_id, data)
             task.claimed_by = actor
             task.status, task.completed_by, task.completed_at = "completed", actor, self.clock.now()
             task.submitted = data

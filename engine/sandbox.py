@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import ast
 import datetime as _dt
-import math
+import json
 import operator
 import re
+import threading
 from decimal import Decimal
 from functools import lru_cache
 from types import CodeType, ModuleType
@@ -27,12 +28,16 @@ from RestrictedPython.Guards import (
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
 
 from engine.clock import Clock, SystemClock
+from engine.limits import (
+    DEFAULT_LIMITS, SCRIPT_FILE, Guards, LimitExceeded, LimitingTransformer, Limits, ScriptLimitExceeded,
+    Watch, escaping_exceptions, measure,
+)
 
-_UNSAFE_BUILTINS = {"setattr", "delattr", "__build_class__", "id", "hash", "_getattr_"}
+_UNSAFE_BUILTINS = {"setattr", "delattr", "__build_class__", "id", "hash", "_getattr_", *escaping_exceptions()}
 _ALLOWED_BUILTINS = {
     **{k: v for k, v in safe_builtins.items() if k not in _UNSAFE_BUILTINS},
     "list": list, "tuple": tuple, "dict": dict, "set": set, "frozenset": frozenset,
-    "sorted": sorted, "min": min, "max": max, "sum": sum, "any": any, "all": all,
+    "sorted": sorted, "min": min, "max": max, "any": any, "all": all,
     "enumerate": enumerate, "zip": zip, "map": map, "filter": filter, "reversed": reversed,
 }
 _INPLACE = {
@@ -47,12 +52,6 @@ _ISO_TIMER = re.compile(
     r"(T(\d+H)?(\d+M)?(\d+(\.\d+)?S)?)?|\d{4}-\d{2}-\d{2}(T[0-9:.]+(Z|[+\-]\d{2}:?\d{2})?)?)"
     r"(/[0-9T:+\-.Z]+)?$"
 )
-
-
-def _inplacevar(op: str, x: Any, y: Any) -> Any:
-    if op not in _INPLACE:
-        raise SyntaxError(f"operator {op} is not allowed")
-    return _INPLACE[op](x, y)
 
 
 def _getitem(obj: Any, key: Any) -> Any:
@@ -71,7 +70,7 @@ def compile_expression(source: str) -> CodeType:
     Raises:
         SyntaxError: naming what RestrictedPython refused.
     """
-    result = compile_restricted_eval(source.strip(), "<expression>")
+    result = compile_restricted_eval(source.strip(), SCRIPT_FILE, policy=LimitingTransformer)
     if result.errors:
         raise SyntaxError("; ".join(result.errors))
     return result.code
@@ -84,7 +83,7 @@ def compile_script(source: str) -> CodeType:
     Raises:
         SyntaxError: naming what RestrictedPython refused.
     """
-    result = compile_restricted_exec(source, "<script>")
+    result = compile_restricted_exec(source, SCRIPT_FILE, policy=LimitingTransformer)
     if result.errors:
         raise SyntaxError("; ".join(result.errors))
     return result.code
@@ -113,23 +112,36 @@ def check_source(source: str, kind: str) -> str | None:
 
 
 class SandboxEnvironment(BasePythonScriptEngineEnvironment):
-    """A SpiffWorkflow script environment that runs everything under RestrictedPython."""
+    """A SpiffWorkflow script environment that runs everything under RestrictedPython, each
+    run bounded in time, call depth, memory and the size of the values it makes (`Limits`).
 
-    def __init__(self, clock: Clock | None = None, functions: dict[str, Callable] | None = None):
+    `functions` are extra helpers scripts may call (zhidu's lookups, e.g. `users_with_role`).
+    """
+
+    def __init__(self, clock: Clock | None = None, functions: dict[str, Callable] | None = None,
+                 limits: Limits = DEFAULT_LIMITS):
         self.clock = clock or SystemClock()
+        self.limits = limits
+        self._running = threading.local()
+        self.guards = Guards(limits, lambda: getattr(self._running, "watch", None))
         super().__init__(self._helpers(functions or {}))
 
     def _helpers(self, functions: dict[str, Callable]) -> dict[str, Any]:
+        guards = self.guards
+        builtins = {**_ALLOWED_BUILTINS, "range": guards.range, "pow": guards.pow, "sum": guards.sum,
+                    "repr": guards.represent}
         return {
-            "__builtins__": _ALLOWED_BUILTINS,
-            "_getattr_": safer_getattr,
+            "__builtins__": builtins,
+            "_getattr_": self._getattr,
             "_getitem_": _getitem,
             "_getiter_": iter,
             "_write_": full_write_guard,
-            "_inplacevar_": _inplacevar,
+            "_inplacevar_": self._inplacevar,
+            "_binop_": guards.binop,
+            "_formatted_": guards.formatted,
             "_iter_unpack_sequence_": guarded_iter_unpack_sequence,
             "_unpack_sequence_": guarded_unpack_sequence,
-            "math": math,
+            "math": guards.math(),
             "Decimal": Decimal,
             "timedelta": _dt.timedelta,
             "date": _dt.date,
@@ -139,24 +151,65 @@ class SandboxEnvironment(BasePythonScriptEngineEnvironment):
             **functions,
         }
 
+    def _getattr(self, obj: Any, name: str, *default: Any) -> Any:
+        return self.guards.attribute(obj, name, lambda o, n: safer_getattr(o, n, *default))
+
+    def _inplacevar(self, op: str, x: Any, y: Any) -> Any:
+        if op not in _INPLACE:
+            raise SyntaxError(f"operator {op} is not allowed")
+        if op in ("*=", "**=", "+=", "%="):
+            return self.guards.binop(op, x, y)
+        return _INPLACE[op](x, y)
+
     def evaluate(self, expression: str, context: dict, external_context: dict | None = None) -> Any:
         if is_iso_timer_text(expression):
             return expression.strip()
         scope = {**self.globals, **(external_context or {}), **context}
-        return eval(compile_expression(expression), scope)
+        code = compile_expression(expression)
+        return self._run(lambda: eval(code, scope))
 
     def execute(self, script: str, context: dict, external_context: dict | None = None) -> bool:
         scope = {**self.globals, **(external_context or {}), **context}
-        exec(compile_script(script), scope)
+        code = compile_script(script)
+        self._run(lambda: exec(code, scope))
         reserved = set(self.globals) | set(external_context or {})
-        for name in list(context):
-            if name not in scope:
-                del context[name]
+        changed = {}
         for name, value in scope.items():
             if name in reserved or name.startswith("_") or callable(value) or isinstance(value, ModuleType):
                 continue
-            context[name] = value
+            if name not in context or context[name] is not value:
+                changed[name] = value
+        self._check_size(changed)
+        for name in list(context):
+            if name not in scope:
+                del context[name]
+        context.update(changed)
         return True
+
+    def _run(self, run: Callable[[], Any]) -> Any:
+        """Run compiled user code under a `Watch`; a limit becomes `ScriptLimitExceeded`,
+        keeping the traceback so SpiffWorkflow can name the script's line."""
+        watch = Watch(self.limits)
+        self._running.watch = watch
+        try:
+            with watch:
+                return run()
+        except LimitExceeded as err:
+            raise ScriptLimitExceeded(f"limit exceeded: {err}").with_traceback(err.__traceback__) from None
+        except RecursionError as err:
+            raise ScriptLimitExceeded("limit exceeded: calls nest too deep").with_traceback(err.__traceback__) from None
+        finally:
+            self._running.watch = None
+
+    def _check_size(self, changed: dict[str, Any]) -> None:
+        """Refuse data a script sets that is too large to copy, store and journal."""
+        if measure(changed, self.limits.size) > self.limits.size:
+            raise ScriptLimitExceeded(f"limit exceeded: the script set more than {self.limits.size:,} "
+                                      "elements or characters of data")
+        size = len(json.dumps(changed, default=str, ensure_ascii=False).encode())
+        if size > self.limits.data_bytes:
+            raise ScriptLimitExceeded(f"limit exceeded: the script set {size:,} bytes of data "
+                                      f"(at most {self.limits.data_bytes:,})")
 
     def call_service(self, context: dict, **kwargs: Any) -> Any:
         raise NotImplementedError("service tasks are not supported")

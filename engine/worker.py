@@ -67,7 +67,7 @@ class TimerCommands:
                 return None
             seen.add(record.id)
             compiled = self._compiled(self._version(uow, record.version_hash))
-            execution = Execution(compiled, self.clock, record.state)
+            execution = Execution(compiled, self.clock, record.state, self._script_functions())
             result, elements = execution.fire_timers()
             if not elements and result.status == record.status:
                 return FiredTimers(record.id, record.process_key, (), record.status)
@@ -110,7 +110,7 @@ class TimerCommands:
             if record.status != "failed":
                 raise TaskNotReady(f"instance {instance_id} is {record.status}, not failed")
             compiled = self._compiled(self._version(uow, record.version_hash))
-            result = Execution(compiled, self.clock, record.state).retry(data or {})
+            result = Execution(compiled, self.clock, record.state, self._script_functions()).retry(data or {})
             journal = self._journal(uow, record, actor)
             journal.add("incident_retried", {"incident": record.incident, "data": data or {}})
             self._apply(uow, record, result, journal, expected_revision=record.revision)

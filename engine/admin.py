@@ -1,0 +1,148 @@
+"""Administration commands of the facade: users, their roles, leavers (R7.1.3, R7.1.4); and
+the organisation lookups scripts may call.
+
+Every command takes an optional `actor`: the web UI passes the signed-in user, who must be an
+administrator; the CLI runs at operator level (whoever may run `zhidu` on the server) and may
+pass `--as` to name who acts in the journal.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, replace
+from typing import Any, Callable
+
+from engine.errors import InvalidInput, PermissionDenied, UserNotFound
+from engine.ports import UnitOfWork
+from engine.records import UserRecord
+from engine.views import UserView
+
+ADMIN_ROLES = {"admin"}
+log = logging.getLogger("zhidu.admin")
+
+
+@dataclass(frozen=True)
+class DeactivatedUser:
+    """A leaver: the user as now stored and the claimed tasks given back to their roles."""
+
+    user: UserView
+    released: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**self.user.to_dict(), "released_tasks": list(self.released)}
+
+
+@dataclass(frozen=True)
+class OrganisationView:
+    """Departments and roles with their names, for choosing in forms."""
+
+    departments: tuple[tuple[str, dict[str, str]], ...]
+    roles: tuple[tuple[str, dict[str, str]], ...]
+
+
+class AdminCommands:
+    """Mixed into the Engine facade."""
+
+    uow_factory: Callable[[], UnitOfWork]
+
+    def organisation(self) -> OrganisationView:
+        """The departments and roles users can be given."""
+        with self.uow_factory() as uow:
+            return OrganisationView(tuple((d.key, d.name) for d in uow.users.departments()),
+                                    tuple((r.key, r.name) for r in uow.users.roles()))
+
+    def add_user(self, username: str, name: str, roles: list[str], department: str | None = None,
+                 password_hash: str | None = None, actor: str | None = None) -> UserView:
+        """Create a user (active) with `roles`.
+
+        Raises:
+            PermissionDenied (actor is not an administrator), InvalidInput (exists already,
+            unknown role or department, no username).
+        """
+        with self.uow_factory() as uow:
+            self._require_admin(uow, actor)
+            if not username.strip() or username != username.strip():
+                raise InvalidInput("a username must be given, without spaces around it")
+            if uow.users.get(username) is not None:
+                raise InvalidInput(f"user {username!r} exists already")
+            _check_organisation(uow, roles, department)
+            user = UserRecord(username, name.strip() or username, department or None, tuple(roles), True, password_hash)
+            uow.users.upsert(user)
+            uow.commit()
+        log.info("user %s added with roles %s by %s", username, ",".join(roles), actor or "operator")
+        return _view(user)
+
+    def set_roles(self, username: str, roles: list[str], actor: str | None = None,
+                  department: str | None = None) -> UserView:
+        """Replace a user's roles (and department, when given).
+
+        Raises:
+            PermissionDenied, UserNotFound, InvalidInput (unknown role or department).
+        """
+        with self.uow_factory() as uow:
+            self._require_admin(uow, actor)
+            user = _existing(uow, username)
+            _check_organisation(uow, roles, department)
+            user = replace(user, roles=tuple(roles), department=department if department is not None else user.department)
+            uow.users.upsert(user)
+            uow.commit()
+        log.info("user %s given roles %s by %s", username, ",".join(roles), actor or "operator")
+        return _view(user)
+
+    def deactivate_user(self, username: str, actor: str | None = None) -> DeactivatedUser:
+        """Deactivate a leaver: they can no longer sign in or act, and every task they had
+        claimed goes back to its candidates (a `released` journal entry per task, R7.1.4).
+
+        Raises:
+            PermissionDenied (not an administrator, or deactivating oneself), UserNotFound.
+        """
+        with self.uow_factory() as uow:
+            self._require_admin(uow, actor)
+            if actor == username:
+                raise PermissionDenied("administrators cannot deactivate themselves")
+            user = _existing(uow, username)
+            released = []
+            for task in uow.tasks.inbox(user.username, user.roles):
+                if task.status == "open" and task.claimed_by == username:
+                    task.claimed_by = None
+                    self._record_task_command(uow, task, actor, "released", {
+                        "task_id": task.id, "element": task.spec_name, "from": username, "reason": "deactivated"})
+                    released.append(task.id)
+            user = replace(user, active=False)
+            uow.users.upsert(user)
+            uow.commit()
+        log.info("user %s deactivated by %s; %d claimed task(s) released", username, actor or "operator", len(released))
+        return DeactivatedUser(_view(user), tuple(released))
+
+    def _require_admin(self, uow: UnitOfWork, actor: str | None) -> None:
+        if actor is None:
+            return
+        if not ADMIN_ROLES & set(self._user(uow, actor).roles):
+            raise PermissionDenied(f"{actor} is not an administrator")
+
+    def _script_functions(self) -> dict[str, Callable[..., Any]]:
+        """zhidu's lookups scripts and expressions may call, read when first called."""
+        def users_with_role(role: str) -> list[str]:
+            with self.uow_factory() as uow:
+                return sorted(u.username for u in uow.users.all() if u.active and str(role) in u.roles)
+        return {"users_with_role": users_with_role}
+
+
+def _existing(uow: UnitOfWork, username: str) -> UserRecord:
+    user = uow.users.get(username)
+    if user is None:
+        raise UserNotFound(f"unknown user {username!r}")
+    return user
+
+
+def _check_organisation(uow: UnitOfWork, roles: list[str], department: str | None) -> None:
+    known = {r.key for r in uow.users.roles()}
+    unknown = [r for r in roles if r not in known]
+    if unknown:
+        raise InvalidInput(f"unknown role(s): {', '.join(unknown)}")
+    if department and department not in {d.key for d in uow.users.departments()}:
+        raise InvalidInput(f"unknown department {department!r}")
+
+
+def _view(user: UserRecord) -> UserView:
+    return UserView(user.username, user.name, user.department, user.roles, user.active)
