@@ -9,6 +9,9 @@ const vendor = join(root, "webui", "static", "vendor");
 const files = {
   "bootstrap/dist/css/bootstrap.min.css": "bootstrap/bootstrap.min.css",
   "bpmn-js/dist/bpmn-navigated-viewer.production.min.js": "bpmn-js/bpmn-navigated-viewer.production.min.js",
+  // the process owners' editor: the modeler and the icon font of its palette and context pad
+  "bpmn-js/dist/bpmn-modeler.production.min.js": "bpmn-js/bpmn-modeler.production.min.js",
+  "bpmn-js/dist/assets/bpmn-font/css/bpmn-embedded.css": "bpmn-js/bpmn-embedded.css",
   "bpmn-js/dist/assets/diagram-js.css": "bpmn-js/diagram-js.css",
   "bpmn-js/dist/assets/bpmn-js.css": "bpmn-js/bpmn-js.css",
 };

@@ -1,0 +1,195 @@
+"""Page data for the process owners' views: the editor's data, the bundle an edit posts, the
+comparison of two versions and the migration dry run. Calls the facade; returns plain values."""
+
+from __future__ import annotations
+
+import json
+import re
+import xml.etree.ElementTree as ET
+from dataclasses import replace
+from typing import Any, Mapping
+
+from engine.definitions import CatalogEntry, ProcessBundle, form_keys_in
+from engine.errors import InvalidInput, ProcessNotFound, Problem
+from engine.forms import check_form, parse_form
+from engine.runtime import Engine
+from engine.views import FormView
+from webui.views.form_fields import build_fields
+from webui.views.pages import element_names
+
+KEY = re.compile(r"[a-z][a-z0-9_]{1,62}")
+BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
+EMPTY_BPMN = """<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+  xmlns:bpmndi="http://www.omg.org/spec/BPMN/20100524/DI" xmlns:dc="http://www.omg.org/spec/DD/20100524/DC"
+  xmlns:spiffworkflow="http://spiffworkflow.org/bpmn/schema/1.0/core"
+  id="Definitions_{key}" targetNamespace="http://zhidu.example/bpmn">
+  <bpmn:process id="{key}" isExecutable="true">
+    <bpmn:startEvent id="StartEvent_1" />
+  </bpmn:process>
+  <bpmndi:BPMNDiagram id="BPMNDiagram_1">
+    <bpmndi:BPMNPlane id="BPMNPlane_1" bpmnElement="{key}">
+      <bpmndi:BPMNShape id="StartEvent_1_di" bpmnElement="StartEvent_1"><dc:Bounds x="180" y="160" width="36" height="36" /></bpmndi:BPMNShape>
+    </bpmndi:BPMNPlane>
+  </bpmndi:BPMNDiagram>
+</bpmn:definitions>
+"""
+NEW_FORM = """key: {key}
+title: {{zh: 新表单, en: New form}}
+schema:
+  type: object
+  required: [note]
+  properties:
+    note: {{type: string, minLength: 1, maxLength: 2000}}
+ui:
+  order: [note]
+  fields:
+    note: {{label: {{zh: 说明, en: Note}}, widget: textarea}}
+"""
+
+
+def catalog(engine: Engine, username: str) -> dict[str, Any]:
+    """Every deployed procedure with its version history, newest version first."""
+    procedures = engine.processes()
+    return {"procedures": [(p, engine.version_history(p.key, username)) for p in procedures]}
+
+
+def editor_data(engine: Engine, username: str, key: str) -> dict[str, Any]:
+    """What the editor opens: the latest version's BPMN, forms and catalog fields."""
+    bundle = engine.version_bundle(key, username)
+    return _editor(engine, bundle, is_new=False)
+
+
+def new_editor_data(engine: Engine, username: str, form: Mapping[str, str], upload: bytes | None) -> dict[str, Any]:
+    """The editor for a procedure not deployed yet: an empty diagram or an uploaded file.
+
+    Raises:
+        InvalidInput: the key is malformed or already taken, or the upload is not UTF-8 text.
+    """
+    key = (form.get("key") or "").strip()
+    if not KEY.fullmatch(key):
+        raise InvalidInput("a key is 2-63 lowercase letters, digits and _ , starting with a letter")
+    try:
+        engine.version_bundle(key, username)
+        raise InvalidInput(f"a procedure with key {key!r} already exists")
+    except ProcessNotFound:
+        pass
+    try:
+        xml = upload.decode("utf-8-sig") if upload else EMPTY_BPMN.format(key=key)
+    except UnicodeDecodeError as err:
+        raise InvalidInput("the uploaded file is not UTF-8 text") from err
+    name = {"zh": form.get("name_zh") or key, "en": form.get("name_en") or key}
+    entry = CatalogEntry(key, process_id_of(xml) or key, f"{key}.bpmn", name, (), "process-owner")
+    files = {entry.bpmn: xml}
+    return _editor(engine, ProcessBundle(entry, files), is_new=True)
+
+
+def _editor(engine: Engine, bundle: ProcessBundle, is_new: bool) -> dict[str, Any]:
+    roles = sorted({r for u in engine.users() for r in u.roles})
+    forms = {name.removeprefix("forms/").removesuffix(".yaml"): text for name, text in bundle.form_files().items()}
+    return {"key": bundle.key, "is_new": is_new, "entry": bundle.entry.to_dict(),
+            "xml": bundle.files.get(bundle.entry.bpmn, ""), "forms": forms, "roles": roles,
+            "new_form": NEW_FORM.format(key="{key}")}
+
+
+def bundle_from_payload(engine: Engine, username: str, raw: str | None) -> ProcessBundle:
+    """The bundle an editor posts: BPMN text, form texts and catalog fields, over the latest
+    version's files (DMN files are kept as they are).
+
+    Raises:
+        InvalidInput: the payload is not what the editor sends.
+    """
+    try:
+        payload = json.loads(raw or "")
+        key, xml = str(payload["key"]), str(payload["xml"])
+        forms = {str(k): str(v) for k, v in (payload.get("forms") or {}).items()}
+        fields = payload.get("entry") or {}
+    except (ValueError, KeyError, TypeError, AttributeError) as err:
+        raise InvalidInput(f"the editor sent something unreadable: {err}") from err
+    if not KEY.fullmatch(key):
+        raise InvalidInput(f"{key!r} is not a procedure key")
+    try:
+        base = engine.version_bundle(key, username)
+        entry, files = base.entry, {n: t for n, t in base.files.items() if n in base.entry.dmn}
+    except ProcessNotFound:
+        entry, files = CatalogEntry(key, key, f"{key}.bpmn", {"zh": key, "en": key}, (), "process-owner"), {}
+    entry = replace(
+        entry, process_id=process_id_of(xml) or entry.process_id,
+        name={"zh": str(fields.get("name", {}).get("zh") or key), "en": str(fields.get("name", {}).get("en") or key)},
+        starters=tuple(_words(fields.get("starters"))), clauses=tuple(_words(fields.get("clauses"))),
+        start_form=str(fields.get("start_form") or "").strip() or None,
+        lanes={str(k): str(v).strip() for k, v in (fields.get("lanes") or {}).items() if str(v).strip()})
+    files[entry.bpmn] = xml
+    for form_key in sorted(set(form_keys_in(xml)) | ({entry.start_form} if entry.start_form else set())):
+        if form_key in forms:
+            files[f"forms/{form_key}.yaml"] = forms[form_key]
+    return ProcessBundle(entry, files)
+
+
+def problem_list(problems: list[Problem]) -> list[dict[str, Any]]:
+    """Problems as the editor lists them: errors first, then warnings."""
+    ordered = sorted(problems, key=lambda p: (p.severity != "error", p.file, p.line or 0))
+    return [{"file": p.file, "line": p.line, "element": p.element, "reason": p.reason, "severity": p.severity}
+            for p in ordered]
+
+
+def form_preview(text: str, lang: str) -> dict[str, Any]:
+    """Fields to draw for a form definition being edited, or why it cannot be drawn."""
+    try:
+        form = parse_form(text, "preview")
+    except Exception as err:  # YAML errors come in several types; all mean "unreadable"
+        return {"fields": [], "problems": [f"cannot read the form: {err}".split("\n")[0]]}
+    problems = [p.describe() for p in check_form(form, "preview")]
+    try:
+        fields = build_fields(FormView(form.key, form.schema, form.title, form.ui), lang)
+    except (KeyError, TypeError, ValueError, AttributeError) as err:
+        return {"fields": [], "problems": problems + [f"cannot draw the form: {err}"]}
+    return {"fields": fields, "problems": problems, "title": form.title}
+
+
+def compare_page(engine: Engine, username: str, key: str, args: Mapping[str, str]) -> dict[str, Any]:
+    """Two versions side by side: what was added, changed and removed, and the newer diagram."""
+    history = engine.version_history(key, username)
+    newest = history[0].number
+    new = _int(args.get("new"), newest)
+    old = _int(args.get("old"), max(1, new - 1))
+    diff = engine.compare(key, username, old, new)
+    after = engine.version_bundle(key, username, new)
+    before = engine.version_bundle(key, username, old)
+    names = {**element_names(before.files.get(before.entry.bpmn, "")), **element_names(after.files.get(after.entry.bpmn, ""))}
+    return {"key": key, "history": history, "old": old, "new": new, "diff": diff, "names": names,
+            "diagram": {"xml": after.files.get(after.entry.bpmn, ""),
+                        "added": [c.element for c in diff.of_kind("added")],
+                        "changed": [c.element for c in diff.of_kind("changed")]}}
+
+
+def migrate_page(engine: Engine, username: str, key: str, args: Mapping[str, str]) -> dict[str, Any]:
+    """The dry run: which running instances can move to the target version, and why not."""
+    history = engine.version_history(key, username)
+    target = _int(args.get("to"), history[0].number)
+    return {"key": key, "history": history, "target": target,
+            "checks": engine.migration_plan(key, username, target)}
+
+
+def process_id_of(xml: str) -> str | None:
+    """The id of the first executable process of a BPMN text (else the first process)."""
+    try:
+        root = ET.fromstring(xml)
+    except ET.ParseError:
+        return None
+    processes = list(root.iter(f"{{{BPMN_NS}}}process"))
+    executable = [p for p in processes if p.get("isExecutable") == "true"]
+    chosen = (executable or processes or [None])[0]
+    return chosen.get("id") if chosen is not None else None
+
+
+def _words(value: Any) -> list[str]:
+    items = value if isinstance(value, list) else re.split(r"[\s,，]+", str(value or ""))
+    return [str(v).strip() for v in items if str(v).strip()]
+
+
+def _int(text: str | None, default: int) -> int:
+    try:
+        return int(text or default)
+    except ValueError:
+        return default
