@@ -10,6 +10,7 @@ from typing import Any
 import jsonschema
 import yaml
 
+from engine.confidential import check_confidential
 from engine.errors import FieldError, FormInvalid, Problem
 
 WIDGETS = {
@@ -178,4 +179,4 @@ def check_form(form: FormDefinition, file: str) -> list[Problem]:
         widget = fields.get(name, {}).get("widget")
         if widget and widget not in WIDGETS:
             problems.append(Problem(file, f"field {name!r} has unknown widget {widget!r}", name))
-    return problems
+    return problems + check_confidential(form.ui, file)

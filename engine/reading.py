@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 from collections import Counter
 from dataclasses import dataclass
 from typing import Callable
 
 from engine.clock import Clock
+from engine.confidential import Redactor, rules_of
 from engine.definitions import ProcessBundle
 from engine.errors import InstanceNotFound, PermissionDenied, ProcessNotFound, TaskNotFound, UserNotFound
 from engine.journal import JournalEntry
@@ -94,8 +96,9 @@ class ReadingMixin:
 
     def my_requests(self, username: str) -> list[InstanceView]:
         with self.uow_factory() as uow:
-            self._user(uow, username)
-            return [self._instance_view(uow, r, with_tasks=False) for r in uow.instances.started_by(username)]
+            user = self._user(uow, username)
+            return [self._redacted(uow, self._instance_view(uow, r, with_tasks=False), user)
+                    for r in uow.instances.started_by(username)]
 
     def tasks_for(self, username: str) -> list[TaskView]:
         """Tasks claimed by `username` and unclaimed tasks offered to them. Raises: UserNotFound."""
@@ -139,7 +142,31 @@ class ReadingMixin:
             user, record = self._user(uow, username), self._instance(uow, instance_id)
             if not self._may_view(uow, user, record):
                 raise PermissionDenied(f"{username} may not see instance {instance_id}")
-            return self._instance_view(uow, record)
+            return self._redacted(uow, self._instance_view(uow, record), user)
+
+    def visible_history(self, instance_id: str, username: str) -> list[JournalEntry]:
+        """The instance's journal as `username` may read it: only if they may see the instance,
+        with confidential values they have no clearance for replaced by markers.
+
+        Raises:
+            InstanceNotFound, UserNotFound, PermissionDenied.
+        """
+        with self.uow_factory() as uow:
+            user, record = self._user(uow, username), self._instance(uow, instance_id)
+            if not self._may_view(uow, user, record):
+                raise PermissionDenied(f"{username} may not see instance {instance_id}")
+            redactor = self._redactor(uow, record.version_hash, user)
+            return [redactor.entry(e) for e in uow.journal.for_instance(instance_id)]
+
+    def _redactor(self, uow: UnitOfWork, version_hash: str, user: UserRecord) -> Redactor:
+        compiled = self._compiled(self._version(uow, version_hash))
+        forms = [f for f in (compiled.start_form, *compiled.forms.values()) if f is not None]
+        return Redactor(rules_of(forms), frozenset(user.roles))
+
+    def _redacted(self, uow: UnitOfWork, view: InstanceView, user: UserRecord) -> InstanceView:
+        """`view` with the confidential values `user` is not cleared for replaced by markers."""
+        redactor = self._redactor(uow, view.version_hash, user)
+        return dataclasses.replace(view, data=redactor.data(view.data)) if redactor.active else view
 
     def _may_view(self, uow: UnitOfWork, user: UserRecord, record: InstanceRecord) -> bool:
         if READ_ALL_ROLES & set(user.roles) or record.started_by == user.username:

@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping
 
+from engine.confidential import is_marker
 from engine.errors import FieldError
 from engine.views import FormView
 from webui.i18n import field_error_text, localised, translate
@@ -197,6 +198,9 @@ class Labels:
     def display(self, key: str, value: Any, hint: Mapping[str, Any] | None = None) -> str:
         """A value as a reader wants it: option names, yes/no, rows joined."""
         hint = self.fields.get(key, {}) if hint is None else hint
+        if is_marker(value):  # a confidential value this reader is not cleared for
+            digest = value.get("sha256")
+            return translate("confidential.hash", self.lang, digest=digest) if digest else translate("confidential", self.lang)
         if isinstance(value, bool):
             return translate("yes" if value else "no", self.lang)
         if isinstance(value, list):

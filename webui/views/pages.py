@@ -109,7 +109,7 @@ def instance_page(engine: Engine, username: str, instance_id: str, lang: str) ->
     history = [HistoryRow(e.seq, e.kind, people.get(e.actor or "", e.actor or ""), e.at,
                           bilingual(elements.get(e.payload.get("element", ""), ""), lang),
                           e.kind in COMMANDS, _details(e.kind, e.payload, labels, people))
-               for e in engine.history(instance_id)]
+               for e in engine.visible_history(instance_id, username)]
     return {"instance": instance, "history": history, "data": labels.shown(list(instance.data), instance.data),
             "diagram": {"xml": diagram.bpmn, "completed": diagram.completed, "active": list(diagram.active)},
             "process_name": process_names(engine).get(instance.process_key), "people": people}
