@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-from engine.journal import GENESIS, JournalEntry, json_safe, verify_chain
+from engine.journal import GENESIS, JournalEntry, compute_hash, json_safe, verify_chain
 from engine.records import InstanceRecord, TaskRecord
 from engine.replay import Divergence, Replayed, Resolver, first_difference, dig, replay
 from engine.specs import CompiledVersion
@@ -35,12 +36,13 @@ def verify_instance(compiled: CompiledVersion | None, record: InstanceRecord, en
                     tasks: list[TaskRecord], version_hash_ok: bool = True,
                     resolve: Resolver | None = None) -> Verdict:
     """Check the chain, replay the commands and compare with the stored instance and task rows."""
-    broken = verify_chain(entries)
-    if broken is not None:
-        return Verdict(record.id, "tampered", broken, reason=f"the hash chain breaks at entry {broken}")
+    if verify_chain(entries) is not None:
+        return _chain_break(record.id, entries)
     head = (entries[-1].seq, entries[-1].entry_hash) if entries else (0, GENESIS)
     if head != (record.journal_seq, record.journal_hash):
-        return Verdict(record.id, "tampered", head[0], field="journal_head", recorded=record.journal_seq,
+        # The first entry past the shorter of the two ends; the last one when only the hash differs.
+        first = min(head[0], record.journal_seq) + 1 if head[0] != record.journal_seq else head[0]
+        return Verdict(record.id, "tampered", first, field="journal_head", recorded=record.journal_seq,
                        replayed=head[0], reason="the journal does not end where the instance says it does "
                                                 "(entries removed from the end, or the head edited)")
     if compiled is None or not version_hash_ok:
@@ -53,6 +55,26 @@ def verify_instance(compiled: CompiledVersion | None, record: InstanceRecord, en
     except Divergence as div:
         return Verdict(record.id, "diverged", div.seq, div.element, div.field, div.recorded, div.replayed, div.reason)
     return Verdict(record.id, "ok", entries[-1].seq if entries else None, reason="journal intact; replay matches")
+
+
+def _chain_break(instance_id: str, entries: list[JournalEntry]) -> Verdict:
+    """Where and how the chain breaks: an entry missing (or out of place), or one altered."""
+    previous = GENESIS
+    for expected, entry in enumerate(entries, start=1):
+        if entry.seq != expected:
+            missing = entry.seq > expected
+            return Verdict(instance_id, "tampered", expected, field="seq", recorded=entry.seq, replayed=expected,
+                           reason=f"entry {expected} is missing (the next entry is {entry.seq})" if missing
+                           else f"entry {entry.seq} is out of place at position {expected}")
+        if compute_hash(entry) != entry.entry_hash or entry.prev_hash != previous:
+            altered = compute_hash(entry) != entry.entry_hash
+            return Verdict(instance_id, "tampered", expected, field="hash" if altered else "prev_hash",
+                           recorded=entry.entry_hash if altered else entry.prev_hash,
+                           replayed=compute_hash(entry) if altered else previous,
+                           reason=f"entry {expected} was altered after it was written" if altered
+                           else f"the hash chain breaks at entry {expected}")
+        previous = entry.entry_hash
+    raise AssertionError("verify_chain found a break that _chain_break does not")
 
 
 def _compare_record(record: InstanceRecord, done: Replayed, last_seq: int) -> None:
@@ -69,10 +91,16 @@ def _compare_record(record: InstanceRecord, done: Replayed, last_seq: int) -> No
                              f"the stored instance {name} differs from replay")
     stored_tasks, replayed_tasks = _projection(record.state), _projection(json.loads(json.dumps(result.state)))
     if stored_tasks != replayed_tasks:
-        diff = sorted(set(stored_tasks) ^ set(replayed_tasks))
-        element = json.loads(diff[0])["task_spec"] if diff else None
-        raise Divergence(last_seq, element, "state", [json.loads(d) for d in diff if d in stored_tasks],
-                         [json.loads(d) for d in diff if d in replayed_tasks],
+        stored_only = [json.loads(d) for d in (Counter(stored_tasks) - Counter(replayed_tasks)).elements()]
+        replayed_only = [json.loads(d) for d in (Counter(replayed_tasks) - Counter(stored_tasks)).elements()]
+        element = (stored_only or replayed_only)[0]["task_spec"]
+        stored = next((t for t in stored_only if t["task_spec"] == element), None)
+        twin = next((t for t in replayed_only if t["task_spec"] == element), None)
+        if stored is not None and twin is not None:  # the same task, stored one way and replayed another
+            key = first_difference(stored, twin)
+            raise Divergence(last_seq, element, f"state.{key}", dig(stored, key), dig(twin, key),
+                             f"the stored state of {element} differs from replay in {key}")
+        raise Divergence(last_seq, element, "state", stored_only, replayed_only,
                          f"the stored state of {element} differs from replay")
 
 
