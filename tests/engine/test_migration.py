@@ -115,3 +115,23 @@ def test_removing_the_open_step_or_breaking_its_form_blocks_the_move(fake_engine
     fake_engine.deploy_edited(replace(bundle, files={**bundle.files, "forms/complaint_verify.yaml": form}), "owner", "ids")
     [check] = fake_engine.migration_plan("complaint_handling", "owner")
     assert any("evidence_id" in reason for reason in check.reasons)
+
+
+def test_a_long_running_loop_moves_from_its_pruned_state_and_replays(fake_engine):
+    from engine.definitions import CatalogEntry, ProcessBundle
+    from tests.conftest import FIXTURES
+
+    entry = CatalogEntry("loop", "loop", "loop.bpmn", {"zh": "循环", "en": "loop"}, (), "process-owner")
+    files = {"loop.bpmn": (FIXTURES / "loop.bpmn").read_text(), "forms/loop_step.yaml": (FIXTURES / "loop_step.yaml").read_text()}
+    fake_engine.deploy([ProcessBundle(entry, files)], actor="owner")
+    instance = fake_engine.start("loop", "director", {"count": 0, "limit": 100})
+    for _ in range(30):
+        fake_engine.complete_task(open_task(fake_engine, instance.id, "Work").id, "director", {})
+    bundle = fake_engine.version_bundle("loop", "owner")
+    fake_engine.deploy_edited(edit(bundle, "count = count + 1", "count = count + 2"), "owner", "count in twos")
+    [check] = fake_engine.migration_plan("loop", "owner")
+    assert check.movable, check.reasons
+    fake_engine.migrate(instance.id, "owner")
+    fake_engine.complete_task(open_task(fake_engine, instance.id, "Work").id, "director", {})
+    assert fake_engine.show(instance.id).data["count"] == 32
+    assert fake_engine.verify(instance.id).status == "ok"
