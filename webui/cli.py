@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from engine.errors import InvalidInput, ZhiduError
-from webui import cli_output as out
+from webui import cli_admin, cli_output as out
 from webui.wiring import DEMO_PASSWORD, build, bundles_from_paths, demo_organisation, initialise
 
 EXIT_ERROR = 1
@@ -85,11 +85,16 @@ def cmd_complete(args: argparse.Namespace) -> Any:
 
 
 def cmd_show(args: argparse.Namespace) -> Any:
-    return build().engine.show(args.instance).to_dict()
+    engine = build().engine
+    if args.actor:  # as that user sees it: refused if they may not, confidential values hidden
+        return engine.visible_instance(args.instance, args.actor).to_dict()
+    return engine.show(args.instance).to_dict()
 
 
 def cmd_history(args: argparse.Namespace) -> Any:
-    return [e.to_dict() for e in build().engine.history(args.instance)]
+    engine = build().engine
+    entries = engine.visible_history(args.instance, args.actor) if args.actor else engine.history(args.instance)
+    return [e.to_dict() for e in entries]
 
 
 def cmd_fire_timers(args: argparse.Namespace) -> Any:
@@ -230,8 +235,14 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("instance", nargs="?")
     p.add_argument("--all", action="store_true", help="every instance")
     p.add_argument("--out", required=True, help="the bundle file to write")
-    add("show", cmd_show, "show an instance: status, active tasks, data").add_argument("instance")
-    add("history", cmd_history, "an instance's journal entries").add_argument("instance")
+    for name, func, text in (("show", cmd_show, "show an instance: status, active tasks, data"),
+                             ("history", cmd_history, "an instance's journal entries")):
+        p = add(name, func, text)
+        p.add_argument("instance")
+        p.add_argument("--as", dest="actor", default=None,
+                       help="as this user may see it (confidential values hidden); without it, "
+                            "everything, as the operator running zhidu")
+    cli_admin.register(add)
     return parser
 
 

@@ -13,7 +13,9 @@ def result(command: str, value: Any, as_json: bool) -> None:
     if as_json:
         print(json.dumps(value, ensure_ascii=False, indent=2, default=str))
         return
-    printer = _PRINTERS.get(command)
+    from webui.cli_admin import PRINTERS as admin_printers
+
+    printer = _PRINTERS.get(command) or admin_printers.get(command)
     print(printer(value) if printer else json.dumps(value, ensure_ascii=False, indent=2, default=str))
 
 
