@@ -88,12 +88,27 @@ class SqlInstanceRepository:
         return list(self.session.scalars(query))
 
     def lock_next_due(self, now: datetime, skip: set[str]) -> InstanceRecord | None:
+        """Lock the next due instance (and its open task rows) that no one else holds.
+
+        Raises:
+            ConcurrentUpdate: a user command on the instance is in flight (it holds a task row);
+                the instance is added to `skip` and left to the next pass.
+        """
         query = select(InstanceRow).where(InstanceRow.status == "running", InstanceRow.next_wake_at <= now)
         if skip:
             query = query.where(InstanceRow.id.not_in(skip))
         row = self.session.scalars(query.order_by(InstanceRow.next_wake_at).limit(1)
                                    .with_for_update(skip_locked=True)).first()
-        return _instance(row) if row else None
+        if row is None:
+            return None
+        # A command locks its task row first and the instance row last; waiting for that task row
+        # while holding the instance row would deadlock, so the worker takes both or neither.
+        open_tasks = select(TaskRow.id).where(TaskRow.instance_id == row.id, TaskRow.status == "open")
+        locked = self.session.scalars(open_tasks.with_for_update(skip_locked=True)).all()
+        if len(locked) != self.session.scalar(select(func.count()).select_from(open_tasks.subquery())):
+            skip.add(row.id)
+            raise ConcurrentUpdate(f"instance {row.id} has a command in flight; left to the next pass")
+        return _instance(row)
 
     def ids_after(self, after: str, limit: int) -> list[str]:
         query = select(InstanceRow.id).where(InstanceRow.id > after).order_by(InstanceRow.id).limit(limit)

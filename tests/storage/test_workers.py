@@ -152,3 +152,64 @@ def test_worker_killed_mid_batch_loses_and_duplicates_nothing(pg, postgres_url, 
     assert revisions == Counter({2: len(ids)})  # started, then fired: no half-written instance
     verdicts = Counter(pg.verify(i).status for i in ids)
     assert verdicts == Counter({"ok": len(ids)})
+
+
+@pytest.mark.parametrize("first", ["user", "worker"])
+def test_a_user_completing_the_task_as_its_timer_fires_one_wins_cleanly(pg, postgres_url, clock, monkeypatch, first):
+    """`first` has written its task row and journal entries and is about to write the instance
+    row when the other starts: the other must fail as a lost race (the worker: pass the instance
+    over) and change nothing. Before the fix the two deadlocked and PostgreSQL aborted one."""
+    from engine.errors import ConcurrentUpdate
+    from storage.repositories import SqlInstanceRepository
+
+    instance = pg.start(KEY, STAFF).id
+    [answer] = pg.show(instance).active_tasks
+    clock.advance(timedelta(hours=1))
+    first_writing, go = threading.Event(), threading.Event()
+    save = SqlInstanceRepository.save
+
+    def paused_save(self, record, expected_revision):
+        if threading.current_thread().name == first:
+            first_writing.set()
+            go.wait(10)
+        return save(self, record, expected_revision)
+
+    monkeypatch.setattr(SqlInstanceRepository, "save", paused_save)
+    outcome: dict = {}
+
+    def run(name, call):
+        try:
+            outcome[name] = call()
+        except Exception as err:  # judged below
+            outcome[name] = err
+
+    worker_engine = Engine(uow_factory(open_db(postgres_url)), clock)
+    threads = {
+        "user": threading.Thread(target=run, name="user",
+                                 args=("user", lambda: pg.complete_task(answer.id, STAFF, {}))),
+        "worker": threading.Thread(target=run, name="worker", args=("worker", worker_engine.fire_due_timers)),
+    }
+    second = "worker" if first == "user" else "user"
+    threads[first].start()
+    assert first_writing.wait(10)
+    threads[second].start()
+    time.sleep(0.5)  # the second is now at the rows the first holds
+    go.set()
+    for thread in threads.values():
+        thread.join(30)
+
+    if first == "user":
+        assert outcome["worker"] == [] and outcome["user"].status == "completed"
+        assert kinds_of(pg, instance).count("timer_fired") == 0
+    else:
+        assert [f.instance_id for f in outcome["worker"]] == [instance]
+        assert isinstance(outcome["user"], ConcurrentUpdate), repr(outcome["user"])
+        assert [t.name for t in pg.show(instance).active_tasks] == ["Escalate"]
+        assert pg.task(answer.id).status == "cancelled"
+        assert kinds_of(pg, instance).count("completed") == 0
+    assert pg.verify(instance).status == "ok"
+    assert pg.fire_due_timers() == []
+
+
+def kinds_of(engine: Engine, instance_id: str) -> list[str]:
+    return [e.kind for e in engine.history(instance_id)]
