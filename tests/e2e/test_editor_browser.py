@@ -127,3 +127,47 @@ def test_owner_edits_deploys_compares_and_migrates_in_the_browser(browser, site)
     engine.complete_task(verify.id, "cs_staff1", {"findings": "属实", "founded": True})
     assert [t.name for t in engine.show(waiting.id).active_tasks] == [new_task]
     assert engine.verify(waiting.id).status == "ok"
+
+
+CAMUNDA = """<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:camunda="http://camunda.org/schema/1.0/bpmn"
+  id="d" targetNamespace="http://bpmn.io/schema/bpmn">
+  <bpmn:process id="leave_request" isExecutable="true">
+    <bpmn:startEvent id="start" />
+    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="approve" />
+    <bpmn:userTask id="approve" name="Approve" camunda:assignee="${manager}" />
+    <bpmn:sequenceFlow id="f2" sourceRef="approve" targetRef="wait" />
+    <bpmn:intermediateCatchEvent id="wait"><bpmn:timerEventDefinition><bpmn:timeDuration>PT1H</bpmn:timeDuration></bpmn:timerEventDefinition></bpmn:intermediateCatchEvent>
+  </bpmn:process>
+</bpmn:definitions>
+"""
+
+
+def test_an_uploaded_camunda_file_opens_with_its_problems_and_timer_text_can_be_edited(browser, site, tmp_path):
+    base, _engine = site
+    upload = tmp_path / "leave.bpmn"
+    upload.write_text(CAMUNDA, encoding="utf-8")
+    context = browser.new_context(viewport={"width": 1500, "height": 1000}, locale="en-US")
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    sign_in(page, base, "owner")
+    page.goto(f"{base}/owner/")
+    page.fill("#new-key", "leave_request")
+    page.fill("#new-name-en", "Leave request")
+    page.set_input_files("#new-file", str(upload))
+    page.click("#new-procedure button[type=submit]")
+    page.wait_for_selector("#editor[data-ready=true]")  # no DI: bpmn-js lays nothing out, but imports
+    page.click("#validate")
+    page.wait_for_selector("#editor[data-validated=errors]")
+    listed = {li.get_attribute("data-element"): li.inner_text() for li in page.locator("#problems li").all()}
+    assert "formKey" in listed["approve"]
+    assert "end event" in listed["wait"] or "outgoing" in listed["wait"]
+    select(page, "wait")
+    field = page.locator("#element-fields [data-prop=timer]")
+    assert field.input_value() == "PT1H"
+    field.fill("PT2H")
+    field.dispatch_event("change")
+    xml = page.evaluate("() => window.zhiduEditor.saveXML().then(r => r.xml)")
+    assert "PT2H" in xml and "camunda:assignee" in xml
+    screenshot(page, "editor-upload-problems")
+    context.close()

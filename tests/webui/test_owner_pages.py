@@ -114,3 +114,19 @@ def test_the_form_preview_draws_fields_or_says_what_is_wrong(client, auth):
     assert 'data-field="findings"' in good["html"] and good["problems"] == []
     bad = auth.post("/owner/form-preview", {"text": "key: x\nschema: [unclosed"}).get_json()
     assert bad["problems"]
+
+
+def test_files_without_a_diagram_get_a_simple_layout_so_the_editor_can_open_them():
+    from pathlib import Path
+
+    from webui.views.owner_layout import with_layout
+
+    betsy = Path(__file__).resolve().parents[3] / "shared" / "conformance" / "betsy" / "bpmn"
+    files = sorted(betsy.rglob("*.bpmn"))
+    assert files, f"missing {betsy}"
+    for path in files:
+        laid_out = with_layout(path.read_text(encoding="utf-8"))
+        assert "BPMNDiagram" in laid_out and "BPMNShape" in laid_out, path.name
+    own = (Path(__file__).resolve().parents[2] / "processes" / "complaint_handling.bpmn").read_text(encoding="utf-8")
+    assert with_layout(own) == own
+    assert with_layout("not xml") == "not xml"

@@ -15,6 +15,7 @@ from engine.forms import check_form, parse_form
 from engine.runtime import Engine
 from engine.views import FormView
 from webui.views.form_fields import build_fields
+from webui.views.owner_layout import with_layout
 from webui.views.pages import element_names
 
 KEY = re.compile(r"[a-z][a-z0-9_]{1,62}")
@@ -88,7 +89,7 @@ def _editor(engine: Engine, bundle: ProcessBundle, is_new: bool) -> dict[str, An
     roles = sorted({r for u in engine.users() for r in u.roles})
     forms = {name.removeprefix("forms/").removesuffix(".yaml"): text for name, text in bundle.form_files().items()}
     return {"key": bundle.key, "is_new": is_new, "entry": bundle.entry.to_dict(),
-            "xml": bundle.files.get(bundle.entry.bpmn, ""), "forms": forms, "roles": roles,
+            "xml": with_layout(bundle.files.get(bundle.entry.bpmn, "")), "forms": forms, "roles": roles,
             "new_form": NEW_FORM.format(key="{key}")}
 
 
