@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Callable
+from typing import Any, Callable
 
 from engine.errors import InvalidInput, PermissionDenied
 from engine.ports import InstanceFilter, UnitOfWork
 from engine.reading import READ_ALL_ROLES
+from engine.verify import Verdict
 from engine.views import InstanceView
 
 # Data keys are form field names; anything else could not be a key and would need quoting in SQL.
@@ -52,11 +53,40 @@ class AuditQueries:
         found = InstanceFilter(process_key or None, status or None, started_from, started_to, participant or None,
                                data_key or None, data_value if data_key else None)
         with self.uow_factory() as uow:
-            user = self._user(uow, auditor)
-            if not READ_ALL_ROLES & set(user.roles):
-                raise PermissionDenied(f"{auditor} may not search all instances")
+            self._auditor(uow, auditor)
             page_size = max(1, page_size)
             page = max(1, page)
             records, total = uow.instances.search(found, (page - 1) * page_size, page_size)
             views = tuple(self._instance_view(uow, r, with_tasks=False) for r in records)
         return InstanceSearchPage(views, total, page, max(1, -(-total // page_size)))
+
+    def audit_steps(self, auditor: str, instance_id: str) -> list[dict[str, Any]]:
+        """`step_through` as `auditor` may read it: confidential values they are not cleared for
+        replaced by markers (auditors see each value's SHA-256).
+
+        Raises:
+            UserNotFound, PermissionDenied, InstanceNotFound; Divergence when the journal does not replay.
+        """
+        with self.uow_factory() as uow:
+            redactor = self._redactor(uow, self._instance(uow, instance_id).version_hash, self._auditor(uow, auditor))
+        return [{**step, "data": redactor.data(step["data"])} for step in self.step_through(instance_id)]
+
+    def audit_verdict(self, auditor: str, instance_id: str) -> Verdict:
+        """`verify`, with the recorded and replayed values redacted when the field that differs
+        is confidential for `auditor`.
+
+        Raises:
+            UserNotFound, PermissionDenied, InstanceNotFound.
+        """
+        with self.uow_factory() as uow:
+            redactor = self._redactor(uow, self._instance(uow, instance_id).version_hash, self._auditor(uow, auditor))
+        verdict = self.verify(instance_id)
+        if any(redactor.hidden(part) for part in (verdict.field or "").split(".")):
+            return replace(verdict, recorded=redactor.marker(verdict.recorded), replayed=redactor.marker(verdict.replayed))
+        return verdict
+
+    def _auditor(self, uow: UnitOfWork, username: str):
+        user = self._user(uow, username)
+        if not READ_ALL_ROLES & set(user.roles):
+            raise PermissionDenied(f"{username} may not audit instances")
+        return user

@@ -12,7 +12,7 @@ from typing import Any, Callable, Iterable
 from engine.admin import AdminCommands
 from engine.audit import AuditCommands
 from engine.audit_queries import AuditQueries
-from engine.clock import Clock, SystemClock
+from engine.clock import Clock, CommandClock, SystemClock
 from engine.definitions import ProcessBundle
 from engine.errors import (
     PermissionDenied, ProcessNotFound, TaskAlreadyClaimed, TaskNotClaimed, TaskNotReady,
@@ -34,8 +34,8 @@ class Engine(ReadingMixin, TimerCommands, AuditCommands, AuditQueries, OwnerComm
 
     def __init__(self, uow_factory: Callable[[], UnitOfWork], clock: Clock | None = None,
                  cache: SpecCache | None = None):
-        self.uow_factory = uow_factory
-        self.clock = clock or SystemClock()
+        self.clock = CommandClock(clock or SystemClock())  # one instant per command, as replay sees it
+        self.uow_factory = self.clock.freezing(uow_factory)
         self.cache = cache or SpecCache()
 
     # -- definitions -------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from flask import Flask, current_app, g
 from webui import auth
 from webui.current import engine, language, t
 from webui.i18n import bilingual, localised
-from webui.views import employee, errors, owner
+from webui.views import audit, employee, errors, owner
 from webui.views.pages import is_overdue, steps
 from webui.wiring import build
 
@@ -36,6 +36,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.extensions["zhidu"] = app.config["ENGINE"] or build(app.config["DATABASE_URL"]).engine
     app.register_blueprint(auth.bp)
     app.register_blueprint(employee.bp)
+    app.register_blueprint(audit.bp)
     app.register_blueprint(owner.bp)
     errors.register(app)
     app.context_processor(_template_helpers)

@@ -1,13 +1,11 @@
-"""A known bug outside the owner pages, kept visible: with a clock that moves while a command
-runs (the system clock), a task's due time is computed a moment after the journal's time, so
-replay — which runs the command at the journal's time — computes another due time and the
-instance does not verify. Commands should read the clock once."""
+"""With a clock that moves while a command runs (the system clock), a task's due time was
+computed a moment after the journal's time, so replay — which runs the command at the
+journal's time — computed another due time and the instance did not verify. The engine now
+holds its clock still for the length of each command (engine.clock.CommandClock)."""
 
 from __future__ import annotations
 
 from datetime import timedelta
-
-import pytest
 
 from engine.definitions import load_catalog
 from engine.runtime import Engine
@@ -29,7 +27,6 @@ class TickingClock:
         return self.at
 
 
-@pytest.mark.xfail(strict=True, reason="commands read the clock more than once (journal time vs due time)")
 def test_an_instance_with_a_due_task_verifies_under_a_moving_clock():
     engine = Engine(lambda: FakeUnitOfWork(store), TickingClock())
     store = FakeStore()

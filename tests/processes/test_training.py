@@ -83,7 +83,9 @@ def test_plan_revisions_sessions_retraining_and_adjustments_loop(zhidu):
                                                          "adjust_plan": True, "plan_adjustments": "为未通过者补训"})
     complete_as(zhidu, iid, "Task_DraftPlan", "da_manager", plan(session("补训", "da_staff1, da_staff2", "2027-06-10")))
     complete_as(zhidu, iid, "Task_ApprovePlan", "director", APPROVE)
-    run_session(zhidu, iid, {"da_staff1": scores(70, 70, 70), "da_staff2": scores(40, 70, 70)})
+    run_session(zhidu, iid, {"da_staff1": scores(70, 70, 70), "da_staff2": scores(70, 50, 50)})
+    # hit policy FIRST: practice and assignment both fall short; practice comes first in the table
+    assert [o["reason"] for o in outcomes(zhidu, iid)[-2:]] == ["", "practice"]
     complete_as(zhidu, iid, "Task_Report", "da_manager", {"report_summary": "仍有一人未通过", "application": "较好",
                                                          "adjust_plan": True, "plan_adjustments": "再次补训"})
     complete_as(zhidu, iid, "Task_DraftPlan", "da_manager", plan(session("二次补训", "da_staff2", "2027-07-10")))

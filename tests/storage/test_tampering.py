@@ -327,3 +327,16 @@ def test_cli_bundle_verifies_in_a_process_with_no_database(cli, complaint, tmp_p
     assert run.returncode == 0, run.stderr
     assert json.loads(run.stdout)["verdicts"][0]["verdict"] == "ok"
     assert list(away.iterdir()) == []  # no database file was made
+
+
+def test_an_instance_run_on_the_wall_clock_verifies(db_url, clock):
+    """Each command is one instant: the journal's time is the time the engine ran at, so due
+    dates computed while running replay exactly (they differed by microseconds once)."""
+    from engine.clock import SystemClock
+
+    zhidu = make_zhidu(db_url, clock)
+    live = Engine(zhidu.uow_factory, SystemClock())
+    instance_id = live.start("complaint_handling", "cs_staff1", INTAKE).id
+    task = live.show(instance_id).active_tasks[0]
+    live.complete_task(task.id, "cs_staff1", RECORD)
+    assert live.verify(instance_id).status == "ok", live.verify(instance_id)
