@@ -51,6 +51,13 @@ class AdminCommands:
             return OrganisationView(tuple((d.key, d.name) for d in uow.users.departments()),
                                     tuple((r.key, r.name) for r in uow.users.roles()))
 
+    def administered_users(self, actor: str) -> list[UserView]:
+        """Every user, active or not, for an administrator. Raises: PermissionDenied."""
+        with self.uow_factory() as uow:
+            if not ADMIN_ROLES & set(self._user(uow, actor).roles):
+                raise PermissionDenied(f"{actor} is not an administrator")
+            return [_view(u) for u in sorted(uow.users.all(), key=lambda u: u.username)]
+
     def add_user(self, username: str, name: str, roles: list[str], department: str | None = None,
                  password_hash: str | None = None, actor: str | None = None) -> UserView:
         """Create a user (active) with `roles`.

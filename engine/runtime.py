@@ -152,11 +152,11 @@ class Engine(ReadingMixin, TimerCommands, AuditCommands, AuditQueries, OwnerComm
         with self.uow_factory() as uow:
             user, task = self._user(uow, actor), self._task(uow, task_id)
             _require_open(task)
+            _require_candidate(user, task)  # before anything about the task's state is told
             if task.claimed_by == actor:
                 return self._task_view(uow, task)
             if task.claimed_by is not None:
                 raise TaskAlreadyClaimed(f"task {task_id} is already claimed by {task.claimed_by}")
-            _require_candidate(user, task)
             task.claimed_by = actor
             self._record_task_command(uow, task, actor, "claimed", {"task_id": task.id, "element": task.spec_name})
             uow.commit()
@@ -171,6 +171,8 @@ class Engine(ReadingMixin, TimerCommands, AuditCommands, AuditQueries, OwnerComm
         with self.uow_factory() as uow:
             user, task = self._user(uow, actor), self._task(uow, task_id)
             _require_open(task)
+            if task.claimed_by != actor and not _manages(user, task) and not _is_candidate(user, task):
+                raise PermissionDenied(f"{actor} may not release task {task_id}")
             if task.claimed_by is None:
                 raise TaskNotClaimed(f"task {task_id} is not claimed")
             if task.claimed_by != actor and not _manages(user, task):
@@ -213,9 +215,9 @@ class Engine(ReadingMixin, TimerCommands, AuditCommands, AuditQueries, OwnerComm
         with self.uow_factory() as uow:
             user, task = self._user(uow, actor), self._task(uow, task_id)
             _require_open(task)
+            _require_candidate(user, task)
             if task.claimed_by not in (None, actor):
                 raise TaskAlreadyClaimed(f"task {task_id} is claimed by {task.claimed_by}")
-            _require_candidate(user, task)
             record = self._instance(uow, task.instance_id)
             if record.status != "running":
                 raise TaskNotReady(f"instance {record.id} is {record.status}")

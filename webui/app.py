@@ -11,10 +11,10 @@ from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app, g
 
-from webui import auth
+from webui import auth, security
 from webui.current import engine, language, t
 from webui.i18n import bilingual, localised
-from webui.views import audit, employee, errors, owner
+from webui.views import admin, audit, employee, errors, owner
 from webui.views.pages import is_overdue, steps
 from webui.wiring import build
 
@@ -27,7 +27,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.config.from_mapping(
         DATABASE_URL=None, SECRET_KEY=None, ENGINE=None, SECRET_KEY_FILE="var/secret_key",
         DISPLAY_TIMEZONE="Asia/Shanghai", INBOX_PAGE_SIZE=50,
-        SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax", PERMANENT_SESSION_LIFETIME=security.SESSION_LIFETIME,
     )
     if test_config:
         app.config.update(test_config)
@@ -38,6 +38,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(employee.bp)
     app.register_blueprint(audit.bp)
     app.register_blueprint(owner.bp)
+    app.register_blueprint(admin.bp)
+    security.register(app)
     errors.register(app)
     app.context_processor(_template_helpers)
     app.jinja_env.filters.update(when=_when, age=_age, bi=lambda text: bilingual(text, language()))

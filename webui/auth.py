@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import hmac
+import logging
 import secrets
+import time
 
 from flask import (
     Blueprint, abort, current_app, flash, g, redirect, render_template, request, session, url_for,
@@ -16,6 +18,7 @@ from webui.i18n import normalise
 from webui.wiring import DEMO_PASSWORD
 
 bp = Blueprint("auth", __name__)
+log = logging.getLogger("zhidu.webui.auth")
 
 # Endpoints anyone may reach without signing in.
 PUBLIC = {"auth.sign_in", "auth.set_language", "static"}
@@ -35,6 +38,9 @@ def load_user_and_check():
     """Load the signed-in user, reject a POST without the session's CSRF token, and send
     anyone not signed in to the sign-in page."""
     g.user = None
+    if "user" in session and _idle_too_long():
+        session.clear()
+        flash(t("session.expired"), "warning")
     if "user" in session:
         try:
             g.user = engine().user(session["user"])
@@ -56,12 +62,23 @@ def sign_in():
     """Show the sign-in form; check the password and start a session."""
     if request.method == "POST":
         username = request.form.get("username", "").strip()
+        throttle = current_app.extensions["zhidu.throttle"]
+        keys = (f"user:{username.lower()}", f"addr:{request.remote_addr}")
+        wait = throttle.locked_for(*keys)
+        if wait > 0:  # checked before the password, so a locked account cannot be guessed at
+            flash(t("sign_in.locked", minutes=max(1, round(wait / 60))), "danger")
+            return render_template("auth/sign_in.html", next=request.form.get("next", ""), demo_password=None), 429
         stored = engine().password_hash(username) if username else None
         if check_password_hash(stored or _DUMMY_HASH, request.form.get("password", "")) and stored:
+            throttle.succeeded(keys[0])
             lang = session.get("lang")
             session.clear()
-            session.update(user=username, lang=normalise(lang), csrf=secrets.token_urlsafe(32))
+            session.permanent = True
+            session.update(user=username, lang=normalise(lang), csrf=secrets.token_urlsafe(32), seen=time.time())
+            log.info("sign-in: %s from %s", username, request.remote_addr)
             return redirect(safe_next(request.form.get("next")))
+        throttle.failed(*keys)
+        log.warning("failed sign-in for %r from %s", username[:100], request.remote_addr)
         flash(t("sign_in.failed"), "danger")
     demo = DEMO_PASSWORD if current_app.config.get("SHOW_DEMO_PASSWORD", True) else None
     return render_template("auth/sign_in.html", next=request.args.get("next", ""), demo_password=demo)
@@ -82,6 +99,16 @@ def set_language():
     """Switch between Chinese and English and go back to the page."""
     session["lang"] = normalise(request.form.get("lang"))
     return redirect(safe_next(request.form.get("next")))
+
+
+def _idle_too_long() -> bool:
+    """True when the session saw no request for SESSION_IDLE_MINUTES; otherwise note this one."""
+    now, seen = time.time(), session.get("seen", 0)
+    if now - seen > current_app.config.get("SESSION_IDLE_MINUTES", 30) * 60:
+        return True
+    if now - seen > 60:  # rewrite the cookie at most once a minute
+        session["seen"] = now
+    return False
 
 
 def safe_next(target: str | None, default: str | None = None) -> str:
