@@ -11,10 +11,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Callable
 
-from engine.clock import Clock
+from engine.clock import Clock, FixedClock
 from engine.definitions import ProcessBundle
 from engine.diff import VersionDiff, diff_versions
 from engine.errors import DefinitionInvalid, PermissionDenied, ProcessNotFound, Problem
+from engine.journal import GENESIS, JournalWriter
 from engine.migration import MigrationRefused, blockers, migrate_state
 from engine.ports import UnitOfWork
 from engine.records import InstanceRecord, StoredVersion
@@ -148,8 +149,12 @@ class OwnerCommands:
                 raise MigrationRefused(list(check.reasons))
             old = self._compiled(self._version(uow, record.version_hash))
             new = self._compiled(target)
-            result = migrate_state(old, new, record.state, self.clock)
-            journal = self._journal(uow, record, actor)
+            # One reading of the clock for the state and the journal, so replay (which runs at
+            # the journal's time) computes the same due times.
+            now = self.clock.now()
+            result = migrate_state(old, new, record.state, FixedClock(now))
+            last = uow.journal.last(record.id)
+            journal = JournalWriter(record.id, last.seq if last else 0, last.entry_hash if last else GENESIS, now, actor)
             journal.add("migrated", {"from": record.version_hash, "to": target.content_hash,
                                      "from_version": record.version_number, "to_version": target.number})
             record.version_hash, record.version_number = target.content_hash, target.number
