@@ -312,7 +312,8 @@
       statusBox.className = "small mb-2 alert alert-success py-2";
       statusBox.appendChild(document.createTextNode("v" + done.version + " · " + done.hash.slice(0, 12) + " "));
       [["history", "owner-history"], ["compare", "owner-compare"], ["migrate", "owner-migrate"]].forEach(function (pair) {
-        var link = el("a", { href: reply.body[pair[0]], id: pair[1], "class": "ms-2" }, pair[0]);
+        var link = el("a", { href: reply.body[pair[0]], id: pair[1], "class": "ms-2" },
+                      root.getAttribute("data-label-" + pair[0]) || pair[0]);
         statusBox.appendChild(link);
       });
       root.setAttribute("data-deployed", String(done.version));
@@ -325,7 +326,11 @@
   });
 
   modeler.importXML(data.xml).then(function () {
-    modeler.get("canvas").zoom("fit-viewport");
+    var canvas = modeler.get("canvas");
+    canvas.zoom("fit-viewport");
+    var box = canvas.viewbox();
+    var pad = 80 / box.scale;  // room on the left for the palette
+    canvas.viewbox({ x: box.x - pad, y: box.y, width: box.width + pad, height: box.height + pad / 2 });
     bindEntry();
     showLanes();
     showForms(Object.keys(forms).sort()[0]);
