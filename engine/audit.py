@@ -71,7 +71,7 @@ class AuditCommands:
         """
         with self.uow_factory() as uow:
             record = self._instance(uow, instance_id)
-            compiled = self._compiled(self._version(uow, record.version_hash))
+            compiled = self._compiled_for(uow, record.version_hash)
             entries = uow.journal.for_instance(instance_id)
             return replay(compiled, entries, self._resolver(uow)).steps
 

@@ -23,6 +23,8 @@ class VersionRepository(Protocol):
 class InstanceRepository(Protocol):
     def add(self, record: InstanceRecord) -> None: ...
     def get(self, instance_id: str) -> InstanceRecord | None: ...
+    def version_of(self, instance_id: str) -> str | None:
+        """The content hash of the version the instance is pinned to (without loading its state)."""
     def save(self, record: InstanceRecord, expected_revision: int) -> None:
         """Write `record` if the stored revision is still `expected_revision`.
 

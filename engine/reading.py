@@ -114,9 +114,8 @@ class ReadingMixin:
     def _task_view(self, uow: UnitOfWork, task: TaskRecord) -> TaskView:
         form_view = None
         if task.form_key:
-            record = uow.instances.get(task.instance_id)
-            version = uow.versions.by_hash(record.version_hash) if record else None
-            form = self._compiled(version).forms.get(task.form_key) if version else None
+            digest = uow.instances.version_of(task.instance_id)
+            form = self._compiled_for(uow, digest).forms.get(task.form_key) if digest else None
             if form is not None:
                 form_view = FormView(form.key, form.schema, form.title, form.ui)
         return TaskView(task.id, task.instance_id, task.process_key, task.spec_name, task.title,
@@ -199,6 +198,14 @@ class ReadingMixin:
                          if t["state"] & _LIVE_STATES})
         return DiagramView(version.files[version.entry.bpmn], dict(counts), tuple(active))
 
+
+    def _compiled_for(self, uow: UnitOfWork, content_hash: str) -> CompiledVersion:
+        """The compiled version an instance is pinned to; storage is read only on first use."""
+        def bundle() -> ProcessBundle:
+            version = self._version(uow, content_hash)
+            return ProcessBundle(version.entry, version.files)
+
+        return self.cache.pinned(content_hash, bundle)
 
     def _compiled(self, version: StoredVersion) -> CompiledVersion:
         return self.cache.pinned(version.content_hash, lambda: ProcessBundle(version.entry, version.files))

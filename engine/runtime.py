@@ -134,7 +134,7 @@ class Engine(ReadingMixin, TimerCommands, AuditCommands, AuditQueries, OwnerComm
                 any(f"{d}-manager" in user.roles for d in departments)
             if not allowed:
                 raise PermissionDenied(f"{actor} may not cancel instance {instance_id}")
-            compiled = self._compiled(self._version(uow, record.version_hash))
+            compiled = self._compiled_for(uow, record.version_hash)
             result = Execution(compiled, self.clock, record.state, self._script_functions()).cancel(reason)
             journal = self._journal(uow, record, actor)
             journal.add("cancelled", {"reason": reason})
@@ -221,7 +221,7 @@ class Engine(ReadingMixin, TimerCommands, AuditCommands, AuditQueries, OwnerComm
             record = self._instance(uow, task.instance_id)
             if record.status != "running":
                 raise TaskNotReady(f"instance {record.id} is {record.status}")
-            compiled = self._compiled(self._version(uow, record.version_hash))
+            compiled = self._compiled_for(uow, record.version_hash)
             form = compiled.forms.get(task.form_key or "")
             if form is not None:
                 form.validate(data)

@@ -66,7 +66,7 @@ class TimerCommands:
             if record is None:
                 return None
             seen.add(record.id)
-            compiled = self._compiled(self._version(uow, record.version_hash))
+            compiled = self._compiled_for(uow, record.version_hash)
             execution = Execution(compiled, self.clock, record.state, self._script_functions())
             result, elements = execution.fire_timers()
             if not elements and result.status == record.status:
@@ -109,7 +109,7 @@ class TimerCommands:
                 raise PermissionDenied(f"only an administrator may retry an instance, not {actor}")
             if record.status != "failed":
                 raise TaskNotReady(f"instance {instance_id} is {record.status}, not failed")
-            compiled = self._compiled(self._version(uow, record.version_hash))
+            compiled = self._compiled_for(uow, record.version_hash)
             result = Execution(compiled, self.clock, record.state, self._script_functions()).retry(data or {})
             journal = self._journal(uow, record, actor)
             journal.add("incident_retried", {"incident": record.incident, "data": data or {}})

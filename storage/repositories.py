@@ -72,6 +72,9 @@ class SqlInstanceRepository:
         row = self.session.get(InstanceRow, instance_id)
         return _instance(row) if row else None
 
+    def version_of(self, instance_id: str) -> str | None:
+        return self.session.scalar(select(InstanceRow.version_hash).where(InstanceRow.id == instance_id))
+
     def save(self, record: InstanceRecord, expected_revision: int) -> None:
         columns = _instance_columns(record)
         columns.pop("id")

@@ -84,6 +84,10 @@ class _Instances:
         found = self.work.instances.get(instance_id)
         return copy.deepcopy(found) if found else None
 
+    def version_of(self, instance_id: str) -> str | None:
+        found = self.work.instances.get(instance_id)
+        return found.version_hash if found else None
+
     def save(self, record: InstanceRecord, expected_revision: int) -> None:
         # Like UPDATE ... WHERE revision = ?: sees committed rows and this transaction's own.
         stored = self.committed.instances.get(record.id) or self.work.instances.get(record.id)
