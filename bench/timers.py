@@ -10,7 +10,7 @@ it. One instance is started through the facade; the others are clones of its row
   INSERT ... SELECT; no pass ever loads them.
 
 Sizes (environment): ZHIDU_BENCH_TIMER_INSTANCES (100000 running), ZHIDU_BENCH_TIMER_DUE (1000
-due among them), ZHIDU_BENCH_TIMER_RATE_DUE (600 due per throughput run); PostgreSQL from
+due among them), ZHIDU_BENCH_TIMER_RATE_DUE (400 due per throughput run); PostgreSQL from
 ZHIDU_BENCH_POSTGRES (default the local `test` database; a throw-away schema is used).
 """
 
@@ -234,7 +234,7 @@ def fire_rate(url: str, workers: int) -> tuple[int, float, list[int]]:
 
 def main() -> None:
     total, due = env_int("ZHIDU_BENCH_TIMER_INSTANCES", 100_000), env_int("ZHIDU_BENCH_TIMER_DUE", 1000)
-    rate_due = env_int("ZHIDU_BENCH_TIMER_RATE_DUE", 600)
+    rate_due = env_int("ZHIDU_BENCH_TIMER_RATE_DUE", 400)
     print(f"timer worker, process {KEY} (boundary timer cancels a task, opens another, journals it)")
     print(f"(a) one worker pass, {total:,} running instances of which {due:,} are due")
     for kind in ("sqlite", "postgresql"):
