@@ -13,6 +13,17 @@ from engine.views import InstanceView, TaskView
 PROCESSES = Path(__file__).resolve().parents[2] / "processes"
 
 
+class NewProcessEachCommand:
+    """Stands in for the facade, but every call goes to a new Engine with an empty spec cache,
+    as when each command runs in a new CLI process, another web worker, or after a restart."""
+
+    def __init__(self, zhidu: Engine):
+        self.zhidu = zhidu
+
+    def __getattr__(self, name: str):
+        return getattr(Engine(self.zhidu.uow_factory, self.zhidu.clock), name)
+
+
 def start(zhidu: Engine, key: str, user: str, data: dict[str, Any]) -> str:
     """Start `key` as `user` and return the instance id; the instance must be running."""
     view = zhidu.start(key, user, data)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from engine.errors import FormInvalid, PermissionDenied
-from tests.processes.helpers import active, assert_diagram_complete, complete_as, data, start, status
+from tests.processes.helpers import NewProcessEachCommand, active, assert_diagram_complete, complete_as, data, start, status
 
 START = {"campaign_name": "双十二促销", "subject": "会员年卡", "target_market": "华东地区老客户",
          "background": "年底冲刺销售目标"}
@@ -125,3 +125,7 @@ def test_roles_and_forms_are_enforced(zhidu):
 
 def test_diagram_is_complete():
     assert_diagram_complete("campaign_planning.bpmn")
+
+
+def test_survives_a_new_process_for_every_command(zhidu):
+    test_small_budget_needs_no_director_and_ends_after_one_tracking(NewProcessEachCommand(zhidu))

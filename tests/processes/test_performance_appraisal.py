@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from engine.errors import FormInvalid, PermissionDenied
-from engine.runtime import Engine
 from tests.processes.helpers import (
-    active, assert_diagram_complete, complete_as, complete_each, data, open_tasks, start, status,
+    NewProcessEachCommand, active, assert_diagram_complete, complete_as, complete_each, data, open_tasks, start,
+    status,
 )
 
 START = {"employee": "mk_staff1", "supervisor": "mk_manager", "period_type": "quarter", "period_label": "2026-Q4",
@@ -127,17 +127,6 @@ def test_start_data_and_scores_are_validated(zhidu):
 
 def test_diagram_is_complete():
     assert_diagram_complete("performance_appraisal.bpmn")
-
-
-class NewProcessEachCommand:
-    """Stands in for the facade, but every call goes to a new Engine with an empty spec cache,
-    as when each command runs in a new CLI process or another web worker."""
-
-    def __init__(self, zhidu: Engine):
-        self.zhidu = zhidu
-
-    def __getattr__(self, name: str):
-        return getattr(Engine(self.zhidu.uow_factory, self.zhidu.clock), name)
 
 
 def test_peer_evaluations_complete_when_each_command_runs_in_a_new_process(zhidu):

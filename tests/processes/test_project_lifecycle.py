@@ -8,7 +8,7 @@ import pytest
 
 from engine.errors import FormInvalid
 from tests.processes.helpers import (
-    active, assert_diagram_complete, complete_as, data, open_tasks, start, status,
+    NewProcessEachCommand, active, assert_diagram_complete, complete_as, data, open_tasks, start, status,
 )
 
 START = {"project_name": "客户门户升级", "customer": "华东贸易公司", "sponsor_department": "customer-service",
@@ -180,3 +180,7 @@ def test_forms_guard_the_plan_and_the_kickoff(zhidu):
 
 def test_diagram_is_complete():
     assert_diagram_complete("project_lifecycle.bpmn")
+
+
+def test_survives_a_new_process_for_every_command(zhidu, clock):
+    test_weekly_progress_meeting_while_executing(NewProcessEachCommand(zhidu), clock)

@@ -6,7 +6,7 @@ import pytest
 
 from engine.errors import FormInvalid
 from tests.processes.helpers import (
-    active, assert_diagram_complete, complete_as, data, entered_in_order, start, status,
+    NewProcessEachCommand, active, assert_diagram_complete, complete_as, data, entered_in_order, start, status,
 )
 
 START = {"department": "data-analysis", "year": 2027, "business_needs": "新数据平台上线",
@@ -114,3 +114,7 @@ def test_sessions_and_scores_are_validated(zhidu):
 
 def test_diagram_is_complete():
     assert_diagram_complete("training.bpmn")
+
+
+def test_survives_a_new_process_for_every_command(zhidu):
+    test_plan_approved_first_time_everyone_passes(NewProcessEachCommand(zhidu))
