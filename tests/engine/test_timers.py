@@ -9,7 +9,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from engine.errors import DefinitionInvalid
+from engine.errors import DefinitionInvalid, PermissionDenied, TaskNotReady
 from engine.specs import compile_bundle
 from tests.conftest import T0, make_zhidu
 from tests.fixtures.timers.bundles import all_bundles, fixture_text, timer_bundle
@@ -223,8 +223,6 @@ def test_failing_timer_expression_fails_the_instance_and_the_pass_goes_on(timers
 
 
 def test_only_an_administrator_retries_and_only_failed_instances(timers, clock):
-    from engine.errors import PermissionDenied, TaskNotReady
-
     broken = timers.start("timer_broken", STAFF).id
     with pytest.raises(TaskNotReady):
         timers.retry(broken, "admin", {})
