@@ -14,6 +14,8 @@ from typing import Any, Callable
 from uuid import UUID
 
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
+from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
+from SpiffWorkflow.bpmn.util.event import BpmnEvent
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
@@ -140,6 +142,20 @@ class Execution:
             if task is None or task.state != TaskState.WAITING or task.internal_data != internal:
                 fired += _fired_elements(task) if task else [str(task_id)]
         return self.result(), sorted(set(fired))
+
+    def receive_message(self, name: str, payload: dict[str, Any]) -> StepResult:
+        """Deliver a message to the event waiting for it and run on.
+
+        Raises:
+            TaskNotReady: nothing in the instance is waiting for a message of that name.
+        """
+        definition = next((d for task in self.workflow.get_tasks(state=TaskState.WAITING)
+                           for d in _message_definitions(task.task_spec) if d.name == name), None)
+        if definition is None:
+            raise TaskNotReady(f"the instance is not waiting for a message {name!r}")
+        self.workflow.send_event(BpmnEvent(definition, copy.deepcopy(payload)))
+        self._run_engine()
+        return self.result()
 
     def retry(self, data: dict[str, Any]) -> StepResult:
         """Run a failed instance again: errored tasks restart, waiting ones get the corrected data."""
@@ -285,6 +301,12 @@ class Execution:
                 except ValueError:
                     continue
         return min(moments) if moments else None
+
+
+def _message_definitions(spec: Any) -> list[Any]:
+    definition = getattr(spec, "event_definition", None)
+    inner = getattr(definition, "event_definitions", None) or [definition]
+    return [d for d in inner if isinstance(d, MessageEventDefinition)]
 
 
 def timer_definitions(spec: Any) -> list[Any]:

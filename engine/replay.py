@@ -127,6 +127,8 @@ def _run_command(compiled: CompiledVersion, entry: JournalEntry, state: dict | N
         return Execution(compiled, clock, state).complete(replayed_id, payload.get("data") or {})
     if entry.kind == "timer_fired":
         return Execution(compiled, clock, state).fire_timers()[0]
+    if entry.kind == "message_received":
+        return Execution(compiled, clock, state).receive_message(payload.get("name", ""), payload.get("payload") or {})
     if entry.kind == "cancelled":
         return Execution(compiled, clock, state).cancel(payload.get("reason") or "")
     if entry.kind == "migrated":

@@ -116,6 +116,28 @@ class Engine(ReadingMixin, TimerCommands, AuditCommands, AuditQueries, OwnerComm
         self._apply(uow, record, result, journal, expected_revision=None)
         return record
 
+    def correlate_message(self, instance_id: str, name: str, actor: str,
+                          payload: dict[str, Any] | None = None) -> InstanceView:
+        """Deliver the message `name` with `payload` to an instance waiting for it.
+
+        Raises:
+            UserNotFound, InstanceNotFound, PermissionDenied, TaskNotReady (not waiting for it).
+        """
+        payload = dict(payload or {})
+        with self.uow_factory() as uow:
+            user, record = self._user(uow, actor), self._instance(uow, instance_id)
+            if not self._may_view(uow, user, record):
+                raise PermissionDenied(f"{actor} may not send messages to instance {instance_id}")
+            if record.status != "running":
+                raise TaskNotReady(f"instance {instance_id} is {record.status}")
+            compiled = self._compiled_for(uow, record.version_hash)
+            result = Execution(compiled, self.clock, record.state).receive_message(name, payload)
+            journal = self._journal(uow, record, actor)
+            journal.add("message_received", {"name": name, "payload": payload})
+            self._apply(uow, record, result, journal, expected_revision=record.revision)
+            uow.commit()
+            return self._instance_view(uow, record)
+
     def cancel(self, instance_id: str, actor: str, reason: str = "") -> InstanceView:
         """Stop a running or failed instance; its open tasks are cancelled.
 

@@ -116,6 +116,10 @@ def cmd_retry(args: argparse.Namespace) -> Any:
     return build().engine.retry(args.instance, args.actor, parse_data(args.data)).to_dict()
 
 
+def cmd_message(args: argparse.Namespace) -> Any:
+    return build().engine.correlate_message(args.instance, args.name, args.actor, parse_data(args.data)).to_dict()
+
+
 def cmd_cancel(args: argparse.Namespace) -> Any:
     return build().engine.cancel(args.instance, args.actor, args.reason).to_dict()
 
@@ -223,6 +227,11 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("instance")
     p.add_argument("--as", dest="actor", required=True)
     p.add_argument("--data", help="corrected data: a JSON object, or @file")
+    p = add("message", cmd_message, "deliver a message to an instance waiting for it")
+    p.add_argument("instance")
+    p.add_argument("name", help="the message name (bpmn:message name)")
+    p.add_argument("--as", dest="actor", required=True)
+    p.add_argument("--data", help="the message payload: a JSON object, or @file")
     p = add("cancel", cmd_cancel, "cancel a running instance (its starter, managers involved, director, admin)")
     p.add_argument("instance")
     p.add_argument("--as", dest="actor", required=True)
