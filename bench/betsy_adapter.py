@@ -90,12 +90,14 @@ def _script_for(placeholder: str, task: Any, root: Any) -> str:
     if token == "INCREMENT_INTEGER_VARIABLE_AND_LOG":
         return "integerVariable = integerVariable + 1\nbetsy_log('INCREMENT_correct')"
     if token == "SET_STRING_DATA":
-        names = ["data"] + [_data_object_of(root, (a.findtext(_q("targetRef")) or "").strip())
-                            for a in task.iter(_q("dataOutputAssociation"))]
+        names = ["data"] + [o.get("id") for o in task.iter(_q("dataOutput"))]
+        names += [_data_object_of(root, (a.findtext(_q("targetRef")) or "").strip())
+                  for a in task.iter(_q("dataOutputAssociation"))]
         return "\n".join(f"{name} = 'String'" for name in dict.fromkeys(n for n in names if n))
     if token == "LOG_DATA":
-        sources = [_data_object_of(root, (a.findtext(_q("sourceRef")) or "").strip())
-                   for a in task.iter(_q("dataInputAssociation"))]
+        sources = [i.get("id") for i in task.iter(_q("dataInput"))]
+        sources += [_data_object_of(root, (a.findtext(_q("sourceRef")) or "").strip())
+                    for a in task.iter(_q("dataInputAssociation"))]
         name = next((s for s in sources if s), "data")
         return f"betsy_read({name})"
     if token == "WAIT_TEN_SECONDS":
@@ -127,6 +129,21 @@ def translate_model(text: str) -> str:
 def executable_processes(text: str) -> list[str]:
     root = etree.fromstring(text.encode("utf-8"))
     return [p.get("id") for p in root.iter(_q("process")) if p.get("isExecutable", "true") == "true"]
+
+
+def started_by_events(text: str) -> list[str]:
+    """Executable processes an incoming message or signal instantiates (a message or signal start
+    event, or a receive task with instantiate="true"): deployed, they wait for it."""
+    found = []
+    for process in etree.fromstring(text.encode("utf-8")).iter(_q("process")):
+        if process.get("isExecutable", "true") != "true":
+            continue
+        starts = [e for e in process.findall(_q("startEvent"))
+                  if e.find(_q("messageEventDefinition")) is not None or e.find(_q("signalEventDefinition")) is not None]
+        receives = [t for t in process.findall(_q("receiveTask")) if t.get("instantiate") == "true"]
+        if starts or receives:
+            found.append(process.get("id"))
+    return found
 
 
 # ---- running -------------------------------------------------------------------------------
@@ -257,14 +274,18 @@ class Suite:
             result.tokens = ["ERROR_deployment"]
             result.problems = [f"{p.element or '-'}: {p.reason}" for p in compiled.problems]
             return result
-        partner = None
-        if case.get("parallel_process"):
-            partner = self.compiled(test["bpmn"], PARALLEL_PROCESS)
-            if isinstance(partner, DefinitionInvalid):
+        main_id = self.main_process(test)
+        partners = [PARALLEL_PROCESS] if case.get("parallel_process") else []
+        partners += [p for p in started_by_events(self.model(test["bpmn"])) if p != main_id and p not in partners]
+        partner = []
+        for process_id in partners:
+            found = self.compiled(test["bpmn"], process_id)
+            if isinstance(found, DefinitionInvalid):
                 result.deployed = False
                 result.tokens = ["ERROR_deployment"]
-                result.problems = [f"{p.element or '-'}: {p.reason}" for p in partner.problems]
+                result.problems = [f"{p.element or '-'}: {p.reason}" for p in found.problems]
                 return result
+            partner.append(found)
         clock = FixedClock(EPOCH)
         recorder = Recorder(clock)
         previous = signal.signal(signal.SIGALRM, _on_alarm) if _can_alarm() else None
@@ -296,7 +317,7 @@ def _on_alarm(signum: int, frame: Any) -> None:
     raise _Timeout()
 
 
-def _drive(compiled: CompiledVersion, partner: CompiledVersion | None, case: dict[str, Any], clock: FixedClock,
+def _drive(compiled: CompiledVersion, partners: list[CompiledVersion], case: dict[str, Any], clock: FixedClock,
            recorder: Recorder) -> tuple[list[str], dict[str, Any] | None]:
     functions = recorder.functions()
     data: dict[str, Any] = {"integerVariable": case.get("integerVariable", 0), "testCaseNumber": case["number"]}
@@ -305,7 +326,8 @@ def _drive(compiled: CompiledVersion, partner: CompiledVersion | None, case: dic
     executions = []
     thrown_error = False
     incident = None
-    if partner is not None:
+    delivered: set[int] = set()
+    for partner in partners:  # started first: they wait for what the main process sends
         side = Execution(partner, clock, functions=functions)
         executions.append((side, side.start({})))
     main = Execution(compiled, clock, functions=functions)
@@ -321,7 +343,7 @@ def _drive(compiled: CompiledVersion, partner: CompiledVersion | None, case: dic
                     moved = True
             events = []
             for execution, _result in executions:
-                events += [(execution, e) for e in execution.workflow.get_events()]
+                events += [(execution, e) for e in execution.workflow.get_events() if id(e) not in delivered]
             for source, event in events:
                 kind = type(event.event_definition).__name__
                 if kind == "ErrorEventDefinition" and source is main:
@@ -329,6 +351,7 @@ def _drive(compiled: CompiledVersion, partner: CompiledVersion | None, case: dic
                     continue
                 for execution, _result in executions:
                     if execution is not source and kind in ("MessageEventDefinition", "SignalEventDefinition"):
+                        delivered.add(id(event))  # if nobody there catches it, it comes back: not again
                         execution.workflow.catch(event)
                         moved = True
             for index, (execution, _result) in enumerate(executions):

@@ -17,6 +17,7 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 from engine.definitions import SPIFF_NS, ProcessBundle
 from engine.errors import DefinitionInvalid, Problem
 from engine.forms import FormDefinition, check_form, parse_form
+from engine.misexecuted import misexecuted_problems
 from engine.dmn import DecisionParser
 from engine.reachability import path_warnings
 from engine.sandbox import check_source, is_iso_timer_text
@@ -190,6 +191,7 @@ def _check_document(name: str, root: Any, bundle: ProcessBundle, forms: dict) ->
         for node in root.iter(f"{{{BPMN_NS}}}{tag}"):
             owner = node if node.get("id") else node.getparent()
             problems.append(Problem(name, reason, owner.get("id"), node.sourceline))
+    problems += misexecuted_problems(name, root)
     for node in root.iter(f"{{{BPMN_NS}}}script"):
         problems += _check_code(name, node, node.text or "", "script")
     for node in root.iter(f"{{{BPMN_NS}}}conditionExpression"):

@@ -46,9 +46,12 @@ def dump_state(workflow: Any) -> dict[str, Any]:
     state = _serializer().to_dict(workflow)
     state.pop("spec", None)
     state.pop("subprocess_specs", None)
-    prune_tasks(state)
+    # A subprocess nested in a subprocess is held by a task of its parent subprocess, not of
+    # the top workflow: every map keeps whichever holders it has.
+    holders = set(state.get("subprocesses", {}))
+    prune_tasks(state, holders)
     for sub in state.get("subprocesses", {}).values():
-        prune_tasks(sub)
+        prune_tasks(sub, holders)
     state["format"] = STATE_FORMAT
     return state
 
@@ -67,11 +70,12 @@ def load_state(state: dict[str, Any], spec: Any, subprocess_specs: dict[str, Any
     return workflow
 
 
-def prune_tasks(workflow_dict: dict[str, Any]) -> None:
-    """Drop finished history from one (sub)workflow's task map, in place."""
+def prune_tasks(workflow_dict: dict[str, Any], holders: set[str] = frozenset()) -> None:
+    """Drop finished history from one (sub)workflow's task map, in place; tasks that hold a
+    subprocess (`holders`, and the map's own `subprocesses`) are kept."""
     tasks: dict[str, dict] = workflow_dict["tasks"]
     root = workflow_dict["root"]
-    holders = set(workflow_dict.get("subprocesses", {}))
+    holders = (set(workflow_dict.get("subprocesses", {})) | set(holders)) & tasks.keys()
     keep = {root} | holders
     for task_id, task in tasks.items():
         if task["state"] & _DONE:
