@@ -31,7 +31,7 @@ NEW_STEP = """
 
 @pytest.fixture
 def site(tmp_path):
-    """zhidu on a fixed clock (see test_owner_pages), with the engine at hand."""
+    """zhidu on a fixed clock (reproducible journal times), with the engine at hand."""
     services = build_services(f"sqlite:///{tmp_path / 'zhidu.db'}")
     services.engine.clock = FixedClock(T0)
     app = create_app({"SECRET_KEY": "e2e", "ENGINE": services.engine})

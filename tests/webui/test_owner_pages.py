@@ -7,19 +7,9 @@ import json
 
 import pytest
 
-from engine.clock import FixedClock
-from tests.conftest import T0
 from tests.webui.support import INTAKE
 
 RECORD_VERIFY = '<bpmn:sequenceFlow id="Flow_Record_Verify" sourceRef="Task_Record" targetRef="Task_Verify" />'
-
-
-@pytest.fixture
-def engine(engine):
-    """On a fixed clock: with the system clock, a task's due time is read a moment after the
-    journal's time, so replay computes another (a known bug outside the owner pages)."""
-    engine.clock = FixedClock(T0)
-    return engine
 
 
 def editor_payload(client) -> dict:
