@@ -18,6 +18,7 @@ from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.serializer.default.event_definition import TimerConditionalEventDefinitionConverter
 from SpiffWorkflow.bpmn.serializer.default.workflow import SimpleTaskConverter
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+from SpiffWorkflow.bpmn.specs.mixins.unstructured_join import UnstructuredJoin
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 
@@ -25,6 +26,7 @@ from engine.timers import CLOCKED
 
 STATE_FORMAT = "zhidu-state/1"
 _DONE = TaskState.COMPLETED | TaskState.CANCELLED
+_WAITING = TaskState.WAITING
 _local = threading.local()
 
 
@@ -49,9 +51,10 @@ def dump_state(workflow: Any) -> dict[str, Any]:
     # A subprocess nested in a subprocess is held by a task of its parent subprocess, not of
     # the top workflow: every map keeps whichever holders it has.
     holders = set(state.get("subprocesses", {}))
-    prune_tasks(state, holders)
+    joins = join_spec_names(workflow)
+    prune_tasks(state, holders, joins)
     for sub in state.get("subprocesses", {}).values():
-        prune_tasks(sub, holders)
+        prune_tasks(sub, holders, joins)
     state["format"] = STATE_FORMAT
     return state
 
@@ -70,15 +73,29 @@ def load_state(state: dict[str, Any], spec: Any, subprocess_specs: dict[str, Any
     return workflow
 
 
-def prune_tasks(workflow_dict: dict[str, Any], holders: set[str] = frozenset()) -> None:
+def join_spec_names(workflow: Any) -> set[str]:
+    """Names of the parallel and inclusive gateways (joins) of a workflow's specs."""
+    specs = [workflow.spec, *getattr(workflow, "subprocess_specs", {}).values()]
+    return {name for spec in specs for name, task_spec in spec.task_specs.items()
+            if isinstance(task_spec, UnstructuredJoin)}
+
+
+def prune_tasks(workflow_dict: dict[str, Any], holders: set[str] = frozenset(),
+                joins: set[str] = frozenset()) -> None:
     """Drop finished history from one (sub)workflow's task map, in place; tasks that hold a
-    subprocess (`holders`, and the map's own `subprocesses`) are kept."""
+    subprocess (`holders`, and the map's own `subprocesses`) are kept.
+
+    A join still collecting its branches (a WAITING task of a join spec) counts the branches
+    that already arrived by their finished join tasks and those tasks' parents: they stay
+    until the join fires.
+    """
     tasks: dict[str, dict] = workflow_dict["tasks"]
     root = workflow_dict["root"]
     holders = (set(workflow_dict.get("subprocesses", {})) | set(holders)) & tasks.keys()
     keep = {root} | holders
+    collecting = {t["task_spec"] for t in tasks.values() if t["task_spec"] in joins and t["state"] & _WAITING}
     for task_id, task in tasks.items():
-        if task["state"] & _DONE:
+        if task["state"] & _DONE and task["task_spec"] not in collecting:
             continue
         keep.add(task_id)
         keep.update(task["children"])

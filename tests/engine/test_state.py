@@ -63,3 +63,21 @@ def test_an_endless_loop_stops_with_an_incident(clock):
     assert result.status == "failed"
     assert result.incident["element"] in {"Join", "Work", "Count", "Again"}
     assert "endless loop" in result.incident["message"]
+
+
+def test_a_three_way_join_fires_when_branches_finish_in_separate_commands(clock):
+    import itertools
+
+    entry = CatalogEntry("parallel3", "parallel3", "parallel3.bpmn", {"zh": "并行", "en": "parallel"}, (),
+                         "process-owner")
+    compiled = compile_bundle(ProcessBundle(entry, {
+        "parallel3.bpmn": (FIXTURES / "parallel3.bpmn").read_text(encoding="utf-8"),
+        "forms/loop_step.yaml": (FIXTURES / "loop_step.yaml").read_text(encoding="utf-8")}))
+    for order in itertools.permutations(["TaskA", "TaskB", "TaskC"]):
+        result = Execution(compiled, clock).start({})
+        for element in order:
+            assert result.status == "running", order
+            task = next(t for t in result.ready_tasks if t.spec_name == element)
+            state = json.loads(json.dumps(result.state))
+            result = Execution(compiled, clock, state).complete(task.id, {"note": element})
+        assert result.status == "completed", order
