@@ -51,6 +51,7 @@ class ReadyTask:
     form_key: str | None
     candidates: tuple[str, ...]
     due_at: datetime | None
+    context: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -277,8 +278,16 @@ class Execution:
                 id=str(task.id), spec_name=task.task_spec.name, title=info.name, lane=info.lane,
                 form_key=info.form_key, candidates=candidates_for(self.compiled, info, task, self.environment),
                 due_at=due_at_for(info, task, self.environment, self.clock.now()),
+                context=self._context(info, task),
             ))
         return tasks
+
+    def _context(self, info: Any, task: Any) -> dict[str, Any]:
+        """The task's own values of what its form shows read-only: in a multi-instance each
+        instance has its own (the participant it is about), which the instance data cannot tell."""
+        form = self.compiled.forms.get(info.form_key or "")
+        keys = form.ui.get("show") or [] if form is not None else []
+        return {key: copy.deepcopy(task.data[key]) for key in keys if key in task.data}
 
     def _current_data(self) -> dict[str, Any]:
         data: dict[str, Any] = {}

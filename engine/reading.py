@@ -6,7 +6,7 @@ import copy
 import dataclasses
 from collections import Counter
 from dataclasses import dataclass
-from typing import Callable
+from typing import Any, Callable
 
 from engine.clock import Clock
 from engine.confidential import Redactor, rules_of
@@ -142,6 +142,20 @@ class ReadingMixin:
             if not self._may_view(uow, user, record):
                 raise PermissionDenied(f"{username} may not see instance {instance_id}")
             return self._redacted(uow, self._instance_view(uow, record), user)
+
+    def task_context(self, task_id: str, username: str) -> dict[str, Any]:
+        """The task's own values of what its form shows read-only (in a multi-instance, the item
+        this task is about), redacted for `username` as the instance data is.
+
+        Raises:
+            TaskNotFound, UserNotFound, PermissionDenied.
+        """
+        with self.uow_factory() as uow:
+            user, task = self._user(uow, username), self._task(uow, task_id)
+            record = self._instance(uow, task.instance_id)
+            if not self._may_view(uow, user, record):
+                raise PermissionDenied(f"{username} may not see task {task_id}")
+            return self._redactor(uow, record.version_hash, user).data(task.context or {})
 
     def visible_history(self, instance_id: str, username: str) -> list[JournalEntry]:
         """The instance's journal as `username` may read it: only if they may see the instance,

@@ -65,6 +65,7 @@ class TaskRecord:
     completed_by: str | None = None
     department: str | None = None
     submitted: dict[str, Any] | None = None
+    context: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)

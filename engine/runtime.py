@@ -274,7 +274,7 @@ class Engine(ReadingMixin, TimerCommands, AuditCommands, AuditQueries, OwnerComm
         for ready in outcomes.entered:
             uow.tasks.add(TaskRecord(ready.id, record.id, record.process_key, ready.spec_name, ready.title,
                                      ready.lane, ready.form_key, ready.candidates, now, due_at=ready.due_at,
-                                     department=_department_of(ready.candidates)))
+                                     department=_department_of(ready.candidates), context=ready.context))
         record.state, record.status, record.data = result.state, result.status, result.data
         record.next_wake_at = result.next_wake_at if result.status == "running" else None
         record.current_step, record.incident, record.updated_at = result.current_step, result.incident, now

@@ -75,6 +75,7 @@ class TaskRow(Base):
     completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     completed_by: Mapped[str | None] = mapped_column(String(100))
     submitted: Mapped[dict | None] = mapped_column(JSON)
+    context: Mapped[dict | None] = mapped_column(JSON)
 
 
 class TaskCandidateRow(Base):

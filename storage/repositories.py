@@ -246,13 +246,13 @@ def _task_columns(task: TaskRecord) -> dict:
                 title=task.title, lane=task.lane, form_key=task.form_key, candidates=list(task.candidates),
                 status=task.status, claimed_by=task.claimed_by, department=task.department,
                 created_at=task.created_at, due_at=task.due_at, completed_at=task.completed_at,
-                completed_by=task.completed_by, submitted=task.submitted)
+                completed_by=task.completed_by, submitted=task.submitted, context=task.context)
 
 
 def _task(row: TaskRow) -> TaskRecord:
     return TaskRecord(row.id, row.instance_id, row.process_key, row.spec_name, row.title, row.lane, row.form_key,
                       tuple(row.candidates), as_utc(row.created_at), row.status, row.claimed_by, _utc(row.due_at),
-                      _utc(row.completed_at), row.completed_by, row.department, row.submitted)
+                      _utc(row.completed_at), row.completed_by, row.department, row.submitted, row.context)
 
 
 class SqlJournalRepository:

@@ -71,7 +71,8 @@ def task_page(engine: Engine, user: UserView, task_id: str, lang: str, values: M
         raise TaskNotReady(f"task {task_id} is {task.status}")
     instance = engine.visible_instance(task.instance_id, user.username)
     labels = Labels(engine.instance_forms(task.instance_id), lang)
-    shown = labels.shown(task.form.ui.get("show") or [], instance.data) if task.form else []
+    data = {**instance.data, **engine.task_context(task_id, user.username)}
+    shown = labels.shown(task.form.ui.get("show") or [], data) if task.form else []
     errors = error_texts(field_errors or [], lang)
     fields = build_fields(task.form, lang, values, errors) if task.form else []
     return {"task": task, "instance": instance, "shown": shown, "fields": fields, "errors": errors,
