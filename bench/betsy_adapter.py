@@ -196,7 +196,7 @@ class CaseResult:
     expected: list[str]
     tokens: list[str]
     deployed: bool
-    problems: list[str] = field(default_factory=list)  # deployment problems, "element: reason"
+    problems: list[tuple[str | None, str]] = field(default_factory=list)  # deployment problems: (element, reason)
     incident: dict[str, Any] | None = None
 
     @property
@@ -210,7 +210,7 @@ class CaseResult:
 
     @property
     def refused_naming_element(self) -> bool:
-        return not self.deployed and any(p.split(":", 1)[0].strip() not in ("", "-") for p in self.problems)
+        return not self.deployed and bool(self.problems) and all(element for element, _reason in self.problems)
 
     @property
     def failed_as_expected(self) -> bool:
@@ -272,7 +272,7 @@ class Suite:
         if isinstance(compiled, DefinitionInvalid):
             result.deployed = False
             result.tokens = ["ERROR_deployment"]
-            result.problems = [f"{p.element or '-'}: {p.reason}" for p in compiled.problems]
+            result.problems = [(p.element, p.reason) for p in compiled.problems]
             return result
         main_id = self.main_process(test)
         partners = [PARALLEL_PROCESS] if case.get("parallel_process") else []
@@ -283,7 +283,7 @@ class Suite:
             if isinstance(found, DefinitionInvalid):
                 result.deployed = False
                 result.tokens = ["ERROR_deployment"]
-                result.problems = [f"{p.element or '-'}: {p.reason}" for p in found.problems]
+                result.problems = [(p.element, p.reason) for p in found.problems]
                 return result
             partner.append(found)
         clock = FixedClock(EPOCH)

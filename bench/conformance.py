@@ -45,7 +45,7 @@ def main(argv: list[str] | None = None) -> None:
     if verbose:
         print("refused:")
         for r in refused:
-            print(f"  {r.test}#{r.number}: {'; '.join(r.problems)[:300]}")
+            print(f"  {r.test}#{r.number}: " + "; ".join(f"{e or '(no element)'}: {why}" for e, why in r.problems)[:300])
 
 
 if __name__ == "__main__":

@@ -46,6 +46,7 @@ def _findings(root: Any) -> Iterator[tuple[Any, str]]:
     yield from _multi_instance(root)
     yield from _quantities(root)
     yield from _mapped_data_associations(root)
+    yield from _global_task_calls(root)
 
 
 def _event_definition_refs(root: Any) -> Iterator[tuple[Any, str]]:
@@ -149,3 +150,15 @@ def _mapped_data_associations(root: Any) -> Iterator[tuple[Any, str]]:
             if end and end in io_ids:
                 yield task, (f"a {tag} from the task's {io_tag} {end!r} to a data object is not supported: the "
                              "engine binds data objects by name and does not map between them")
+
+
+GLOBAL_TASKS = ("globalTask", "globalScriptTask", "globalUserTask", "globalManualTask", "globalBusinessRuleTask")
+
+
+def _global_task_calls(root: Any) -> Iterator[tuple[Any, str]]:
+    """SpiffWorkflow calls processes only; without this the parser's message names no element."""
+    global_ids = {n.get("id") for tag in GLOBAL_TASKS for n in root.iter(_q(tag))}
+    for call in root.iter(_q("callActivity")):
+        if call.get("calledElement") in global_ids:
+            yield call, (f"calling the global task {call.get('calledElement')!r} is not supported: a call "
+                         "activity can only call a process")

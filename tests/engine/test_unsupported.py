@@ -165,3 +165,13 @@ def test_data_association_mapping_an_io_specification_output_is_refused():
             '<dataObject id="obj"/><dataObjectReference id="ref1" dataObjectRef="obj"/>')
     [(element, reason)] = refused(flow(task))
     assert element == "n1" and "dataOutputAssociation" in reason and "'out'" in reason
+
+
+def test_call_activity_calling_a_global_task_is_refused_naming_the_call():
+    body = flow('<callActivity id="n1" calledElement="g"/>')
+    entry = CatalogEntry("p", "p", "p.bpmn", {"en": "p", "zh": "p"}, (), "process-owner")
+    text = HEAD.replace("<process ", '<globalScriptTask id="g"><script>x = 1</script></globalScriptTask><process ')
+    with pytest.raises(DefinitionInvalid) as caught:
+        compile_bundle(ProcessBundle(entry, {"p.bpmn": text + body + TAIL}))
+    [problem] = caught.value.problems
+    assert problem.element == "n1" and "global task 'g'" in problem.reason
