@@ -47,6 +47,7 @@ def _findings(root: Any) -> Iterator[tuple[Any, str]]:
     yield from _quantities(root)
     yield from _mapped_data_associations(root)
     yield from _global_task_calls(root)
+    yield from _activity_splits(root)
 
 
 def _event_definition_refs(root: Any) -> Iterator[tuple[Any, str]]:
@@ -162,3 +163,16 @@ def _global_task_calls(root: Any) -> Iterator[tuple[Any, str]]:
         if call.get("calledElement") in global_ids:
             yield call, (f"calling the global task {call.get('calledElement')!r} is not supported: a call "
                          "activity can only call a process")
+
+
+def _activity_splits(root: Any) -> Iterator[tuple[Any, str]]:
+    """SpiffWorkflow refuses these too, with a message that breaks off ("...for tasks of type")."""
+    outgoing: dict[str, int] = {}
+    for flow in root.iter(_q("sequenceFlow")):
+        outgoing[flow.get("sourceRef")] = outgoing.get(flow.get("sourceRef"), 0) + 1
+    for tag in ACTIVITIES:
+        for activity in root.iter(_q(tag)):
+            count = outgoing.get(activity.get("id"), 0)
+            if count > 1:
+                yield activity, (f"{count} sequence flows leave this activity (a split without a gateway), which "
+                                 "is not supported: put an exclusive, inclusive or parallel gateway after it")

@@ -175,3 +175,10 @@ def test_call_activity_calling_a_global_task_is_refused_naming_the_call():
         compile_bundle(ProcessBundle(entry, {"p.bpmn": text + body + TAIL}))
     [problem] = caught.value.problems
     assert problem.element == "n1" and "global task 'g'" in problem.reason
+
+
+def test_activity_with_several_outgoing_flows_is_refused_with_a_whole_message():
+    body = flow(script("n1")) + '<endEvent id="e2"/><sequenceFlow id="extra" sourceRef="n1" targetRef="e2">' \
+        '<conditionExpression>x == 1</conditionExpression></sequenceFlow>'
+    [(element, reason)] = refused(body)
+    assert element == "n1" and "2 sequence flows leave this activity" in reason and "gateway" in reason
