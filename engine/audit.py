@@ -3,16 +3,18 @@ verify a bundle with no database at all."""
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import asdict
 from datetime import datetime
 from typing import Any, Callable, Iterable
 
 from engine.clock import Clock
 from engine.definitions import CatalogEntry, ProcessBundle
-from engine.errors import DefinitionInvalid, InvalidInput
+from engine.confidential import Redactor
+from engine.errors import DefinitionInvalid, InvalidInput, PermissionDenied
 from engine.journal import JournalEntry
 from engine.ports import UnitOfWork
-from engine.records import InstanceRecord, TaskRecord
+from engine.records import InstanceRecord, TaskRecord, UserRecord
 from engine.replay import Divergence, replay
 from engine.specs import SpecCache
 from engine.verify import Verdict, verify_instance
@@ -75,22 +77,55 @@ class AuditCommands:
             entries = uow.journal.for_instance(instance_id)
             return replay(compiled, entries, self._resolver(uow)).steps
 
-    def export(self, instance_ids: list[str] | None = None) -> dict[str, Any]:
-        """A self-contained bundle: journals, stored rows, and the versions' files and hashes."""
+    def export(self, instance_ids: list[str] | None = None, username: str | None = None) -> dict[str, Any]:
+        """A self-contained bundle: journals, stored rows, and the versions' files and hashes.
+
+        With `username`, confidential values that user is not cleared for are replaced by their
+        hashes (the chain still verifies; replay of such an instance is skipped offline) and the
+        instance's live state is left out. Without it, everything (operators, full replay).
+
+        Raises:
+            UserNotFound, InstanceNotFound, PermissionDenied (`username` may not see an instance).
+        """
         versions: dict[str, Any] = {}
         instances = []
         with self.uow_factory() as uow:
+            user = self._user(uow, username) if username else None
             ids = instance_ids if instance_ids is not None else uow.instances.ids_after("", 10**9)
             for instance_id in ids:
                 record = self._instance(uow, instance_id)
                 version = self._version(uow, record.version_hash)
                 versions[version.content_hash] = {"key": version.key, "number": version.number,
                                                    "entry": version.entry.to_dict(), "files": version.files}
-                instances.append({"instance": _plain(asdict(record)),
-                                  "tasks": [_plain(asdict(t)) for t in uow.tasks.for_instance(instance_id)],
-                                  "journal": [e.to_dict() for e in uow.journal.for_instance(instance_id)]})
+                instances.append(self._exported(uow, record, user))
         return {"format": EXPORT_FORMAT, "exported_at": self.clock.now().isoformat(),
                 "versions": versions, "instances": instances}
+
+    def _exported(self, uow: UnitOfWork, record: InstanceRecord, user: UserRecord | None) -> dict[str, Any]:
+        entries = uow.journal.for_instance(record.id)
+        tasks = uow.tasks.for_instance(record.id)
+        redactor = None
+        if user is not None:
+            if not self._may_view(uow, user, record):
+                raise PermissionDenied(f"{user.username} may not see instance {record.id}")
+            redactor = dataclasses.replace(self._redactor(uow, record.version_hash, user), with_hash=True)
+        if redactor is not None and redactor.active:
+            entries = [redactor.entry(e) for e in entries]
+        item = {"instance": _plain(asdict(record)), "tasks": [_plain(asdict(t)) for t in tasks],
+                "journal": [e.to_dict() for e in entries]}
+        if redactor is not None and redactor.active:
+            _redact_item(item, record, redactor)
+        return item
+
+
+def _redact_item(item: dict[str, Any], record: InstanceRecord, redactor: Redactor) -> None:
+    item["redacted"] = True
+    item["instance"]["data"] = redactor.data(record.data)
+    item["instance"]["state"] = None
+    for task in item["tasks"]:
+        for key in ("submitted", "context"):
+            if isinstance(task.get(key), dict):
+                task[key] = redactor.data(task[key])
 
 
 def verify_bundle(bundle: dict[str, Any], cache: SpecCache | None = None) -> list[Verdict]:
@@ -119,7 +154,8 @@ def verify_bundle(bundle: dict[str, Any], cache: SpecCache | None = None) -> lis
         except (KeyError, TypeError, ValueError) as err:
             raise InvalidInput(f"the bundle is malformed: {err}") from err
         found = compiled.get(record.version_hash)
-        verdicts.append(verify_instance(found, record, entries, tasks, found is not None, compiled.get))
+        verdicts.append(verify_instance(found, record, entries, tasks, found is not None, compiled.get,
+                                        redacted=bool(item.get("redacted"))))
     return verdicts
 
 

@@ -16,25 +16,19 @@ of the value, which they can check against an export bundle.
 
 from __future__ import annotations
 
-import hashlib
-import json
 from dataclasses import dataclass, replace
 from typing import Any, Iterable, Mapping
 
 from engine.errors import Problem
-from engine.journal import JournalEntry
+from engine.journal import JournalEntry, fingerprint, is_marker
+
+__all__ = ["HASH_ROLES", "Redactor", "check_confidential", "clearance_of", "fingerprint", "is_marker", "rules_of"]
 
 # Roles that see the hash of a value they are not cleared to read.
 HASH_ROLES = frozenset({"auditor"})
 # Journal payload keys holding submitted data, and those holding {key: {before, after}} changes.
 _DATA_KEYS = ("data",)
 _CHANGE_KEYS = ("changes",)
-
-
-def fingerprint(value: Any) -> str:
-    """SHA-256 of the canonical JSON of `value` (sorted keys, no spaces, UTF-8)."""
-    text = json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def clearance_of(hints: Mapping[str, Any]) -> frozenset[str] | None:
@@ -75,6 +69,7 @@ class Redactor:
 
     rules: Mapping[str, frozenset[str]]
     roles: frozenset[str]
+    with_hash: bool = False
 
     @property
     def active(self) -> bool:
@@ -86,7 +81,7 @@ class Redactor:
     def marker(self, value: Any) -> dict[str, Any]:
         """What is shown in place of a value: that it exists, and to auditors its hash."""
         shown: dict[str, Any] = {"confidential": True}
-        if HASH_ROLES & self.roles:
+        if self.with_hash or HASH_ROLES & self.roles:
             shown["sha256"] = fingerprint(value)
         return shown
 
@@ -109,8 +104,3 @@ class Redactor:
                                        if self.hidden(name) and isinstance(change, dict) else change)
                                 for name, change in payload[key].items()}
         return replace(entry, payload=payload)
-
-
-def is_marker(value: Any) -> bool:
-    """True for what `Redactor.marker` puts in place of a value."""
-    return isinstance(value, dict) and value.get("confidential") is True and set(value) <= {"confidential", "sha256"}

@@ -44,11 +44,45 @@ def canonical(value: Any) -> bytes:
 
 
 def compute_hash(entry: JournalEntry) -> str:
+    """SHA-256 over the entry with each data value committed to by its own hash.
+
+    Hashing values one by one lets an export hide a confidential value behind its fingerprint
+    (a marker ``{"confidential": true, "sha256": …}``) and still verify: the chain covers the
+    value's hash, which the marker carries.
+    """
     body = {
         "instance_id": entry.instance_id, "seq": entry.seq, "kind": entry.kind, "actor": entry.actor,
-        "at": entry.at.isoformat(), "payload": entry.payload, "prev_hash": entry.prev_hash,
+        "at": entry.at.isoformat(), "payload": commitment(entry.payload), "prev_hash": entry.prev_hash,
     }
     return hashlib.sha256(canonical(body)).hexdigest()
+
+
+def fingerprint(value: Any) -> str:
+    """SHA-256 of the canonical JSON of `value` (sorted keys, no spaces, UTF-8)."""
+    text = json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def is_marker(value: Any) -> bool:
+    """True for what stands in for a hidden value: ``{"confidential": true[, "sha256": …]}``."""
+    return isinstance(value, dict) and value.get("confidential") is True and set(value) <= {"confidential", "sha256"}
+
+
+def _committed(value: Any) -> Any:
+    if is_marker(value):
+        return value.get("sha256", "")
+    return fingerprint(value)
+
+
+def commitment(payload: dict[str, Any]) -> dict[str, Any]:
+    """The payload as hashed: values of ``data`` and of ``changes`` replaced by their fingerprints."""
+    out = dict(payload)
+    if isinstance(out.get("data"), dict):
+        out["data"] = {k: _committed(v) for k, v in out["data"].items()}
+    if isinstance(out.get("changes"), dict):
+        out["changes"] = {k: {side: _committed(v) for side, v in change.items()} if isinstance(change, dict)
+                          else _committed(change) for k, change in out["changes"].items()}
+    return out
 
 
 class JournalWriter:

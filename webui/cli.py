@@ -143,7 +143,7 @@ def cmd_verify(args: argparse.Namespace) -> Any:
 def cmd_export(args: argparse.Namespace) -> Any:
     if not args.all and not args.instance:
         raise InvalidInput("name an INSTANCE or give --all")
-    bundle = build().engine.export(None if args.all else [args.instance])
+    bundle = build().engine.export(None if args.all else [args.instance], args.actor)
     try:
         Path(args.out).write_text(json.dumps(bundle, ensure_ascii=False, indent=1), encoding="utf-8")
     except OSError as err:
@@ -244,6 +244,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("instance", nargs="?")
     p.add_argument("--all", action="store_true", help="every instance")
     p.add_argument("--out", required=True, help="the bundle file to write")
+    p.add_argument("--as", dest="actor", default=None,
+                   help="export as this user sees it: confidential values they are not cleared for become hashes")
     for name, func, text in (("show", cmd_show, "show an instance: status, active tasks, data"),
                              ("history", cmd_history, "an instance's journal entries")):
         p = add(name, func, text)

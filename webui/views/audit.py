@@ -50,6 +50,6 @@ def verify(instance_id: str):
 @bp.get("/instances/<instance_id>/export")
 def export(instance_id: str):
     """The instance as an export bundle for offline checking (`zhidu verify --bundle`)."""
-    name, text = audit_pages.export_file(engine(), instance_id)
+    name, text = audit_pages.export_file(engine(), instance_id, g.user.username)
     return Response(text, mimetype="application/json",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})

@@ -190,7 +190,7 @@ def _text(value: Any, labels: Labels) -> str:
     return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
 
 
-def export_file(engine: Engine, instance_id: str) -> tuple[str, str]:
-    """(file name, JSON text) of the instance's export bundle."""
-    bundle = engine.export([instance_id])
+def export_file(engine: Engine, instance_id: str, username: str) -> tuple[str, str]:
+    """(file name, JSON text) of the instance's export bundle, confidential values as hashes."""
+    bundle = engine.export([instance_id], username)
     return f"zhidu-{instance_id[:8]}.json", json.dumps(bundle, ensure_ascii=False, indent=1)

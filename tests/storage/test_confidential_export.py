@@ -1,0 +1,44 @@
+"""Exports hide confidential values behind their hashes and still verify offline."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from engine.audit import verify_bundle
+from engine.errors import PermissionDenied
+from engine.journal import fingerprint
+from tests.processes.test_complaint_handling import INTAKE, RECORD, Driver
+
+
+def test_an_auditor_export_carries_hashes_not_contact_details_and_verifies(zhidu):
+    d = Driver(zhidu)
+    d.complete("Task_Record", "cs_staff1", RECORD)
+    contact = INTAKE["contact"]
+    full = json.dumps(zhidu.export([d.instance_id]), ensure_ascii=False)
+    assert contact in full
+    bundle = json.loads(json.dumps(zhidu.export([d.instance_id], "auditor"), ensure_ascii=False))
+    text = json.dumps(bundle, ensure_ascii=False)
+    assert contact not in text
+    started = bundle["instances"][0]["journal"][0]
+    assert started["payload"]["data"]["contact"] == {"confidential": True, "sha256": fingerprint(contact)}
+    assert bundle["instances"][0]["instance"]["state"] is None
+    [verdict] = verify_bundle(bundle)
+    assert verdict.status == "ok" and "replay skipped" in verdict.reason
+    [full_verdict] = verify_bundle(json.loads(full))
+    assert full_verdict.status == "ok" and "replay" not in (full_verdict.field or "")
+
+
+def test_a_forged_hash_in_a_redacted_export_is_caught(zhidu):
+    d = Driver(zhidu)
+    bundle = json.loads(json.dumps(zhidu.export([d.instance_id], "auditor")))
+    bundle["instances"][0]["journal"][0]["payload"]["data"]["contact"]["sha256"] = fingerprint("someone else")
+    [verdict] = verify_bundle(bundle)
+    assert verdict.status == "tampered" and verdict.entry == 1
+
+
+def test_export_as_someone_who_may_not_see_the_instance_is_refused(zhidu):
+    d = Driver(zhidu)
+    with pytest.raises(PermissionDenied):
+        zhidu.export([d.instance_id], "mk_staff1")
