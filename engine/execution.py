@@ -23,7 +23,7 @@ from SpiffWorkflow.util.task import TaskState
 from engine.assignment import candidates_for, due_at_for
 from engine.clock import Clock
 from engine.errors import TaskNotReady
-from engine.journal import data_changes
+from engine.journal import data_changes, json_safe
 from engine.sandbox import SandboxEnvironment
 from engine.timers import CLOCKED, ClockedCycle
 from engine.specs import CompiledVersion
@@ -76,16 +76,27 @@ class Execution:
                  functions: dict[str, Callable[..., Any]] | None = None):
         self.compiled = compiled
         self.clock = clock
-        self.environment = SandboxEnvironment(clock, functions)
+        self.outcomes: list[tuple[str, dict[str, Any]]] = []
+        journaled = {name: self._journaled(name, fn) for name, fn in (functions or {}).items()}
+        self.environment = SandboxEnvironment(clock, journaled)
         engine = PythonScriptEngine(environment=self.environment)
         if state is None:
             self.workflow = BpmnWorkflow(compiled.spec, compiled.subprocess_specs, script_engine=engine)
         else:
             self.workflow = load_state(state, compiled.spec, compiled.subprocess_specs, engine)
-        self.outcomes: list[tuple[str, dict[str, Any]]] = []
         self.incident: dict[str, Any] | None = None
         self._steps = 0
         self._cancelled: str | None = None
+
+    def _journaled(self, name: str, function: Callable[..., Any]) -> Callable[..., Any]:
+        """A lookup whose answer is recorded as an outcome, so replay can give the same one
+        after the organisation has changed (replay answers from the journal)."""
+        def call(*args: Any) -> Any:
+            result = function(*args)
+            self.outcomes.append(("lookup", {"function": name, "args": json_safe(list(args)),
+                                             "result": json_safe(result)}))
+            return result
+        return call
 
     def start(self, data: dict[str, Any]) -> StepResult:
         """Put the start data on the start task and run until the workflow waits.

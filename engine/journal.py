@@ -14,7 +14,7 @@ GENESIS = "0" * 64
 COMMANDS = {"started", "claimed", "released", "reassigned", "completed", "timer_fired",
             "message_received", "cancelled", "migrated", "incident_retried"}
 OUTCOMES = {"task_entered", "task_left", "element_completed", "instance_completed", "instance_failed",
-            "instance_cancelled"}
+            "instance_cancelled", "lookup"}
 
 
 @dataclass(frozen=True)

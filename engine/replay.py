@@ -67,7 +67,7 @@ def replay(compiled: CompiledVersion, entries: list[JournalEntry], resolve: Reso
             before = compiled
             if entry.kind in ("started", "migrated"):
                 compiled = _version_of(entry, compiled, resolve)
-            result = _run_command(compiled, entry, state, done, before)
+            result = _run_command(compiled, entry, state, done, before, _recorded_lookups(following))
             _compare(done, entry, result, following)
             state = json.loads(json.dumps(result.state))  # as storage holds it
             done.result = result
@@ -76,6 +76,22 @@ def replay(compiled: CompiledVersion, entries: list[JournalEntry], resolve: Reso
                                                  if t["state"] & (8 | 16 | 32)})})
         index += 1 + len(following)
     return done
+
+
+def _recorded_lookups(recorded: list[JournalEntry]) -> dict[str, Any]:
+    """Lookups answered from the journal: the organisation may have changed since."""
+    answers = [entry.payload for entry in recorded if entry.kind == "lookup"]
+
+    def answering(name: str) -> Any:
+        def answer(*args: Any) -> Any:
+            wanted = json_safe(list(args))
+            for index, found in enumerate(answers):
+                if found.get("function") == name and found.get("args") == wanted:
+                    return answers.pop(index).get("result")
+            return None  # not in the record: the outcome comparison reports the divergence
+        return answer
+
+    return {name: answering(name) for name in {"users_with_role", *(a.get("function") for a in answers)}}
 
 
 def _outcomes_after(entries: list[JournalEntry], index: int) -> list[JournalEntry]:
@@ -108,11 +124,11 @@ def _version_of(entry: JournalEntry, current: CompiledVersion, resolve: Resolver
 
 
 def _run_command(compiled: CompiledVersion, entry: JournalEntry, state: dict | None, done: Replayed,
-                 before: CompiledVersion | None = None) -> StepResult:
+                 before: CompiledVersion | None = None, functions: dict[str, Any] | None = None) -> StepResult:
     clock = FixedClock(entry.at)
     payload = entry.payload
     if entry.kind == "started":
-        return Execution(compiled, clock).start(payload.get("data") or {})
+        return Execution(compiled, clock, None, functions).start(payload.get("data") or {})
     if state is None:
         raise Divergence(entry.seq, None, "kind", entry.kind, None, f"entry {entry.seq} comes before the start")
     if entry.kind == "completed":
@@ -124,17 +140,17 @@ def _run_command(compiled: CompiledVersion, entry: JournalEntry, state: dict | N
         done.open_tasks.pop(replayed_id)
         done.claimed_by[recorded_id] = entry.actor
         done.completed[recorded_id] = (entry.actor, payload.get("data") or {})
-        return Execution(compiled, clock, state).complete(replayed_id, payload.get("data") or {})
+        return Execution(compiled, clock, state, functions).complete(replayed_id, payload.get("data") or {})
     if entry.kind == "timer_fired":
-        return Execution(compiled, clock, state).fire_timers()[0]
+        return Execution(compiled, clock, state, functions).fire_timers()[0]
     if entry.kind == "message_received":
-        return Execution(compiled, clock, state).receive_message(payload.get("name", ""), payload.get("payload") or {})
+        return Execution(compiled, clock, state, functions).receive_message(payload.get("name", ""), payload.get("payload") or {})
     if entry.kind == "cancelled":
-        return Execution(compiled, clock, state).cancel(payload.get("reason") or "")
+        return Execution(compiled, clock, state, functions).cancel(payload.get("reason") or "")
     if entry.kind == "migrated":
         return migrate_state(before or compiled, compiled, state, clock)
     if entry.kind == "incident_retried":
-        return Execution(compiled, clock, state).retry(payload.get("data") or {})
+        return Execution(compiled, clock, state, functions).retry(payload.get("data") or {})
     raise Divergence(entry.seq, None, "kind", entry.kind, None, f"replay cannot run {entry.kind!r} commands yet")
 
 

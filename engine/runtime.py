@@ -131,7 +131,8 @@ class Engine(ReadingMixin, TimerCommands, AuditCommands, AuditQueries, OwnerComm
             if record.status != "running":
                 raise TaskNotReady(f"instance {instance_id} is {record.status}")
             compiled = self._compiled_for(uow, record.version_hash)
-            result = Execution(compiled, self.clock, record.state).receive_message(name, payload)
+            result = Execution(compiled, self.clock, record.state,
+                               self._script_functions()).receive_message(name, payload)
             journal = self._journal(uow, record, actor)
             journal.add("message_received", {"name": name, "payload": payload})
             self._apply(uow, record, result, journal, expected_revision=record.revision)
