@@ -7,9 +7,11 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Callable
 
+from engine.confidential import rules_of
 from engine.errors import InvalidInput, PermissionDenied
 from engine.ports import InstanceFilter, UnitOfWork
 from engine.reading import READ_ALL_ROLES
+from engine.records import UserRecord
 from engine.verify import Verdict
 from engine.views import InstanceView
 
@@ -53,12 +55,22 @@ class AuditQueries:
         found = InstanceFilter(process_key or None, status or None, started_from, started_to, participant or None,
                                data_key or None, data_value if data_key else None)
         with self.uow_factory() as uow:
-            self._auditor(uow, auditor)
+            user = self._auditor(uow, auditor)
+            if data_key:
+                self._require_clearance(uow, user, data_key)
             page_size = max(1, page_size)
             page = max(1, page)
             records, total = uow.instances.search(found, (page - 1) * page_size, page_size)
-            views = tuple(self._instance_view(uow, r, with_tasks=False) for r in records)
+            views = tuple(self._redacted(uow, self._instance_view(uow, r, with_tasks=False), user) for r in records)
         return InstanceSearchPage(views, total, page, max(1, -(-total // page_size)))
+
+    def _require_clearance(self, uow: UnitOfWork, user: UserRecord, field: str) -> None:
+        """Searching by a confidential field would confirm guessed values: only with clearance."""
+        for version in uow.versions.all_latest():
+            compiled = self._compiled(version)
+            rules = rules_of(f for f in (compiled.start_form, *compiled.forms.values()) if f is not None)
+            if field in rules and not rules[field] & set(user.roles):
+                raise PermissionDenied(f"{field!r} is confidential: {user.username} may not search by it")
 
     def audit_steps(self, auditor: str, instance_id: str) -> list[dict[str, Any]]:
         """`step_through` as `auditor` may read it: confidential values they are not cleared for

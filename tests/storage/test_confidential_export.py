@@ -42,3 +42,14 @@ def test_export_as_someone_who_may_not_see_the_instance_is_refused(zhidu):
     d = Driver(zhidu)
     with pytest.raises(PermissionDenied):
         zhidu.export([d.instance_id], "mk_staff1")
+
+
+def test_auditors_cannot_search_by_a_confidential_value(zhidu):
+    d = Driver(zhidu)
+    with pytest.raises(PermissionDenied):
+        zhidu.search_instances("auditor", data_key="contact", data_value=INTAKE["contact"])
+    found = zhidu.search_instances("auditor", data_key="customer_name", data_value=INTAKE["customer_name"])
+    [view] = found.instances
+    assert view.id == d.instance_id
+    assert view.data["contact"]["confidential"] is True
+    assert zhidu.search_instances("director", data_key="contact", data_value=INTAKE["contact"]).total == 1
