@@ -21,15 +21,7 @@ from storage.models import InstanceRow, JournalRow, ProcessVersionRow, TaskRow
 from tests.conftest import ROOT, make_zhidu, open_db
 from webui import cli as cli_module, wiring
 
-INTAKE = {"customer_name": "张三", "contact": "13800000000", "channel": "phone", "category": "billing",
-          "severity": "high", "description": "重复扣费"}
-RECORD = {"details": "客户两次被扣费", "customer_expectation": "退款", "customer_calmed": True}
-DECIDE = {"responsible_department": "data-analysis", "remedy": "核对账单并退款", "resolve_by": "2026-12-05"}
-HANDLE = {"actions_taken": "已退款", "handled_on": "2026-11-30"}
-FEEDBACK = {"feedback": "已退款并致歉", "feedback_channel": "phone", "customer_satisfied": True, "satisfaction": 4}
-REVIEW = {"root_cause": "计费系统重复提交", "improvement_measures": [
-    {"measure": "增加幂等校验", "owner_department": "data-analysis", "due_date": "2026-12-20"}]}
-
+from tests.processes.test_complaint_handling import DECIDE, FEEDBACK, HANDLE, INTAKE, RECORD, REVIEW
 
 class Complaint:
     """One complaint instance and the SQL database under it."""
