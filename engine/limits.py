@@ -377,6 +377,44 @@ class LimitingTransformer(RestrictingNodeTransformer):
         node.value = call
         return node
 
+    # Containers built from shared parts (``a = [a, a]`` twenty times) stay small in memory but
+    # grow exponentially when compared, hashed or printed, each of which is one C call no tracer
+    # can stop. Every container a script builds, and every operand it compares, is measured
+    # (shared parts counted each time) against the size limit first.
+    def _sized(self, node: Any) -> Any:
+        call = ast.Call(func=ast.Name("_sized_", ast.Load()), args=[node], keywords=[])
+        copy_locations(call, node)
+        return call
+
+    def visit_List(self, node: ast.List) -> Any:
+        node = super().visit_List(node)
+        return self._sized(node) if isinstance(node.ctx, ast.Load) else node
+
+    def visit_Tuple(self, node: ast.Tuple) -> Any:
+        node = super().visit_Tuple(node)
+        return self._sized(node) if isinstance(node.ctx, ast.Load) else node
+
+    def visit_Set(self, node: ast.Set) -> Any:
+        return self._sized(super().visit_Set(node))
+
+    def visit_Dict(self, node: ast.Dict) -> Any:
+        return self._sized(super().visit_Dict(node))
+
+    def visit_ListComp(self, node: ast.ListComp) -> Any:
+        return self._sized(super().visit_ListComp(node))
+
+    def visit_SetComp(self, node: ast.SetComp) -> Any:
+        return self._sized(super().visit_SetComp(node))
+
+    def visit_DictComp(self, node: ast.DictComp) -> Any:
+        return self._sized(super().visit_DictComp(node))
+
+    def visit_Compare(self, node: ast.Compare) -> Any:
+        node = super().visit_Compare(node)
+        node.left = self._sized(node.left)
+        node.comparators = [self._sized(c) for c in node.comparators]
+        return node
+
     def visit_Try(self, node: ast.Try) -> Any:
         if node.finalbody:
             self.error(node, "'finally' is not allowed in scripts")

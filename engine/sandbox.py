@@ -139,6 +139,7 @@ class SandboxEnvironment(BasePythonScriptEngineEnvironment):
             "_inplacevar_": self._inplacevar,
             "_binop_": guards.binop,
             "_formatted_": guards.formatted,
+            "_sized_": guards.fits,
             "_iter_unpack_sequence_": guarded_iter_unpack_sequence,
             "_unpack_sequence_": guarded_unpack_sequence,
             "math": guards.math(),

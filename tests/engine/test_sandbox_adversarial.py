@@ -166,3 +166,19 @@ def test_check_source_refuses_what_the_runtime_would_refuse():
     assert check_source("try:\n    pass\nexcept:\n    pass", "script")
     assert check_source("f'{x:{w}}'", "expression")
     assert check_source("a * 2", "expression") is None
+
+
+@pytest.mark.parametrize("script", [
+    "a = []\nb = []\nfor i in range(40):\n    a = [a, a]\n    b = [b, b]\nz = a == b",
+    "a = ()\nfor i in range(40):\n    a = (a, a)\nz = {a}",
+    "a = []\nb = []\nfor i in range(40):\n    c = []\n    c.append(a)\n    c.append(a)\n    a = c\n"
+    "    d = []\n    d.append(b)\n    d.append(b)\n    b = d\nz = a == b",
+])
+def test_shared_structures_cannot_blow_up_inside_one_c_call(script):
+    # Built from shared parts, these stay small in memory but comparing or hashing them is one
+    # exponential C call that no tracer can interrupt: sizes are checked before that happens.
+    from engine.limits import ScriptLimitExceeded
+    from engine.sandbox import SandboxEnvironment
+
+    with pytest.raises(ScriptLimitExceeded):
+        SandboxEnvironment().execute(script, {})
