@@ -48,16 +48,18 @@ class VersionDiff:
     elements: tuple[ElementChange, ...]
     forms: dict[str, str]           # form key -> "added" | "removed" | "changed"
     catalog: dict[str, tuple[Any, Any]]
+    decisions: dict[str, str] = field(default_factory=dict)  # DMN file -> "added" | "removed" | "changed"
 
     def of_kind(self, kind: str) -> list[ElementChange]:
         return [c for c in self.elements if c.kind == kind]
 
     @property
     def empty(self) -> bool:
-        return not (self.elements or self.forms or self.catalog)
+        return not (self.elements or self.forms or self.catalog or self.decisions)
 
     def to_dict(self) -> dict[str, Any]:
         return {"elements": [c.to_dict() for c in self.elements], "forms": dict(self.forms),
+                "decisions": dict(self.decisions),
                 "catalog": {k: {"before": b, "after": a} for k, (b, a) in self.catalog.items()}}
 
 
@@ -76,20 +78,27 @@ def diff_versions(old: ProcessBundle, new: ProcessBundle) -> VersionDiff:
             fields = {k: (was.get(k), now.get(k)) for k in sorted(set(was) | set(now)) if was.get(k) != now.get(k)}
             if fields:
                 changes.append(ElementChange(element, "changed", now["type"], now["name"], fields))
-    old_forms, new_forms = old.form_files(), new.form_files()
-    forms = {}
-    for name in sorted(set(old_forms) | set(new_forms)):
-        key = name.removeprefix("forms/").removesuffix(".yaml")
-        if name not in old_forms:
-            forms[key] = "added"
-        elif name not in new_forms:
-            forms[key] = "removed"
-        elif old_forms[name] != new_forms[name]:
-            forms[key] = "changed"
+    forms = {name.removeprefix("forms/").removesuffix(".yaml"): kind
+             for name, kind in _file_changes(old.form_files(), new.form_files()).items()}
+    decisions = _file_changes({n: old.files.get(n, "") for n in old.entry.dmn},
+                              {n: new.files.get(n, "") for n in new.entry.dmn})
     old_entry, new_entry = old.entry.to_dict(), new.entry.to_dict()
     catalog = {k: (old_entry.get(k), new_entry.get(k)) for k in sorted(set(old_entry) | set(new_entry))
-               if old_entry.get(k) != new_entry.get(k)}
-    return VersionDiff(tuple(changes), forms, catalog)
+               if old_entry.get(k) != new_entry.get(k) and k != "dmn"}
+    return VersionDiff(tuple(changes), forms, catalog, decisions)
+
+
+def _file_changes(old: dict[str, str], new: dict[str, str]) -> dict[str, str]:
+    """name -> "added" | "removed" | "changed" for files whose text differs."""
+    changes = {}
+    for name in sorted(set(old) | set(new)):
+        if name not in old:
+            changes[name] = "added"
+        elif name not in new:
+            changes[name] = "removed"
+        elif old[name] != new[name]:
+            changes[name] = "changed"
+    return changes
 
 
 def describe_elements(bpmn_text: str) -> dict[str, dict[str, Any]]:

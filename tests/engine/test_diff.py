@@ -69,3 +69,18 @@ def test_timer_script_and_property_changes_are_seen():
     new = edited(old, "PT24H", "PT48H")
     changed = {c.element: c for c in diff_versions(old, new).of_kind("changed")}
     assert any("timer" in c.fields or "properties" in c.fields for c in changed.values())
+
+
+def test_changed_decision_tables_are_listed():
+    from dataclasses import replace
+
+    from engine.definitions import load_catalog
+    from engine.diff import diff_versions
+    from tests.conftest import FORMS, PROCESSES
+
+    [campaign] = load_catalog(PROCESSES, FORMS, only={"campaign_planning"})
+    [dmn] = campaign.entry.dmn
+    edited = replace(campaign, files={**campaign.files, dmn: campaign.files[dmn].replace("50000", "60000")})
+    diff = diff_versions(campaign, edited)
+    assert diff.decisions == {dmn: "changed"} and not diff.empty
+    assert diff_versions(campaign, campaign).empty

@@ -46,6 +46,7 @@ OWNER_MESSAGES: dict[str, tuple[str, str]] = {
     "owner.removed": ("删除", "Removed"),
     "owner.no_changes": ("两个版本的流程图相同。", "The diagrams of the two versions are the same."),
     "owner.forms_changed": ("表单变化", "Forms"),
+    "owner.decisions_changed": ("决策表变化", "Decision tables (DMN)"),
     "owner.catalog_changed": ("目录字段变化", "Catalog fields"),
     "owner.legend": ("绿色：新增；橙色：修改", "Green: added; orange: changed"),
     "owner.target": ("目标版本", "Target version"),
