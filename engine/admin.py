@@ -13,11 +13,14 @@ from dataclasses import dataclass, replace
 from typing import Any, Callable
 
 from engine.errors import InvalidInput, PermissionDenied, UserNotFound
+from engine.journal import GENESIS, JournalEntry, JournalWriter, verify_chain
 from engine.ports import UnitOfWork
 from engine.records import UserRecord
 from engine.views import UserView
 
 ADMIN_ROLES = {"admin"}
+# The journal stream of organisation changes (kept beside the instances' journals).
+ORGANISATION_JOURNAL = "organisation"
 log = logging.getLogger("zhidu.admin")
 
 
@@ -75,6 +78,8 @@ class AdminCommands:
             _check_organisation(uow, roles, department)
             user = UserRecord(username, name.strip() or username, department or None, tuple(roles), True, password_hash)
             uow.users.upsert(user)
+            self._record_organisation(uow, actor, "user_added", {"username": username, "roles": list(roles),
+                                                                 "department": department or None})
             uow.commit()
         log.info("user %s added with roles %s by %s", username, ",".join(roles), actor or "operator")
         return _view(user)
@@ -90,8 +95,11 @@ class AdminCommands:
             self._require_admin(uow, actor)
             user = _existing(uow, username)
             _check_organisation(uow, roles, department)
+            before = {"roles": list(user.roles), "department": user.department}
             user = replace(user, roles=tuple(roles), department=department if department is not None else user.department)
             uow.users.upsert(user)
+            self._record_organisation(uow, actor, "roles_changed", {
+                "username": username, "before": before, "after": {"roles": list(roles), "department": user.department}})
             uow.commit()
         log.info("user %s given roles %s by %s", username, ",".join(roles), actor or "operator")
         return _view(user)
@@ -117,9 +125,30 @@ class AdminCommands:
                     released.append(task.id)
             user = replace(user, active=False)
             uow.users.upsert(user)
+            self._record_organisation(uow, actor, "user_deactivated", {"username": username, "released": released})
             uow.commit()
         log.info("user %s deactivated by %s; %d claimed task(s) released", username, actor or "operator", len(released))
         return DeactivatedUser(_view(user), tuple(released))
+
+    def organisation_history(self, actor: str) -> list[JournalEntry]:
+        """Who added users, changed roles and deactivated leavers, when: a hash-chained journal
+        of its own. For auditors, administrators and the director. Raises: PermissionDenied."""
+        with self.uow_factory() as uow:
+            if not {"auditor", "director", *ADMIN_ROLES} & set(self._user(uow, actor).roles):
+                raise PermissionDenied(f"{actor} may not read the organisation's history")
+            return uow.journal.for_instance(ORGANISATION_JOURNAL)
+
+    def verify_organisation(self) -> int | None:
+        """The seq where the organisation journal's chain breaks, or None when it holds."""
+        with self.uow_factory() as uow:
+            return verify_chain(uow.journal.for_instance(ORGANISATION_JOURNAL))
+
+    def _record_organisation(self, uow: UnitOfWork, actor: str | None, kind: str, payload: dict[str, Any]) -> None:
+        last = uow.journal.last(ORGANISATION_JOURNAL)
+        writer = JournalWriter(ORGANISATION_JOURNAL, last.seq if last else 0, last.entry_hash if last else GENESIS,
+                               self.clock.now(), actor)
+        writer.add(kind, payload)
+        uow.journal.append(writer.entries)
 
     def _require_admin(self, uow: UnitOfWork, actor: str | None) -> None:
         if actor is None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import String, and_, case, cast, delete, func, literal, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from engine.clock import as_utc
@@ -263,7 +264,11 @@ class SqlJournalRepository:
         self.session.add_all(JournalRow(
             instance_id=e.instance_id, seq=e.seq, kind=e.kind, actor=e.actor, at=e.at, payload=e.payload,
             prev_hash=e.prev_hash, entry_hash=e.entry_hash) for e in entries)
-        self.session.flush()
+        try:
+            self.session.flush()
+        except IntegrityError as err:  # another command took that sequence number first
+            raise ConcurrentUpdate(f"the journal of {entries[0].instance_id} was extended by another command; "
+                                   "try again") from err
 
     def last(self, instance_id: str) -> JournalEntry | None:
         row = self.session.scalars(select(JournalRow).where(JournalRow.instance_id == instance_id)

@@ -126,11 +126,17 @@ def cmd_cancel(args: argparse.Namespace) -> Any:
 
 def cmd_verify(args: argparse.Namespace) -> Any:
     from engine.audit import verify_bundle
+    from engine.verify import Verdict
 
     if args.bundle:
         verdicts = verify_bundle(_read_json_file(args.bundle, "--bundle"))
     elif args.all:
-        verdicts = list(build().engine.verify_all())
+        engine = build().engine
+        verdicts = list(engine.verify_all())
+        broken = engine.verify_organisation()
+        if broken is not None:
+            verdicts.append(Verdict("organisation", "tampered", broken,
+                                    reason=f"the organisation journal's hash chain breaks at entry {broken}"))
     elif args.instance:
         verdicts = [build().engine.verify(args.instance)]
     else:

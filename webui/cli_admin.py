@@ -53,6 +53,10 @@ def cmd_user_deactivate(args: argparse.Namespace) -> Any:
     return build().engine.deactivate_user(args.username, actor=args.actor).to_dict()
 
 
+def cmd_org_history(args: argparse.Namespace) -> Any:
+    return [e.to_dict() for e in build().engine.organisation_history(args.actor)]
+
+
 def register(add: Callable[[str, Callable, str], argparse.ArgumentParser]) -> None:
     """Add the user commands to the `zhidu` parser (`add` is the parser's own helper)."""
     p = add("user-add", cmd_user_add, "add a user (operator level; --as ADMIN to name who)")
@@ -67,6 +71,8 @@ def register(add: Callable[[str, Callable, str], argparse.ArgumentParser]) -> No
     p.add_argument("--roles", required=True, help="comma-separated role keys")
     p.add_argument("--department", default=None)
     p.add_argument("--as", dest="actor", default=None, help="the administrator acting (optional)")
+    p = add("org-history", cmd_org_history, "who changed users and roles, when (hash-chained journal)")
+    p.add_argument("--as", dest="actor", required=True, help="an auditor, administrator or the director")
     p = add("user-deactivate", cmd_user_deactivate,
             "deactivate a leaver: no more sign-in; their claimed tasks go back to their roles")
     p.add_argument("username")
@@ -74,6 +80,9 @@ def register(add: Callable[[str, Callable, str], argparse.ArgumentParser]) -> No
 
 
 PRINTERS = {
+    "org-history": lambda entries: "\n".join(
+        f"{e['seq']:>4} {e['at']} {e['kind']:<16} {e['actor'] or '-':<10} {e['payload']}" for e in entries)
+    or "no organisation changes recorded",
     "user-add": lambda u: f"added {u['username']} ({', '.join(u['roles'])})",
     "user-roles": lambda u: f"{u['username']} now has roles {', '.join(u['roles'])}",
     "user-deactivate": lambda u: f"deactivated {u['username']}; released {len(u['released_tasks'])} claimed task(s)",
