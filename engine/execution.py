@@ -98,14 +98,18 @@ class Execution:
             return result
         return call
 
-    def start(self, data: dict[str, Any]) -> StepResult:
+    def start(self, data: dict[str, Any], starter: str | None = None) -> StepResult:
         """Put the start data on the start task and run until the workflow waits.
 
-        A timer start event fires at once: the instance is started because its time has come
-        (by the schedule) or because someone chose to start it now.
+        The username of whoever started it is in the data as `started_by` (absent when the
+        schedule started it), so a model can assign work back to them. A timer start event fires
+        at once: the instance is started because its time has come (by the schedule) or because
+        someone chose to start it now.
         """
         for task in self.workflow.get_tasks(state=TaskState.READY):
             task.data.update(copy.deepcopy(data))
+            if starter:
+                task.data["started_by"] = starter
             for child in task.children:
                 definition = getattr(child.task_spec, "event_definition", None)
                 if isinstance(definition, ClockedCycle):

@@ -128,7 +128,7 @@ def _run_command(compiled: CompiledVersion, entry: JournalEntry, state: dict | N
     clock = FixedClock(entry.at)
     payload = entry.payload
     if entry.kind == "started":
-        return Execution(compiled, clock, None, functions).start(payload.get("data") or {})
+        return Execution(compiled, clock, None, functions).start(payload.get("data") or {}, entry.actor)
     if state is None:
         raise Divergence(entry.seq, None, "kind", entry.kind, None, f"entry {entry.seq} comes before the start")
     if entry.kind == "completed":

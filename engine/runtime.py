@@ -103,7 +103,7 @@ class Engine(ReadingMixin, TimerCommands, AuditCommands, AuditQueries, OwnerComm
                         data: dict[str, Any], scheduled_for: str | None = None) -> InstanceRecord:
         now = self.clock.now()
         instance_id = str(uuid.uuid4())
-        result = Execution(self._compiled(version), self.clock, functions=self._script_functions()).start(data)
+        result = Execution(self._compiled(version), self.clock, functions=self._script_functions()).start(data, actor)
         record = InstanceRecord(instance_id, version.key, version.content_hash, version.number,
                                 result.status, result.state, result.data, actor, now, now)
         journal = JournalWriter(instance_id, 0, GENESIS, now, actor)

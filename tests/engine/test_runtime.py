@@ -155,3 +155,10 @@ def test_script_failure_marks_the_instance_failed_with_the_element(fake_engine, 
     assert after.incident["element"] == "Count"
     assert "undefined_name" in after.incident["message"]
     assert fake_engine.history(instance.id)[-1].kind == "instance_failed"
+
+
+def test_the_starter_is_in_the_data_and_replays(fake_engine):
+    instance = fake_engine.start("complaint_handling", "cs_staff2", INTAKE)
+    assert instance.data["started_by"] == "cs_staff2"
+    assert fake_engine.history(instance.id)[0].payload["data"] == INTAKE
+    assert fake_engine.verify(instance.id).status == "ok"
