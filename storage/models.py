@@ -89,7 +89,10 @@ class TaskCandidateRow(Base):
 
 class JournalRow(Base):
     __tablename__ = "journal"
-    __table_args__ = (UniqueConstraint("instance_id", "seq", name="uq_journal_instance_seq"),)
+    __table_args__ = (
+        UniqueConstraint("instance_id", "seq", name="uq_journal_instance_seq"),
+        Index("ix_journal_actor", "actor"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     instance_id: Mapped[str] = mapped_column(String(36), index=True)
