@@ -147,7 +147,7 @@ class OwnerCommands:
             check = self._check(uow, record, target)
             if check.reasons:
                 raise MigrationRefused(list(check.reasons))
-            old = self._compiled(self._version(uow, record.version_hash))
+            old = self._compiled_for(uow, record.version_hash)
             new = self._compiled(target)
             # One reading of the clock for the state and the journal, so replay (which runs at
             # the journal's time) computes the same due times.
@@ -192,7 +192,7 @@ class OwnerCommands:
         if record.status != "running":
             reasons = [f"the instance is {record.status}"]
         else:
-            old = self._compiled(self._version(uow, record.version_hash))
+            old = self._compiled_for(uow, record.version_hash)
             try:
                 new = self._compiled(target)
             except DefinitionInvalid as err:  # a version deployed before a new rule was added

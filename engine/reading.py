@@ -172,7 +172,7 @@ class ReadingMixin:
             return [redactor.entry(e) for e in uow.journal.for_instance(instance_id)]
 
     def _redactor(self, uow: UnitOfWork, version_hash: str, user: UserRecord) -> Redactor:
-        compiled = self._compiled(self._version(uow, version_hash))
+        compiled = self._compiled_for(uow, version_hash)
         forms = [f for f in (compiled.start_form, *compiled.forms.values()) if f is not None]
         return Redactor(rules_of(forms), frozenset(user.roles))
 

@@ -4,6 +4,7 @@ database, driven by Debian's Chromium through Playwright (no browser download)."
 from __future__ import annotations
 
 import threading
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -32,18 +33,27 @@ def browser():
         chromium.close()
 
 
+@contextmanager
+def serving(engine):
+    """The base URL of the app over `engine`, served from a thread until the block ends."""
+    app = create_app({"SECRET_KEY": "e2e", "ENGINE": engine})
+    httpd = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_port}"
+    finally:
+        httpd.shutdown()
+        thread.join(5)
+        httpd.server_close()
+
+
 @pytest.fixture
 def server(tmp_path):
     """The base URL of a running zhidu over a fresh database."""
     services = build_services(f"sqlite:///{tmp_path / 'zhidu.db'}")
-    app = create_app({"SECRET_KEY": "e2e", "ENGINE": services.engine})
-    httpd = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_port}"
-    httpd.shutdown()
-    thread.join(5)
-    httpd.server_close()
+    with serving(services.engine) as url:
+        yield url
     services.db.dispose()
 
 

@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import threading
-
 import pytest
-from werkzeug.serving import make_server
 
-from tests.e2e.conftest import screenshot
+from tests.e2e.conftest import screenshot, serving
 from tests.webui.support import INTAKE, build_services
-from webui.app import create_app
 
 pytestmark = pytest.mark.browser
 
@@ -38,14 +34,8 @@ def complaint(services) -> str:
 @pytest.fixture
 def server(services, complaint):
     """The app over `services` (overrides the conftest server, whose database is empty)."""
-    app = create_app({"SECRET_KEY": "e2e", "ENGINE": services.engine})
-    httpd = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_port}"
-    httpd.shutdown()
-    thread.join(5)
-    httpd.server_close()
+    with serving(services.engine) as url:
+        yield url
 
 
 def highlighted(page) -> list[str]:
