@@ -6,7 +6,8 @@ layers, because no single one is enough in CPython:
 * a per-thread trace function (`Watch`) counts calls and lines of the script's own code and
   stops it past a deadline, a call depth, or a growth of the process's resident memory;
 * operators and builtins that allocate in one C call (``'x' * 10**9``, ``10**10**10``,
-  ``'{:>999999999}'.format(1)``, ``range(10**12)``) are rewritten or wrapped so the size of
+  ``'{:>999999999}'.format(1)``, ``range(10**12)``) are wrapped (`Guards`; the compiler
+  rewrites that route scripts through them are in engine/script_policy.py) so the size of
   the result is checked *before* it is allocated;
 * the data a script leaves behind is measured before SpiffWorkflow copies or stores it.
 
@@ -17,7 +18,6 @@ the environment turns it into `ScriptLimitExceeded` for SpiffWorkflow to report 
 
 from __future__ import annotations
 
-import ast
 import math
 import operator
 import re
@@ -27,13 +27,9 @@ from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any, Callable, Iterable
 
-from RestrictedPython import RestrictingNodeTransformer
-from RestrictedPython.transformer import copy_locations
-
 # The file name scripts are compiled under; SpiffWorkflow looks for it to report the line.
 SCRIPT_FILE = "<string>"
 MAX_FORMAT_WIDTH = 10_000
-_ESCAPING_EXCEPTIONS = {"BaseException", "SystemExit", "KeyboardInterrupt", "GeneratorExit"}
 
 
 @dataclass(frozen=True)
@@ -342,94 +338,3 @@ _TEXT_METHODS = {
     "expandtabs": _sized(_tabs), "replace": _sized(_replaced_size),
     "format": _format, "format_map": _format, "join": _join,
 }
-
-
-# -- the compiler policy -------------------------------------------------------------------
-_GUARDED_OPS = {ast.Mult: "*", ast.Pow: "**", ast.LShift: "<<", ast.Add: "+", ast.Mod: "%"}
-
-
-class LimitingTransformer(RestrictingNodeTransformer):
-    """RestrictedPython's policy plus: guarded operators and f-strings; no ``finally``, no bare
-    ``except`` (either could outlive a stopped run)."""
-
-    def visit_BinOp(self, node: ast.BinOp) -> Any:
-        node = self.node_contents_visit(node)
-        symbol = _GUARDED_OPS.get(type(node.op))
-        if symbol is None:
-            return node
-        call = ast.Call(func=ast.Name("_binop_", ast.Load()), args=[ast.Constant(symbol), node.left, node.right],
-                        keywords=[])
-        copy_locations(call, node)
-        return call
-
-    def visit_FormattedValue(self, node: ast.FormattedValue) -> Any:
-        node = self.node_contents_visit(node)
-        spec = node.format_spec
-        if spec is not None:
-            if any(not isinstance(part, ast.Constant) for part in spec.values):
-                self.error(node, "nested replacement fields in an f-string format are not allowed")
-            for part in spec.values:
-                for number in re.findall(r"\d+", str(getattr(part, "value", ""))):
-                    if int(number) > MAX_FORMAT_WIDTH:
-                        self.error(node, f"format widths above {MAX_FORMAT_WIDTH:,} are not allowed")
-        call = ast.Call(func=ast.Name("_formatted_", ast.Load()), args=[node.value], keywords=[])
-        copy_locations(call, node.value)
-        node.value = call
-        return node
-
-    # Containers built from shared parts (``a = [a, a]`` twenty times) stay small in memory but
-    # grow exponentially when compared, hashed or printed, each of which is one C call no tracer
-    # can stop. Every container a script builds, and every operand it compares, is measured
-    # (shared parts counted each time) against the size limit first.
-    def _sized(self, node: Any) -> Any:
-        call = ast.Call(func=ast.Name("_sized_", ast.Load()), args=[node], keywords=[])
-        copy_locations(call, node)
-        return call
-
-    def visit_List(self, node: ast.List) -> Any:
-        node = super().visit_List(node)
-        return self._sized(node) if isinstance(node.ctx, ast.Load) else node
-
-    def visit_Tuple(self, node: ast.Tuple) -> Any:
-        node = super().visit_Tuple(node)
-        return self._sized(node) if isinstance(node.ctx, ast.Load) else node
-
-    def visit_Set(self, node: ast.Set) -> Any:
-        return self._sized(super().visit_Set(node))
-
-    def visit_Dict(self, node: ast.Dict) -> Any:
-        return self._sized(super().visit_Dict(node))
-
-    def visit_ListComp(self, node: ast.ListComp) -> Any:
-        return self._sized(super().visit_ListComp(node))
-
-    def visit_SetComp(self, node: ast.SetComp) -> Any:
-        return self._sized(super().visit_SetComp(node))
-
-    def visit_DictComp(self, node: ast.DictComp) -> Any:
-        return self._sized(super().visit_DictComp(node))
-
-    def visit_Compare(self, node: ast.Compare) -> Any:
-        node = super().visit_Compare(node)
-        node.left = self._sized(node.left)
-        node.comparators = [self._sized(c) for c in node.comparators]
-        return node
-
-    def visit_Try(self, node: ast.Try) -> Any:
-        if node.finalbody:
-            self.error(node, "'finally' is not allowed in scripts")
-        return self.node_contents_visit(node)
-
-    def visit_ExceptHandler(self, node: ast.ExceptHandler) -> Any:
-        caught = node.type
-        names = [caught] if isinstance(caught, ast.Name) else getattr(caught, "elts", [])
-        if caught is None:
-            self.error(node, "a bare 'except:' is not allowed; name the exceptions to catch")
-        elif any(isinstance(n, ast.Name) and n.id in _ESCAPING_EXCEPTIONS for n in names):
-            self.error(node, "catching BaseException, SystemExit, KeyboardInterrupt or GeneratorExit is not allowed")
-        return super().visit_ExceptHandler(node)
-
-
-def escaping_exceptions() -> set[str]:
-    """Names of exceptions a script may neither see nor catch."""
-    return set(_ESCAPING_EXCEPTIONS)

@@ -29,9 +29,9 @@ from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScript
 
 from engine.clock import Clock, SystemClock
 from engine.limits import (
-    DEFAULT_LIMITS, SCRIPT_FILE, Guards, LimitExceeded, LimitingTransformer, Limits, ScriptLimitExceeded,
-    Watch, escaping_exceptions, measure,
+    DEFAULT_LIMITS, SCRIPT_FILE, Guards, LimitExceeded, Limits, ScriptLimitExceeded, Watch, measure,
 )
+from engine.script_policy import LimitingTransformer, escaping_exceptions
 
 _UNSAFE_BUILTINS = {"setattr", "delattr", "__build_class__", "id", "hash", "_getattr_", *escaping_exceptions()}
 _ALLOWED_BUILTINS = {
