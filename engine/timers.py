@@ -62,34 +62,37 @@ def check_timer_text(tag: str, text: str) -> str | None:
     return None
 
 
+def _fired_when_due(task, due: datetime, now: datetime) -> bool:
+    """Mark `task`'s timer fired once `due` has come; whether it has fired."""
+    if due <= now:
+        task.internal_data["event_fired"] = True
+    return task.internal_data.get("event_fired", False)
+
+
 class ClockedTimeDate(TimeDateEventDefinition):
     def has_fired(self, my_task):
-        event_value = my_task._get_internal_data("event_value")
+        event_value = my_task.internal_data.get("event_value")
         if event_value is None:
             event_value = my_task.workflow.script_engine.evaluate(my_task, self.expression)
-            my_task._set_internal_data(event_value=event_value)
-        if TimerEventDefinition.parse_time_or_duration(event_value) <= clock_now(my_task):
-            my_task._set_internal_data(event_fired=True)
-        return my_task._get_internal_data("event_fired", False)
+            my_task.internal_data["event_value"] = event_value
+        return _fired_when_due(my_task, TimerEventDefinition.parse_time_or_duration(event_value), clock_now(my_task))
 
 
 class ClockedDuration(DurationTimerEventDefinition):
     def has_fired(self, my_task):
-        event_value = my_task._get_internal_data("event_value")
+        event_value = my_task.internal_data.get("event_value")
         now = clock_now(my_task)
         if event_value is None:
             expression = my_task.workflow.script_engine.evaluate(my_task, self.expression)
             parsed = TimerEventDefinition.parse_iso_duration(expression)
             event_value = (now + TimerEventDefinition.get_timedelta_from_start(parsed, now)).isoformat()
-            my_task._set_internal_data(event_value=event_value)
-        if TimerEventDefinition.get_datetime(event_value) <= now:
-            my_task._set_internal_data(event_fired=True)
-        return my_task._get_internal_data("event_fired", False)
+            my_task.internal_data["event_value"] = event_value
+        return _fired_when_due(my_task, TimerEventDefinition.get_datetime(event_value), now)
 
 
 class ClockedCycle(CycleTimerEventDefinition):
     def cycle_complete(self, my_task):
-        event_value = my_task._get_internal_data("event_value")
+        event_value = my_task.internal_data.get("event_value")
         now = clock_now(my_task)
         if event_value is None:
             expression = my_task.workflow.script_engine.evaluate(my_task, self.expression)
@@ -105,7 +108,7 @@ class ClockedCycle(CycleTimerEventDefinition):
         else:
             my_task.internal_data.pop("event_value", None)
             my_task.internal_data["event_fired"] = True
-        my_task._set_internal_data(event_value=event_value)
+        my_task.internal_data["event_value"] = event_value
         return ready
 
     def update_task(self, my_task):
