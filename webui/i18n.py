@@ -142,6 +142,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "minutes": ("{n} 分钟", "{n} min"),
     "hours": ("{n} 小时", "{n} h"),
     "days": ("{n} 天", "{n} d"),
+    # --- forms (add this area's messages below this line) ---
+    # --- security (add this area's messages below this line) ---
+    # --- evidence (add this area's messages below this line) ---
+    # --- time (add this area's messages below this line) ---
+    # --- owner (add this area's messages below this line) ---
+    # --- reading (add this area's messages below this line) ---
+    # --- audit_admin (add this area's messages below this line) ---
+    # --- walker (add this area's messages below this line) ---
 }
 
 FIELD_ERRORS: dict[str, tuple[str, str]] = {
