@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
 
 from webui.auth import safe_next
@@ -10,6 +12,11 @@ from webui.views import pages
 from webui.views.form_fields import read_submission
 
 bp = Blueprint("employee", __name__)
+
+
+def zone() -> ZoneInfo:
+    """The organisation's time zone, in which pages show times."""
+    return ZoneInfo(current_app.config["DISPLAY_TIMEZONE"])
 
 
 def back_to(default: str) -> str:
@@ -59,7 +66,7 @@ def reassign(task_id: str):
 @bp.get("/tasks/<task_id>")
 def task(task_id: str):
     """A task's form, with the case data it needs shown above it."""
-    return render_template("employee/task.html", **pages.task_page(engine(), g.user, task_id, language()))
+    return render_template("employee/task.html", **pages.task_page(engine(), g.user, task_id, language(), zone=zone()))
 
 
 @bp.post("/tasks/<task_id>")
@@ -68,7 +75,7 @@ def complete(task_id: str):
     form = engine().task(task_id).form
     data, shown = read_submission(form, request.form) if form else ({}, {})
     g.form_invalid = lambda errors: render_template(
-        "employee/task.html", **pages.task_page(engine(), g.user, task_id, language(), shown, errors))
+        "employee/task.html", **pages.task_page(engine(), g.user, task_id, language(), shown, errors, zone()))
     engine().complete_task(task_id, g.user.username, data)
     flash(t("completed"), "success")
     return redirect(url_for("employee.inbox"))
@@ -107,5 +114,5 @@ def my_requests():
 @bp.get("/instances/<instance_id>")
 def instance(instance_id: str):
     """An instance: diagram with progress, history, current data."""
-    page = pages.instance_page(engine(), g.user.username, instance_id, language())
+    page = pages.instance_page(engine(), g.user.username, instance_id, language(), zone())
     return render_template("employee/instance.html", **page)

@@ -11,7 +11,8 @@ from engine.errors import FieldError, PermissionDenied, ProcessNotFound, TaskNot
 from engine.runtime import Engine
 from engine.views import ProcessView, TaskView, UserView
 from webui.i18n import bilingual, localised
-from webui.views.form_fields import Labels, Shown, build_fields, error_texts
+from webui.views.data_display import DataDisplay, DataRow, DataValue
+from webui.views.form_fields import build_fields, error_texts
 
 COMMANDS = ("started", "claimed", "released", "reassigned", "completed", "timer_fired")
 
@@ -60,19 +61,29 @@ class HistoryRow:
     at: datetime
     element: str
     command: bool
-    details: list[Shown]
+    details: list[DataRow]
+
+
+def data_display(engine: Engine, instance_id: str, lang: str, zone: Any = None) -> DataDisplay:
+    """The formatter for an instance's data: its version's forms, everyone's names, `zone`."""
+    return DataDisplay(engine.instance_forms(instance_id), lang, people_names(engine), zone)
+
+
+def people_names(engine: Engine) -> dict[str, str]:
+    """username → display name, for every user (deactivated ones too: history names them)."""
+    return {u.username: u.name for u in engine.users()}
 
 
 def task_page(engine: Engine, user: UserView, task_id: str, lang: str, values: Mapping[str, Any] | None = None,
-              field_errors: list[FieldError] | None = None) -> dict[str, Any]:
+              field_errors: list[FieldError] | None = None, zone: Any = None) -> dict[str, Any]:
     """A task's form with the process data it shows; raises TaskNotReady once the task is done."""
     task = engine.task(task_id)
     if task.status != "open":
         raise TaskNotReady(f"task {task_id} is {task.status}")
     instance = engine.visible_instance(task.instance_id, user.username)
-    labels = Labels(engine.instance_forms(task.instance_id), lang)
+    display = data_display(engine, task.instance_id, lang, zone)
     data = {**instance.data, **engine.task_context(task_id, user.username)}
-    shown = labels.shown(task.form.ui.get("show") or [], data) if task.form else []
+    shown = display.rows(data, task.form.ui.get("show") or []) if task.form else []
     errors = error_texts(field_errors or [], lang)
     fields = build_fields(task.form, lang, values, errors) if task.form else []
     return {"task": task, "instance": instance, "shown": shown, "fields": fields, "errors": errors,
@@ -100,28 +111,30 @@ def startable(engine: Engine, username: str, key: str) -> ProcessView:
     raise ProcessNotFound(f"no procedure {key!r}")
 
 
-def instance_page(engine: Engine, username: str, instance_id: str, lang: str) -> dict[str, Any]:
+def instance_page(engine: Engine, username: str, instance_id: str, lang: str, zone: Any = None) -> dict[str, Any]:
     """An instance the user may see: diagram data, history with labels, current data."""
     instance = engine.visible_instance(instance_id, username)
     diagram = engine.diagram(instance_id)
-    labels = Labels(engine.instance_forms(instance_id), lang)
+    display = data_display(engine, instance_id, lang, zone)
     elements = element_names(diagram.bpmn)
-    people = {u.username: u.name for u in engine.users()}
+    people = display.people
     history = [HistoryRow(e.seq, e.kind, people.get(e.actor or "", e.actor or ""), e.at,
                           bilingual(elements.get(e.payload.get("element", ""), ""), lang),
-                          e.kind in COMMANDS, _details(e.kind, e.payload, labels, people))
+                          e.kind in COMMANDS, _details(e.kind, e.payload, display))
                for e in engine.visible_history(instance_id, username)]
-    return {"instance": instance, "history": history, "data": labels.shown(list(instance.data), instance.data),
+    return {"instance": instance, "history": history, "data": display.rows(instance.data),
             "diagram": {"xml": diagram.bpmn, "completed": diagram.completed, "active": list(diagram.active)},
             "process_name": process_names(engine).get(instance.process_key), "people": people}
 
 
-def _details(kind: str, payload: Mapping[str, Any], labels: Labels, people: Mapping[str, str]) -> list[Shown]:
+def _details(kind: str, payload: Mapping[str, Any], display: DataDisplay) -> list[DataRow]:
     if kind in ("started", "completed"):
-        data = payload.get("data") or {}
-        return labels.shown(list(data), data)
+        return display.rows(payload.get("data") or {})
     if kind == "reassigned":
-        return [Shown("to", "→", people.get(payload.get("to") or "", payload.get("to") or ""))]
+        to = payload.get("to") or ""
+        return [DataRow("to", "→", DataValue(text=display.people.get(to, to)))]
+    if kind in ("cancelled", "withdrawn") and payload.get("reason"):
+        return [DataRow("reason", display.label("reason"), DataValue(text=str(payload["reason"])))]
     return []
 
 
