@@ -148,6 +148,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     # --- time (add this area's messages below this line) ---
     # --- owner (add this area's messages below this line) ---
     # --- reading (add this area's messages below this line) ---
+    "data.started_by": ("发起人", "Started by"),
+    "data.reason": ("原因", "Reason"),
     # --- audit_admin (add this area's messages below this line) ---
     # --- walker (add this area's messages below this line) ---
 }
