@@ -1,0 +1,222 @@
+"""A generic browser walker: drives one procedure from its start page to its end in Chromium,
+as the people each task is offered to, with data generated from the published form schemas.
+
+It knows no procedure. It reads the catalog (who may start, the start form), asks the engine
+only who each open task is offered to (as a person would know from their inbox), and does
+everything else as a person does: sign in, open the inbox, open the task, claim it, fill in
+each field through the control the page shows for it, submit. A field with no control, a
+control that cannot take a valid value, or a form the server refuses fails the walk naming
+procedure, task and field.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from engine.runtime import Engine
+from engine.views import FormView, TaskView
+from tests.e2e.conftest import sign_in
+from tests.schema_values import SchemaValues
+
+MAX_TASKS = 80
+
+
+class WalkFailed(AssertionError):
+    """The walk could not go on; the message names procedure, task and field."""
+
+
+@dataclass
+class Walk:
+    """One walk through one procedure in the browser."""
+
+    engine: Engine
+    browser: Any
+    base: str
+    key: str
+    seed: int
+    optional_rate: float = 0.5
+    lang: str = "zh-CN"
+    viewport: dict[str, int] = field(default_factory=lambda: {"width": 1360, "height": 900})
+    pages: dict[str, Any] = field(default_factory=dict)
+    steps: list[str] = field(default_factory=list)
+
+    def run(self) -> str:
+        """Start the procedure and complete every task until it ends; returns the instance id."""
+        try:
+            instance_id = self.start()
+            for _ in range(MAX_TASKS):
+                view = self.engine.show(instance_id)
+                if view.incident:
+                    raise WalkFailed(f"{self.key}: incident after {self.steps[-1:]}: {view.incident}")
+                if view.status != "running":
+                    assert view.status == "completed", f"{self.key} ended {view.status}"
+                    return instance_id
+                if not view.active_tasks:
+                    raise WalkFailed(f"{self.key}: running with no open task after {self.steps[-1:]}")
+                self.complete(view.active_tasks[0])
+            raise WalkFailed(f"{self.key}: not finished after {MAX_TASKS} tasks: {self.steps}")
+        finally:
+            for page in self.pages.values():
+                page.context.close()
+
+    def page_of(self, username: str):
+        """A signed-in page of `username` (one browser context each, kept for the walk)."""
+        if username not in self.pages:
+            context = self.browser.new_context(viewport=self.viewport, locale=self.lang)
+            page = context.new_page()
+            page.set_default_timeout(15000)
+            sign_in(page, self.base, username)
+            self.pages[username] = page
+        return self.pages[username]
+
+    def start(self) -> str:
+        process = next(p for p in self.engine.processes() if p.key == self.key)
+        starter = self.someone_with(process.starters, f"{self.key}: nobody may start it")
+        page = self.page_of(starter)
+        page.goto(f"{self.base}/start")
+        page.click(f"a[href$='/start/{self.key}']")
+        page.wait_for_selector("#start-form")
+        self.fill(page, "#start-form", process.start_form, "start form")
+        self.submit(page, "#start-form", "start form")
+        match = re.search(r"/instances/([0-9a-f-]{36})", page.url)
+        if not match:
+            raise WalkFailed(f"{self.key}: starting did not open the instance page ({page.url})")
+        self.steps.append(f"start as {starter}")
+        return match.group(1)
+
+    def complete(self, task: TaskView) -> None:
+        user = self.performer(task)
+        page = self.page_of(user)
+        page.goto(f"{self.base}/")
+        link = page.locator(f"a[href$='/tasks/{task.id}']")
+        if link.count() == 0:
+            raise WalkFailed(f"{self.key}: task {task.name} is not in the inbox of {user}")
+        link.first.click()
+        page.wait_for_selector("#task-title")
+        claim = page.locator("form[action$='/claim'] button")
+        if claim.count():
+            claim.first.click()
+            page.wait_for_selector("#task-form")
+        self.fill(page, "#task-form", task.form, task.name)
+        self.submit(page, "#task-form", task.name)
+        self.steps.append(f"{task.name} as {user}")
+
+    def performer(self, task: TaskView) -> str:
+        """Someone whose inbox holds `task`: the named person, else a holder of an offered role."""
+        people = [c.removeprefix("user:") for c in task.candidates if c.startswith("user:")]
+        roles = [c.removeprefix("role:") for c in task.candidates if c.startswith("role:")]
+        for username in people or [u.username for u in self.engine.users() if set(u.roles) & set(roles)]:
+            if any(t.id == task.id for t in self.engine.tasks_for(username)):
+                return username
+        raise WalkFailed(f"{self.key}: task {task.name} is offered to {task.candidates} and nobody "
+                         f"can act on it (a person named in the data who does not exist?)")
+
+    def someone_with(self, roles: tuple[str, ...], failure: str) -> str:
+        holders = sorted(u.username for u in self.engine.users() if u.active and set(u.roles) & set(roles))
+        if not holders:
+            raise WalkFailed(failure)
+        return holders[self.seed % len(holders)]
+
+    def fill(self, page, form: str, definition: FormView | None, step: str) -> None:
+        if definition is None:
+            return
+        values = SchemaValues(self.seed * 7919 + len(self.steps), self.optional_rate,
+                              pick=lambda name, prop: self.pick_option(page, form, name, prop))
+        data = values.form(definition.schema)
+        for name, prop in definition.schema.get("properties", {}).items():
+            scope = page.locator(f"{form} [data-field='{name}']")
+            if scope.count() == 0:
+                raise WalkFailed(f"{self.key}: {step}: field {name} has no control on the page")
+            try:
+                put_value(scope.first, name, prop, data.get(name))
+            except WalkFailed as err:
+                raise WalkFailed(f"{self.key}: {step}: {err}") from None
+
+    def pick_option(self, page, form: str, name: str, prop: dict[str, Any]) -> Any:
+        """For a select the schema cannot fill alone (e.g. people), one of the options it offers."""
+        if prop.get("enum") or prop.get("type") not in (None, "string"):
+            return None
+        select = page.locator(f"{form} [data-field='{name}'] select[name='{name}']")
+        if select.count() == 0:
+            return None
+        options = [v for v in select.first.locator("option").evaluate_all("os => os.map(o => o.value)") if v]
+        return options[self.seed % len(options)] if options else None
+
+    def submit(self, page, form: str, step: str) -> None:
+        page.click(f"{form} button[type=submit]")
+        page.wait_for_load_state()
+        errors = page.locator("#form-errors")
+        if errors.count():
+            fields = page.locator(".zd-field:has(.field-error)").evaluate_all(
+                "fs => fs.map(f => f.dataset.field + ': ' + f.querySelector('.field-error').innerText)")
+            raise WalkFailed(f"{self.key}: {step}: the form was refused: {errors.inner_text()} {fields}")
+
+
+def put_value(scope, name: str, prop: dict[str, Any], value: Any) -> None:
+    """Set the control(s) of one field to `value` as a person would (click, choose, type)."""
+    if value is None:
+        return
+    if prop.get("type") == "array" and prop.get("items", {}).get("type") == "object":
+        return put_rows(scope, name, prop["items"], value)
+    inputs = scope.locator(f"[name='{name}']")
+    if inputs.count() == 0:
+        raise WalkFailed(f"field {name} shows no input")
+    kind = inputs.first.evaluate("e => e.tagName.toLowerCase() + ':' + (e.type || '')")
+    if kind in ("input:radio", "input:checkbox"):
+        return put_choices(scope, name, value)
+    if kind.startswith("select"):
+        chosen = [str(v) for v in value] if isinstance(value, list) else str(value)
+        try:
+            inputs.first.select_option(chosen, timeout=2000)
+        except Exception as err:
+            raise WalkFailed(f"field {name}: no option for {chosen!r} ({type(err).__name__})") from None
+        return None
+    inputs.first.fill(text_of(value))
+    return None
+
+
+def put_choices(scope, name: str, value: Any) -> None:
+    boxes = scope.locator(f"input[name='{name}']")
+    values = boxes.evaluate_all("bs => bs.map(b => b.value)")
+    if isinstance(value, bool) and len(values) == 1:
+        boxes.first.set_checked(value)  # one checkbox carries a yes/no
+        return
+    wanted = [text_of(v) for v in (value if isinstance(value, list) else [value])]
+    for index, option in enumerate(values):
+        box = boxes.nth(index)
+        if option in wanted:
+            box.check()
+        elif box.get_attribute("type") == "checkbox":
+            box.uncheck()
+    missing = set(wanted) - set(values)
+    if missing:
+        raise WalkFailed(f"field {name}: no choice for {sorted(missing)} among {values}")
+
+
+def put_rows(scope, name: str, item: dict[str, Any], rows: list[dict[str, Any]]) -> None:
+    existing = scope.locator("tbody tr")
+    while existing.count() > len(rows):
+        existing.last.locator("[data-remove-row]").click()
+    while existing.count() < len(rows):
+        scope.locator("[data-add-row]").click()
+    for index, row in enumerate(rows):
+        line = existing.nth(index)
+        for column, prop in item.get("properties", {}).items():
+            cell = line.locator(f"[name$='].{column}']")
+            if cell.count() == 0:
+                raise WalkFailed(f"table {name}: column {column} has no input")
+            value = row.get(column)
+            if value is None:
+                cell.first.evaluate("e => { if (e.tagName === 'SELECT') e.selectedIndex = 0; else e.value = ''; }")
+            elif cell.first.evaluate("e => e.tagName") == "SELECT":
+                cell.first.select_option(str(value))
+            else:
+                cell.first.fill(text_of(value))
+
+
+def text_of(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
