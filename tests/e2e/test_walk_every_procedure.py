@@ -22,9 +22,10 @@ KEYS = [entry.key for entry in load_catalog(PROCESSES, FORMS)]
 SEEDS = range(1, int(os.environ.get("ZHIDU_WALK_SEEDS", "1")) + 1)
 
 
-@pytest.fixture
-def zhidu(tmp_path):
-    services = build_services(f"sqlite:///{tmp_path / 'zhidu.db'}")
+@pytest.fixture(scope="module")
+def zhidu(tmp_path_factory):
+    """One zhidu for every walk: each walk acts only on its own instance's tasks."""
+    services = build_services(f"sqlite:///{tmp_path_factory.mktemp('walk') / 'zhidu.db'}")
     with serving(services.engine) as url:
         yield services.engine, url
     services.db.dispose()
