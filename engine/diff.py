@@ -2,9 +2,10 @@
 
 Elements are matched by BPMN id. For each, the comparison covers what a process owner
 changes and what matters when instances move: type, name, zhidu properties (formKey,
-candidateRoles, assignee, dueIn), the condition of a flow, the script of a script task, the
-text of a timer, the lane, and the incoming and outgoing flows. Forms and the catalog entry's
-fields are compared as well.
+candidateRoles, assignee, dueIn), SpiffWorkflow's other extension elements (pre- and
+post-scripts, the decision a business rule task calls), the multi-instance or standard loop,
+the condition of a flow, the script of a script task, the text of a timer, the lane, and the
+incoming and outgoing flows. Forms and the catalog entry's fields are compared as well.
 """
 
 from __future__ import annotations
@@ -138,6 +139,12 @@ def _describe(node: Any, kind: str, lane: str | None) -> dict[str, Any]:
         item["properties"] = props
         if props.get("formKey"):
             item["form_key"] = props["formKey"]
+    for extension in node.xpath("./bpmn:extensionElements/*[not(self::spiff:properties)]", namespaces=_NS):
+        item[etree.QName(extension).localname] = _text_of(extension)
+    for tag in ("multiInstanceLoopCharacteristics", "standardLoopCharacteristics"):
+        loop = node.find(f"{{{BPMN_NS}}}{tag}")
+        if loop is not None:
+            item["loop"] = f"{tag}: {_text_of(loop)}"
     if kind == "sequenceFlow":
         item["source"], item["target"] = node.get("sourceRef"), node.get("targetRef")
         condition = node.find(f"{{{BPMN_NS}}}conditionExpression")
@@ -158,6 +165,19 @@ def _describe(node: Any, kind: str, lane: str | None) -> dict[str, Any]:
         if node.get(attribute) is not None:
             item[attribute] = node.get(attribute)
     return item
+
+
+def _text_of(node: Any) -> str:
+    """An element's attributes, text and children as one line, the same however it is laid out
+    (attribute order, namespace prefixes and indentation do not count)."""
+    parts = [f"{etree.QName(k).localname}={v}" for k, v in sorted(node.attrib.items())]
+    text = (node.text or "").strip()
+    if text:
+        parts.append(text)
+    for child in node:
+        if isinstance(child.tag, str):
+            parts.append(f"{etree.QName(child).localname}({_text_of(child)})")
+    return " ".join(parts)
 
 
 def _lanes(root: Any) -> dict[str, str]:

@@ -84,3 +84,33 @@ def test_changed_decision_tables_are_listed():
     diff = diff_versions(campaign, edited)
     assert diff.decisions == {dmn: "changed"} and not diff.empty
     assert diff_versions(campaign, campaign).empty
+
+
+def training():
+    return next(b for b in load_catalog(PROCESSES, FORMS) if b.key == "training")
+
+
+def test_a_dropped_loop_input_is_a_change_of_the_multi_instance_task():
+    """The editor once dropped loopDataInputRef on save; the comparison must see that."""
+    old = training()
+    new = edited(old, "<bpmn:loopDataInputRef>participants</bpmn:loopDataInputRef>", "")
+    changed = {c.element: c for c in diff_versions(old, new).of_kind("changed")}
+    before, after = changed["Task_Evaluate"].fields["loop"]
+    assert "loopDataInputRef(participants)" in before and "participants" not in after
+
+
+def test_post_scripts_and_called_decisions_are_compared():
+    old = training()
+    new = edited(old, "<spiffworkflow:calledDecisionId>training_result</spiffworkflow:calledDecisionId>",
+                 "<spiffworkflow:calledDecisionId>other_table</spiffworkflow:calledDecisionId>")
+    new = edited(new, "evaluation = {'participant': participant,", "evaluation = {'who': participant,")
+    changed = {c.element: c for c in diff_versions(old, new).of_kind("changed")}
+    assert changed["Task_Assess"].fields["calledDecisionId"] == ("training_result", "other_table")
+    assert "postScript" in changed["Task_Evaluate"].fields
+
+
+def test_layout_of_the_loop_does_not_count_as_a_change():
+    old = training()
+    new = edited(old, '<bpmn:multiInstanceLoopCharacteristics spiffworkflow:scriptsOnInstances="true">',
+                 '<bpmn:multiInstanceLoopCharacteristics\n   spiffworkflow:scriptsOnInstances="true"  >')
+    assert diff_versions(old, new).empty

@@ -7,12 +7,12 @@
   "use strict";
   var root = document.getElementById("editor");
   if (!root || typeof BpmnJS === "undefined") { return; }
-  var SPIFF = "http://spiffworkflow.org/bpmn/schema/1.0/core";
   var USER_PROPS = ["formKey", "candidateRoles", "assignee", "dueIn"];
   var data = JSON.parse(document.getElementById(root.getAttribute("data-source")).textContent);
   var entry = data.entry;
   var forms = data.forms;
-  var modeler = new BpmnJS({ container: "#canvas", keyboard: { bindTo: document } });
+  var modeler = new BpmnJS({ container: "#canvas", keyboard: { bindTo: document },
+                             moddleExtensions: window.ZhiduModdle.extensions });
   var fieldsBox = document.getElementById("element-fields");
   var problemsBox = document.getElementById("problems");
   var statusBox = document.getElementById("editor-status");
@@ -26,37 +26,36 @@
     return node;
   }
 
-  // -- spiffworkflow:properties on a business object (kept as generic moddle elements) ------
+  // -- spiffworkflow:properties on a business object (typed through editor-moddle.js) ---------
   function propertiesOf(bo, create) {
     var ext = bo.extensionElements;
-    var holder = ext && (ext.values || []).filter(function (v) { return v.$type === "spiffworkflow:properties"; })[0];
+    var holder = ext && (ext.values || []).filter(function (v) { return v.$type === "spiffworkflow:Properties"; })[0];
     if (!holder && create) {
       var moddle = modeler.get("moddle");
       if (!ext) { ext = moddle.create("bpmn:ExtensionElements", { values: [] }); bo.extensionElements = ext; }
-      holder = moddle.createAny("spiffworkflow:properties", SPIFF, {});
-      holder.$children = [];
-      ext.values = (ext.values || []).concat([holder]);
+      holder = moddle.create("spiffworkflow:Properties", { properties: [] });
+      ext.get("values").push(holder);
     }
     return holder;
   }
 
   function readProperty(bo, name) {
     var holder = propertiesOf(bo, false);
-    var found = holder && (holder.$children || []).filter(function (p) { return p.name === name; })[0];
+    var found = holder && holder.get("properties").filter(function (p) { return p.name === name; })[0];
     return found ? (found.value || "") : "";
   }
 
   function writeProperty(element, name, value) {
     var bo = element.businessObject;
     var holder = propertiesOf(bo, true);
-    var children = holder.$children || (holder.$children = []);
+    var children = holder.get("properties");
     var found = children.filter(function (p) { return p.name === name; })[0];
     if (!value) {
-      holder.$children = children.filter(function (p) { return p !== found; });
+      if (found) { children.splice(children.indexOf(found), 1); }
     } else if (found) {
       found.value = value;
     } else {
-      children.push(modeler.get("moddle").createAny("spiffworkflow:property", SPIFF, { name: name, value: value }));
+      children.push(modeler.get("moddle").create("spiffworkflow:Property", { name: name, value: value }));
     }
     modeler.get("modeling").updateProperties(element, { extensionElements: bo.extensionElements });
   }
@@ -325,7 +324,8 @@
     if (event.element.type === "bpmn:Lane") { showLanes(); }
   });
 
-  modeler.importXML(data.xml).then(function () {
+  modeler.importXML(data.xml).then(function (result) {
+    window.ZhiduModdle.keepReferences(modeler.get("moddle"), result.warnings);
     var canvas = modeler.get("canvas");
     canvas.zoom("fit-viewport");
     var box = canvas.viewbox();
