@@ -1,216 +1,122 @@
-"""The script environment: BPMN scripts and expressions run under RestrictedPython.
+"""The script environment: BPMN scripts and expressions run under RestrictedPython, out of process.
 
 Process owners write scripts in the browser, so they are untrusted code. They are compiled
 with `compile_restricted`, see only an allow-list of builtins and helpers, read time only
 from the engine clock, and cannot import, open files or reach dunder attributes.
+
+DESIGN — why scripts run in a pool of worker processes, not in the server
+-------------------------------------------------------------------------
+A time limit enforced from inside the interpreter (a trace function) only fires between lines;
+one C call (``pow(3, 10**300, (1 << 100000) - 1)``, ``(1).to_bytes(10**9, 'big')``,
+``round(7, -10**7)``, ``int(Decimal('1e600000'))``, ``list(map(sorted, parts))``, hashing a
+tuple built from shared parts …) runs to its end holding the GIL, so *every* request of the
+server waits, and replay, audit views and ``verify`` run it again. Two ways out were weighed:
+
+(a) bound, before the call, every allowed builtin and method whose cost grows faster than its
+    input. Cheap per call, but the guarantee is only as good as the list: the allow-list reaches
+    hundreds of methods on int, str, bytes, list, dict, set, Decimal, date…, CPython changes
+    their algorithms between versions, and combinations (``map`` of a bounded call over a big
+    list, comparisons of shared structures) multiply bounded costs. One miss freezes the server.
+(b) run scripts in separate processes with an address-space limit (RLIMIT_AS) and kill them at
+    the deadline. The guarantee holds *whatever* a script calls, because the OS enforces it; the
+    server's thread waits on a pipe with the GIL released. Costs: a pipe round trip and pickling
+    the task data per run (measured by ``bench/sandbox_cost.py``, run by ``make bench``: about a
+    hundred microseconds against a step's milliseconds), and helpers that need the server (clock,
+    journaled lookups) are called back over the pipe.
+
+zhidu does (b), and keeps the in-process bounds of (a) inside the worker (engine/limits.py,
+engine/number_guards.py): they stop the common cases at once with the script's line number,
+while the kill and RLIMIT_AS are the guarantee. `tests/security/test_sandbox_c_calls.py`
+enumerates the allow-list so a newly allowed builtin must be classified there.
 """
 
 from __future__ import annotations
 
-import ast
-import datetime as _dt
-import json
-import operator
-import re
-import threading
-from decimal import Decimal
+import builtins
 from functools import lru_cache
-from types import CodeType, ModuleType
 from typing import Any, Callable
 
-from RestrictedPython import compile_restricted_eval, compile_restricted_exec, safe_builtins
-from RestrictedPython.Guards import (
-    full_write_guard,
-    guarded_iter_unpack_sequence,
-    guarded_unpack_sequence,
-    safer_getattr,
-)
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
 
 from engine.clock import Clock, SystemClock
-from engine.limits import (
-    DEFAULT_LIMITS, SCRIPT_FILE, Guards, LimitExceeded, Limits, ScriptLimitExceeded, Watch, measure,
-)
-from engine.script_policy import LimitingTransformer, escaping_exceptions
-
-_UNSAFE_BUILTINS = {"setattr", "delattr", "__build_class__", "id", "hash", "_getattr_", *escaping_exceptions()}
-_ALLOWED_BUILTINS = {
-    **{k: v for k, v in safe_builtins.items() if k not in _UNSAFE_BUILTINS},
-    "list": list, "tuple": tuple, "dict": dict, "set": set, "frozenset": frozenset,
-    "sorted": sorted, "min": min, "max": max, "any": any, "all": all,
-    "enumerate": enumerate, "zip": zip, "map": map, "filter": filter, "reversed": reversed,
-}
-_INPLACE = {
-    "+=": operator.iadd, "-=": operator.isub, "*=": operator.imul, "/=": operator.itruediv,
-    "//=": operator.ifloordiv, "%=": operator.imod, "**=": operator.ipow,
-    "|=": operator.ior, "&=": operator.iand,
-}
-# Plain ISO-8601 timer text (PT24H, 2026-12-01T09:00:00+08:00, R/P1M, R3/PT10M): BPMN users
-# write timers this way, SpiffWorkflow evaluates them as Python. We pass them through.
-_ISO_TIMER = re.compile(
-    r"^(R\d*/)?([0-9T:+\-.Z]+/)?(P(?=\d|T\d)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?"
-    r"(T(\d+H)?(\d+M)?(\d+(\.\d+)?S)?)?|\d{4}-\d{2}-\d{2}(T[0-9:.]+(Z|[+\-]\d{2}:?\d{2})?)?)"
-    r"(/[0-9T:+\-.Z]+)?$"
+from engine.limits import DEFAULT_LIMITS, SCRIPT_FILE, Limits, ScriptLimitExceeded
+from engine.script_pool import pool
+from engine.script_runner import (  # noqa: F401  (the sandbox's public names)
+    FORBIDDEN_NAMES, check_source, compile_expression, compile_script, is_iso_timer_text, kept_name,
 )
 
 
-def _getitem(obj: Any, key: Any) -> Any:
-    return obj[key]
-
-
-def is_iso_timer_text(text: str) -> bool:
-    """True when `text` is plain ISO-8601 duration, date-time or repeating-interval text."""
-    return bool(_ISO_TIMER.match(text.strip()))
-
-
-@lru_cache(maxsize=4096)
-def compile_expression(source: str) -> CodeType:
-    """Compile an expression under RestrictedPython.
-
-    Raises:
-        SyntaxError: naming what RestrictedPython refused.
-    """
-    result = compile_restricted_eval(source.strip(), SCRIPT_FILE, policy=LimitingTransformer)
-    if result.errors:
-        raise SyntaxError("; ".join(result.errors))
-    return result.code
-
-
-@lru_cache(maxsize=4096)
-def compile_script(source: str) -> CodeType:
-    """Compile a script under RestrictedPython.
-
-    Raises:
-        SyntaxError: naming what RestrictedPython refused.
-    """
-    result = compile_restricted_exec(source, SCRIPT_FILE, policy=LimitingTransformer)
-    if result.errors:
-        raise SyntaxError("; ".join(result.errors))
-    return result.code
-
-
-# Names that mean escaping the sandbox; refused at deploy, so they never reach a run.
-FORBIDDEN_NAMES = {"open", "exec", "eval", "compile", "globals", "locals", "vars", "getattr", "setattr",
-                   "delattr", "input", "breakpoint", "__import__", "type", "object", "memoryview"}
-
-
-def check_source(source: str, kind: str) -> str | None:
-    """Return why `source` would be refused (None when it compiles and uses nothing forbidden)."""
-    if kind == "expression" and is_iso_timer_text(source):
-        return None
-    try:
-        (compile_expression if kind == "expression" else compile_script)(source)
-        tree = ast.parse(source.strip() if kind == "expression" else source, mode="eval" if kind == "expression" else "exec")
-    except SyntaxError as err:
-        return str(err)
-    for node in ast.walk(tree):
-        if isinstance(node, (ast.Import, ast.ImportFrom)):
-            return f"line {node.lineno}: imports are not allowed"
-        if isinstance(node, ast.Name) and node.id in FORBIDDEN_NAMES:
-            return f"line {node.lineno}: {node.id!r} is not allowed"
-    return None
+class ScriptError(Exception):
+    """A script raised an exception of a type the server does not have (named in the message)."""
 
 
 class SandboxEnvironment(BasePythonScriptEngineEnvironment):
-    """A SpiffWorkflow script environment that runs everything under RestrictedPython, each
-    run bounded in time, call depth, memory and the size of the values it makes (`Limits`).
+    """A SpiffWorkflow script environment that runs every script and expression in a sandbox
+    worker, each run bounded in time, call depth, memory and the size of the values it makes.
 
-    `functions` are extra helpers scripts may call (zhidu's lookups, e.g. `users_with_role`).
+    `functions` are extra helpers scripts may call (zhidu's lookups, e.g. `users_with_role`);
+    they run here, in the server, when a script calls them.
     """
 
     def __init__(self, clock: Clock | None = None, functions: dict[str, Callable] | None = None,
                  limits: Limits = DEFAULT_LIMITS):
         self.clock = clock or SystemClock()
         self.limits = limits
-        self._running = threading.local()
-        self.guards = Guards(limits, lambda: getattr(self._running, "watch", None))
-        super().__init__(self._helpers(functions or {}))
-
-    def _helpers(self, functions: dict[str, Callable]) -> dict[str, Any]:
-        guards = self.guards
-        builtins = {**_ALLOWED_BUILTINS, "range": guards.range, "pow": guards.pow, "sum": guards.sum,
-                    "repr": guards.represent}
-        return {
-            "__builtins__": builtins,
-            "_getattr_": self._getattr,
-            "_getitem_": _getitem,
-            "_getiter_": iter,
-            "_write_": full_write_guard,
-            "_inplacevar_": self._inplacevar,
-            "_binop_": guards.binop,
-            "_formatted_": guards.formatted,
-            "_sized_": guards.fits,
-            "_iter_unpack_sequence_": guarded_iter_unpack_sequence,
-            "_unpack_sequence_": guarded_unpack_sequence,
-            "math": guards.math(),
-            "Decimal": Decimal,
-            "timedelta": _dt.timedelta,
-            "date": _dt.date,
-            "datetime": _dt.datetime,
-            "now": lambda: self.clock.now(),
-            "today": lambda: self.clock.now().date(),
-            **functions,
-        }
-
-    def _getattr(self, obj: Any, name: str, *default: Any) -> Any:
-        return self.guards.attribute(obj, name, lambda o, n: safer_getattr(o, n, *default))
-
-    def _inplacevar(self, op: str, x: Any, y: Any) -> Any:
-        if op not in _INPLACE:
-            raise SyntaxError(f"operator {op} is not allowed")
-        if op in ("*=", "**=", "+=", "%="):
-            return self.guards.binop(op, x, y)
-        return _INPLACE[op](x, y)
+        self.callbacks: dict[str, Callable[..., Any]] = {"now": lambda: self.clock.now(), **(functions or {})}
+        super().__init__({})
 
     def evaluate(self, expression: str, context: dict, external_context: dict | None = None) -> Any:
         if is_iso_timer_text(expression):
             return expression.strip()
-        scope = {**self.globals, **(external_context or {}), **context}
-        code = compile_expression(expression)
-        return self._run(lambda: eval(code, scope))
+        return self._run("evaluate", expression, context, external_context)[1]
 
     def execute(self, script: str, context: dict, external_context: dict | None = None) -> bool:
-        scope = {**self.globals, **(external_context or {}), **context}
-        code = compile_script(script)
-        self._run(lambda: exec(code, scope))
-        reserved = set(self.globals) | set(external_context or {})
-        changed = {}
-        for name, value in scope.items():
-            if name in reserved or name.startswith("_") or callable(value) or isinstance(value, ModuleType):
-                continue
-            if name not in context or context[name] is not value:
-                changed[name] = value
-        self._check_size(changed)
-        for name in list(context):
-            if name not in scope:
-                del context[name]
-        context.update(changed)
+        _, data, deleted = self._run("execute", script, context, external_context)
+        for name in deleted:
+            context.pop(name, None)
+        context.update(data)
         return True
 
-    def _run(self, run: Callable[[], Any]) -> Any:
-        """Run compiled user code under a `Watch`; a limit becomes `ScriptLimitExceeded`,
-        keeping the traceback so SpiffWorkflow can name the script's line."""
-        watch = Watch(self.limits)
-        self._running.watch = watch
-        try:
-            with watch:
-                return run()
-        except LimitExceeded as err:
-            raise ScriptLimitExceeded(f"limit exceeded: {err}").with_traceback(err.__traceback__) from None
-        except RecursionError as err:
-            raise ScriptLimitExceeded("limit exceeded: calls nest too deep").with_traceback(err.__traceback__) from None
-        finally:
-            self._running.watch = None
-
-    def _check_size(self, changed: dict[str, Any]) -> None:
-        """Refuse data a script sets that is too large to copy, store and journal."""
-        if measure(changed, self.limits.size) > self.limits.size:
-            raise ScriptLimitExceeded(f"limit exceeded: the script set more than {self.limits.size:,} "
-                                      "elements or characters of data")
-        size = len(json.dumps(changed, default=str, ensure_ascii=False).encode())
-        if size > self.limits.data_bytes:
-            raise ScriptLimitExceeded(f"limit exceeded: the script set {size:,} bytes of data "
-                                      f"(at most {self.limits.data_bytes:,})")
+    def _run(self, kind: str, source: str, context: dict, external: dict | None) -> tuple:
+        request = ("run", kind, source, _sendable(context), _sendable(external or {}),
+                   tuple(self.callbacks), self.limits)
+        answer = pool().run(request, self.callbacks, self.limits)
+        if answer[0] == "error":
+            _raise(answer[1])
+        return answer
 
     def call_service(self, context: dict, **kwargs: Any) -> Any:
         raise NotImplementedError("service tasks are not supported")
+
+
+def _sendable(values: dict) -> dict:
+    return {name: value for name, value in values.items() if kept_name(name, value)}
+
+
+def _raise(details: dict[str, Any]) -> None:
+    """Raise the worker's error here, at the script's line so SpiffWorkflow can name it."""
+    message = details["message"]
+    if details["limit"]:
+        error: Exception = ScriptLimitExceeded(message)
+    elif details["syntax"]:
+        raise SyntaxError(message)
+    else:
+        error = _rebuilt(details["type"], message)
+    if details["line"]:
+        exec(_raiser(details["line"]), {"_error_": error})  # noqa: S102 (our code, not the script's)
+    raise error
+
+
+def _rebuilt(name: str, message: str) -> Exception:
+    found = getattr(builtins, name, None)
+    if isinstance(found, type) and issubclass(found, Exception):
+        try:
+            return found(message) if message else found()
+        except TypeError:  # a type that needs more arguments (UnicodeDecodeError)
+            pass
+    return ScriptError(f"{name}: {message}" if message else name)
+
+
+@lru_cache(maxsize=256)
+def _raiser(line: int) -> Any:
+    return compile("\n" * (line - 1) + "raise _error_", SCRIPT_FILE, "exec")
