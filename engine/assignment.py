@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timezone
+from datetime import date, datetime, tzinfo
 from typing import Any
 
 from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 
-from engine.clock import as_utc
+from engine.clock import UTC, as_utc, day_end, local_moment
 from engine.sandbox import SandboxEnvironment, is_iso_timer_text
 from engine.specs import CompiledVersion, UserTaskInfo
 
@@ -35,7 +35,9 @@ def candidates_for(compiled: CompiledVersion, info: UserTaskInfo, task: Any,
 
 def due_at_for(info: UserTaskInfo, task: Any, environment: SandboxEnvironment, now: datetime) -> datetime | None:
     """When the task is due: `dueIn` is an ISO duration (PT24H), a date or date-time, or an
-    expression over process data giving one of those (a date means the end of that day, UTC).
+    expression over process data giving one of those (a date means the end of that day in the
+    organisation's zone, the zone of the environment's clock; a date-time without an offset is
+    wall-clock time there).
 
     Raises:
         WorkflowTaskException: the expression failed or gave something that is not a time.
@@ -45,20 +47,21 @@ def due_at_for(info: UserTaskInfo, task: Any, environment: SandboxEnvironment, n
         return None
     value = text if is_iso_timer_text(text) else _evaluate(text, task, environment, "dueIn")
     try:
-        return moment_of(value, now)
+        return moment_of(value, now, getattr(environment.clock, "zone", UTC))
     except (ValueError, TypeError) as err:
         raise WorkflowTaskException(f"dueIn gave {value!r}, which is neither a duration nor a date",
                                     task=task, exception=err) from err
 
 
-def moment_of(value: Any, now: datetime) -> datetime | None:
-    """A due moment from a duration (counted from `now`), a date or a date-time."""
+def moment_of(value: Any, now: datetime, zone: tzinfo = UTC) -> datetime | None:
+    """A due moment from a duration (counted from `now`), a date (its last instant in `zone`)
+    or a date-time (wall-clock time in `zone` when it has no offset)."""
     if value is None or value == "":
         return None
     if isinstance(value, datetime):
-        return as_utc(value)
+        return as_utc(value if value.tzinfo else value.replace(tzinfo=zone))
     if isinstance(value, date):
-        return datetime.combine(value, time(23, 59, 59), tzinfo=timezone.utc)
+        return day_end(value, zone)
     text = str(value).strip()
     if text.upper().startswith("P"):
         try:
@@ -67,8 +70,8 @@ def moment_of(value: Any, now: datetime) -> datetime | None:
             raise ValueError(text) from err
         return now + TimerEventDefinition.get_timedelta_from_start(parsed, now)
     if len(text) == 10:
-        return datetime.combine(date.fromisoformat(text), time(23, 59, 59), tzinfo=timezone.utc)
-    return as_utc(datetime.fromisoformat(text.replace("Z", "+00:00")))
+        return day_end(date.fromisoformat(text), zone)
+    return local_moment(text, zone)
 
 
 def _evaluate(expression: str, task: Any, environment: SandboxEnvironment, what: str) -> Any:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from typing import Any, Callable
 
+from engine.clock import UTC, as_utc, day_start
 from engine.confidential import rules_of
 from engine.errors import InvalidInput, PermissionDenied
 from engine.ports import InstanceFilter, UnitOfWork
@@ -34,12 +35,14 @@ class AuditQueries:
     """Mixed into the Engine facade; reads only."""
 
     uow_factory: Callable[[], UnitOfWork]
+    clock: Any
 
     def search_instances(self, auditor: str, process_key: str | None = None, status: str | None = None,
-                         started_from: datetime | None = None, started_to: datetime | None = None,
+                         started_from: date | datetime | None = None, started_to: date | datetime | None = None,
                          participant: str | None = None, data_key: str | None = None,
                          data_value: str | None = None, page: int = 1, page_size: int = 50) -> InstanceSearchPage:
-        """Instances by procedure, status, start time (`started_from` <= start < `started_to`),
+        """Instances by procedure, status, start time (`started_from` <= start < `started_to`;
+        a `date` is a local day of the organisation's zone: from its midnight, to the end of it),
         participant (the starter or anyone the journal names as actor) and a value of the current
         data (`data[data_key]` as text: strings bare, true/false and numbers as JSON writes them).
         Newest first.
@@ -52,6 +55,7 @@ class AuditQueries:
             raise InvalidInput(f"unknown status {status!r}; one of {', '.join(STATUSES)}")
         if data_key and not _DATA_KEY.match(data_key):
             raise InvalidInput(f"{data_key!r} is not a field name")
+        started_from, started_to = self._instant(started_from), self._instant(started_to, end=True)
         found = InstanceFilter(process_key or None, status or None, started_from, started_to, participant or None,
                                data_key or None, data_value if data_key else None)
         with self.uow_factory() as uow:
@@ -63,6 +67,14 @@ class AuditQueries:
             records, total = uow.instances.search(found, (page - 1) * page_size, page_size)
             views = tuple(self._redacted(uow, self._instance_view(uow, r, with_tasks=False), user) for r in records)
         return InstanceSearchPage(views, total, page, max(1, -(-total // page_size)))
+
+    def _instant(self, moment: date | datetime | None, end: bool = False) -> datetime | None:
+        """A search bound as a UTC instant: a date is its local day's midnight (the next day's for
+        an inclusive end), in the zone of the engine clock."""
+        if moment is None or isinstance(moment, datetime):
+            return as_utc(moment) if moment is not None else None
+        zone = getattr(self.clock, "zone", UTC)
+        return day_start(moment + timedelta(days=1) if end else moment, zone)
 
     def _require_clearance(self, uow: UnitOfWork, user: UserRecord, field: str) -> None:
         """Searching by a confidential field would confirm guessed values: only with clearance."""

@@ -152,7 +152,7 @@ class OwnerCommands:
             # One reading of the clock for the state and the journal, so replay (which runs at
             # the journal's time) computes the same due times.
             now = self.clock.now()
-            result = migrate_state(old, new, record.state, FixedClock(now))
+            result = migrate_state(old, new, record.state, FixedClock(now, self.clock.zone))
             last = uow.journal.last(record.id)
             journal = JournalWriter(record.id, last.seq if last else 0, last.entry_hash if last else GENESIS, now, actor)
             journal.add("migrated", {"from": record.version_hash, "to": target.content_hash,

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from datetime import tzinfo
 from typing import Any, Callable
 
-from engine.clock import FixedClock
+from engine.clock import UTC, FixedClock, zone_named
 from engine.execution import Execution, StepResult
 from engine.migration import migrate_state
 from engine.journal import COMMANDS, JournalEntry, json_safe
@@ -44,6 +45,7 @@ class Replayed:
     claimed_by: dict[str, str | None] = field(default_factory=dict)  # recorded id -> user
     completed: dict[str, tuple[str | None, dict]] = field(default_factory=dict)  # recorded id -> (actor, data)
     steps: list[dict[str, Any]] = field(default_factory=list)    # per command: seq, data, active
+    zone: tzinfo = UTC  # the organisation's zone the instance started in (its `started` entry says)
 
 
 def replay(compiled: CompiledVersion, entries: list[JournalEntry], resolve: Resolver | None = None) -> Replayed:
@@ -67,6 +69,8 @@ def replay(compiled: CompiledVersion, entries: list[JournalEntry], resolve: Reso
             before = compiled
             if entry.kind in ("started", "migrated"):
                 compiled = _version_of(entry, compiled, resolve)
+            if entry.kind == "started":
+                done.zone = _zone_of(entry)
             result = _run_command(compiled, entry, state, done, before, _recorded_lookups(following))
             _compare(done, entry, result, following)
             state = json.loads(json.dumps(result.state))  # as storage holds it
@@ -76,6 +80,14 @@ def replay(compiled: CompiledVersion, entries: list[JournalEntry], resolve: Reso
                                                  if t["state"] & (8 | 16 | 32)})})
         index += 1 + len(following)
     return done
+
+
+def _zone_of(entry: JournalEntry):
+    """The zone a `started` entry records (UTC for instances started before zhidu recorded one)."""
+    try:
+        return zone_named(entry.payload.get("time_zone"))
+    except ValueError as err:
+        raise Divergence(entry.seq, None, "time_zone", entry.payload.get("time_zone"), None, str(err)) from err
 
 
 def _recorded_lookups(recorded: list[JournalEntry]) -> dict[str, Any]:
@@ -125,7 +137,7 @@ def _version_of(entry: JournalEntry, current: CompiledVersion, resolve: Resolver
 
 def _run_command(compiled: CompiledVersion, entry: JournalEntry, state: dict | None, done: Replayed,
                  before: CompiledVersion | None = None, functions: dict[str, Any] | None = None) -> StepResult:
-    clock = FixedClock(entry.at)
+    clock = FixedClock(entry.at, done.zone)
     payload = entry.payload
     if entry.kind == "started":
         return Execution(compiled, clock, None, functions).start(payload.get("data") or {}, entry.actor)

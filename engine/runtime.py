@@ -12,7 +12,7 @@ from typing import Any, Callable, Iterable
 from engine.admin import AdminCommands
 from engine.audit import AuditCommands
 from engine.audit_queries import AuditQueries
-from engine.clock import Clock, CommandClock, SystemClock
+from engine.clock import Clock, CommandClock, SystemClock, zone_name
 from engine.definitions import ProcessBundle
 from engine.errors import (
     PermissionDenied, ProcessNotFound, TaskAlreadyClaimed, TaskNotClaimed, TaskNotReady,
@@ -108,7 +108,8 @@ class Engine(ReadingMixin, TimerCommands, AuditCommands, AuditQueries, OwnerComm
                                 result.status, result.state, result.data, actor, now, now)
         journal = JournalWriter(instance_id, 0, GENESIS, now, actor)
         payload = {"process_key": version.key, "version": version.number,
-                   "version_hash": version.content_hash, "data": data}
+                   "version_hash": version.content_hash, "data": data,
+                   "time_zone": zone_name(self.clock.zone)}  # replay turns dates into instants in it
         if scheduled_for:
             payload["scheduled_for"] = scheduled_for
         journal.add("started", payload)

@@ -38,7 +38,7 @@ from typing import Any, Callable
 
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
 
-from engine.clock import Clock, SystemClock
+from engine.clock import UTC, Clock, SystemClock, local_day
 from engine.limits import DEFAULT_LIMITS, SCRIPT_FILE, Limits, ScriptLimitExceeded
 from engine.script_pool import pool
 from engine.script_runner import (  # noqa: F401  (the sandbox's public names)
@@ -62,7 +62,11 @@ class SandboxEnvironment(BasePythonScriptEngineEnvironment):
                  limits: Limits = DEFAULT_LIMITS):
         self.clock = clock or SystemClock()
         self.limits = limits
-        self.callbacks: dict[str, Callable[..., Any]] = {"now": lambda: self.clock.now(), **(functions or {})}
+        self.callbacks: dict[str, Callable[..., Any]] = {
+            "now": lambda: self.clock.now(),
+            # the organisation's day (the clock's zone), not the UTC date of `now()`
+            "today": lambda: local_day(self.clock.now(), getattr(self.clock, "zone", UTC)),
+            **(functions or {})}
         super().__init__({})
 
     def evaluate(self, expression: str, context: dict, external_context: dict | None = None) -> Any:

@@ -25,7 +25,7 @@ from typing import Any, Callable
 from engine.limits import Limits, ScriptLimitExceeded
 from engine.script_worker import Pipe
 
-GRACE_SECONDS = 0.3        # past the deadline before the worker is killed (the tracer usually stops it first)
+GRACE_SECONDS = 0.15       # past the deadline before the worker is killed (the tracer usually stops it first)
 START_SECONDS = 30.0       # for a new worker to import and say it is ready (a loaded machine is slow)
 MAX_WORKERS = max(4, 2 * (os.cpu_count() or 1))
 KEEP_IDLE = 2              # idle workers kept warm, so a kill costs the next run no start-up

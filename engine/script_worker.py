@@ -20,6 +20,7 @@ import os
 import pickle
 import resource
 import select
+import signal
 import struct
 import sys
 import traceback
@@ -164,6 +165,10 @@ def _exception_type(name: str) -> type[Exception]:
 
 def main(read_fd: int, write_fd: int) -> None:
     """Entry point of a worker process (started by engine/script_pool.py)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C stops the server; its closed pipe stops us
     sys.set_int_max_str_digits(INT_MAX_STR_DIGITS)
     sys.setrecursionlimit(1000)
-    Worker(Pipe(read_fd, write_fd)).serve()
+    try:
+        Worker(Pipe(read_fd, write_fd)).serve()
+    except (BrokenPipeError, EOFError):
+        pass  # the server went away

@@ -3,12 +3,14 @@
 SpiffWorkflow's timer event definitions read `datetime.now()` directly. zhidu replaces them at
 the parser seam with subclasses that read the clock of the script environment, so tests,
 `fire-timers --now` and replay control time. Their serialized form is SpiffWorkflow's own.
+A date or date-time without an offset is wall-clock time in the clock's zone (the organisation's),
+never in the zone of the machine that happens to run the engine (SpiffWorkflow's default).
 """
 
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone, tzinfo
 
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
     CycleTimerEventDefinition, DurationTimerEventDefinition, TimeDateEventDefinition, TimerEventDefinition,
@@ -18,20 +20,39 @@ from SpiffWorkflow.spiff.parser.event_parsers import (
 )
 from SpiffWorkflow.util.task import TaskState
 
+from engine.clock import UTC, local_moment
+
 
 def clock_now(task) -> datetime:
     """The engine clock's time, as seen from a workflow task."""
     return task.workflow.script_engine.environment.clock.now()
 
 
-def parse_cycle(expression: str, now: datetime) -> tuple[int, datetime, timedelta]:
-    """(cycles, first due time, period) of ISO repeating-interval text; -1 cycles = unbounded."""
+def clock_zone(task) -> tzinfo:
+    """The zone of the engine clock (the organisation's), as seen from a workflow task."""
+    return getattr(task.workflow.script_engine.environment.clock, "zone", UTC)
+
+
+def parse_moment(text: str, zone: tzinfo = UTC) -> datetime:
+    """An ISO date, date-time or week date as UTC; without an offset it is local time in `zone`."""
+    if "W" in text.upper():
+        return TimerEventDefinition.parse_iso_week(text)
+    return local_moment(text, zone)
+
+
+def parse_cycle(expression: str, now: datetime, zone: tzinfo = UTC) -> tuple[int, datetime, timedelta]:
+    """(cycles, first due time, period) of ISO repeating-interval text; -1 cycles = unbounded.
+    A start date-time without an offset is local time in `zone`."""
     parts = expression.upper().replace("--", "/").strip("R").split("/")
+    cycles = int(parts[0]) if len(parts) > 1 and parts[0] else -1
     if len(parts) == 2 and parts[1].startswith("P"):
-        cycles = int(parts[0]) if parts[0] else -1
         parsed = TimerEventDefinition.parse_iso_duration(parts[1])
         period = TimerEventDefinition.get_timedelta_from_start(parsed, now)
         return cycles, now + period, period
+    if len(parts) == 3 and not parts[1].startswith("P") and parts[2].startswith("P"):
+        start = parse_moment(expression.replace("--", "/").split("/")[1], zone)
+        period = TimerEventDefinition.get_timedelta_from_start(TimerEventDefinition.parse_iso_duration(parts[2]), start)
+        return cycles, start, period
     return TimerEventDefinition.parse_iso_recurring_interval(expression)
 
 
@@ -69,13 +90,25 @@ def _fired_when_due(task, due: datetime, now: datetime) -> bool:
     return task.internal_data.get("event_fired", False)
 
 
+def _pinned(value, zone: tzinfo):
+    """A date-time text without an offset as the UTC instant it means in `zone`, so the stored
+    wake-up time (read by the engine's `next_wake_at`) is an instant; other values as they are."""
+    if isinstance(value, str) and "W" not in value.upper():
+        try:
+            if datetime.fromisoformat(value.strip()).tzinfo is None:
+                return parse_moment(value, zone).isoformat()
+        except ValueError:
+            pass
+    return value
+
+
 class ClockedTimeDate(TimeDateEventDefinition):
     def has_fired(self, my_task):
         event_value = my_task.internal_data.get("event_value")
         if event_value is None:
-            event_value = my_task.workflow.script_engine.evaluate(my_task, self.expression)
+            event_value = _pinned(my_task.workflow.script_engine.evaluate(my_task, self.expression), clock_zone(my_task))
             my_task.internal_data["event_value"] = event_value
-        return _fired_when_due(my_task, TimerEventDefinition.parse_time_or_duration(event_value), clock_now(my_task))
+        return _fired_when_due(my_task, parse_moment(event_value, clock_zone(my_task)), clock_now(my_task))
 
 
 class ClockedDuration(DurationTimerEventDefinition):
@@ -96,7 +129,7 @@ class ClockedCycle(CycleTimerEventDefinition):
         now = clock_now(my_task)
         if event_value is None:
             expression = my_task.workflow.script_engine.evaluate(my_task, self.expression)
-            cycles, start, period = parse_cycle(expression, now)
+            cycles, start, period = parse_cycle(expression, now, clock_zone(my_task))
             event_value = {"cycles": cycles, "next": start.isoformat(), "duration": period.total_seconds()}
         ready = False
         if event_value["cycles"] != 0:

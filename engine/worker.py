@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import Any
 
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
@@ -20,7 +20,8 @@ from engine.ports import UnitOfWork
 from engine.records import Schedule
 from engine.sandbox import SandboxEnvironment
 from engine.specs import CompiledVersion
-from engine.timers import ClockedCycle, ClockedDuration, parse_cycle
+from engine.clock import UTC
+from engine.timers import ClockedCycle, ClockedDuration, parse_cycle, parse_moment
 from engine.views import InstanceView
 
 log = logging.getLogger("zhidu.worker")
@@ -118,14 +119,14 @@ class TimerCommands:
             return self._instance_view(uow, record)
 
     def _update_schedule(self, uow: UnitOfWork, compiled: CompiledVersion, now: datetime) -> None:
-        schedule = schedule_for(compiled, now)
+        schedule = schedule_for(compiled, now, getattr(self.clock, "zone", UTC))
         if schedule is None:
             uow.schedules.remove(compiled.bundle.key)
         else:
             uow.schedules.put(schedule)
 
 
-def schedule_for(compiled: CompiledVersion, now: datetime) -> Schedule | None:
+def schedule_for(compiled: CompiledVersion, now: datetime, zone: tzinfo = UTC) -> Schedule | None:
     """The schedule of a version whose process starts with a timer start event, if it has one."""
     for spec in compiled.spec.task_specs.values():
         definition = getattr(spec, "event_definition", None)
@@ -134,13 +135,13 @@ def schedule_for(compiled: CompiledVersion, now: datetime) -> Schedule | None:
         text = SandboxEnvironment().evaluate(definition.expression, {})
         key, digest = compiled.bundle.key, compiled.content_hash
         if isinstance(definition, ClockedCycle):
-            cycles, first, _ = parse_cycle(text, now)
+            cycles, first, _ = parse_cycle(text, now, zone)
             period = text.upper().split("/")[-1] if text.upper().split("/")[-1].startswith("P") else None
             return Schedule(key, digest, spec.bpmn_id, first, period or _period_of(text), cycles)
         if isinstance(definition, ClockedDuration):
             parsed = TimerEventDefinition.parse_iso_duration(text)
             return Schedule(key, digest, spec.bpmn_id, now + TimerEventDefinition.get_timedelta_from_start(parsed, now))
-        return Schedule(key, digest, spec.bpmn_id, TimerEventDefinition.get_datetime(text))
+        return Schedule(key, digest, spec.bpmn_id, parse_moment(text, zone))
     return None
 
 

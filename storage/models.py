@@ -6,6 +6,27 @@ from datetime import datetime
 
 from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+from engine.clock import as_utc
+
+
+class UtcDateTime(TypeDecorator):
+    """`DateTime(timezone=True)` that binds every value as UTC and reads it back aware.
+
+    SQLite has no time-zone type: SQLAlchemy writes the wall-clock digits of an aware value and
+    drops its offset, and compares text. Were an instant in another zone bound (the local midnight
+    of an auditor's day), SQLite would compare its local digits with stored UTC digits. Binding
+    UTC always makes SQLite compare real instants, as PostgreSQL's timestamptz does."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        return as_utc(value) if value is not None else None
+
+    def process_result_value(self, value, dialect):
+        return as_utc(value) if value is not None else None
 
 
 class Base(DeclarativeBase):
@@ -23,7 +44,7 @@ class ProcessVersionRow(Base):
     entry: Mapped[dict] = mapped_column(JSON)
     files: Mapped[dict] = mapped_column(JSON)
     deployed_by: Mapped[str | None] = mapped_column(String(100))
-    deployed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    deployed_at: Mapped[datetime] = mapped_column(UtcDateTime())
     comment: Mapped[str] = mapped_column(Text, default="")
 
 
@@ -42,10 +63,10 @@ class InstanceRow(Base):
     state: Mapped[dict] = mapped_column(JSON)
     data: Mapped[dict] = mapped_column(JSON)
     started_by: Mapped[str | None] = mapped_column(String(100))
-    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
     revision: Mapped[int] = mapped_column(Integer, default=0)
-    next_wake_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    next_wake_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     current_step: Mapped[str | None] = mapped_column(Text)
     incident: Mapped[dict | None] = mapped_column(JSON)
     journal_seq: Mapped[int] = mapped_column(Integer, default=0)
@@ -70,9 +91,9 @@ class TaskRow(Base):
     status: Mapped[str] = mapped_column(String(20))
     claimed_by: Mapped[str | None] = mapped_column(String(100))
     department: Mapped[str | None] = mapped_column(String(100))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    due_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    completed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     completed_by: Mapped[str | None] = mapped_column(String(100))
     submitted: Mapped[dict | None] = mapped_column(JSON)
     context: Mapped[dict | None] = mapped_column(JSON)
@@ -99,7 +120,7 @@ class JournalRow(Base):
     seq: Mapped[int] = mapped_column(Integer)
     kind: Mapped[str] = mapped_column(String(40))
     actor: Mapped[str | None] = mapped_column(String(100))
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    at: Mapped[datetime] = mapped_column(UtcDateTime())
     payload: Mapped[dict] = mapped_column(JSON)
     prev_hash: Mapped[str] = mapped_column(String(64))
     entry_hash: Mapped[str] = mapped_column(String(64))
@@ -138,6 +159,6 @@ class ScheduleRow(Base):
     process_key: Mapped[str] = mapped_column(String(100), primary_key=True)
     version_hash: Mapped[str] = mapped_column(String(64))
     element: Mapped[str] = mapped_column(String(200))
-    next_due_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    next_due_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
     period: Mapped[str | None] = mapped_column(String(100))
     remaining: Mapped[int] = mapped_column(Integer)

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import os
 import secrets
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app, g
 
+from engine.clock import zone_name
 from webui import auth, security
 from webui.current import engine, language, t
 from webui.i18n import bilingual, localised
@@ -22,11 +23,12 @@ from webui.wiring import build
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Build the app. Config keys: DATABASE_URL (default `ZHIDU_DATABASE_URL` or var/zhidu.db),
     SECRET_KEY (default `ZHIDU_SECRET_KEY`, else a key kept in var/secret_key), ENGINE (a
-    prebuilt engine, for tests), DISPLAY_TIMEZONE, INBOX_PAGE_SIZE."""
+    prebuilt engine, for tests), DISPLAY_TIMEZONE (default: the engine clock's zone, i.e. the
+    organisation's `time_zone`), INBOX_PAGE_SIZE."""
     app = Flask(__name__)
     app.config.from_mapping(
         DATABASE_URL=None, SECRET_KEY=None, ENGINE=None, SECRET_KEY_FILE="var/secret_key",
-        DISPLAY_TIMEZONE="Asia/Shanghai", INBOX_PAGE_SIZE=50,
+        DISPLAY_TIMEZONE=None, INBOX_PAGE_SIZE=50,
         SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax", PERMANENT_SESSION_LIFETIME=security.SESSION_LIFETIME,
     )
     if test_config:
@@ -36,6 +38,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.extensions["zhidu"] = app.config["ENGINE"] or build(app.config["DATABASE_URL"]).engine
     app.register_blueprint(auth.bp)
     app.register_blueprint(employee.bp)
+    # One zone: the pages show and read days in the zone the engine computes deadlines in.
+    app.config["DISPLAY_TIMEZONE"] = app.config["DISPLAY_TIMEZONE"] or zone_name(app.extensions["zhidu"].clock.zone)
     app.register_blueprint(audit.bp)
     app.register_blueprint(owner.bp)
     app.register_blueprint(admin.bp)
@@ -61,7 +65,7 @@ def _stored_secret(file: str) -> str:
 def _template_helpers() -> dict[str, Any]:
     return {"t": t, "lang": language(), "user": g.get("user"), "csrf_token": auth.csrf_token,
             "inbox_count": _inbox_count, "localised": lambda names: localised(names, language()),
-            "now": datetime.now(timezone.utc), "is_manager": _is_manager, "steps": lambda text: steps(text, language()),
+            "now": engine().clock.now(), "is_manager": _is_manager, "steps": lambda text: steps(text, language()),
             "is_overdue": is_overdue}
 
 
@@ -92,7 +96,7 @@ def _when(moment: datetime | None, with_time: bool = True) -> str:
 def _age(moment: datetime | None) -> str:
     if moment is None:
         return ""
-    minutes = max(0, int((datetime.now(timezone.utc) - moment).total_seconds() // 60))
+    minutes = max(0, int((engine().clock.now() - moment).total_seconds() // 60))  # the engine's clock, as tests set it
     if minutes < 60:
         return t("minutes", n=minutes)
     if minutes < 60 * 24:

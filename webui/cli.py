@@ -100,13 +100,15 @@ def cmd_history(args: argparse.Namespace) -> Any:
 def cmd_fire_timers(args: argparse.Namespace) -> Any:
     from datetime import datetime
 
-    from engine.clock import FixedClock
+    from engine.clock import FixedClock, local_moment
+    from webui.wiring import time_zone
 
-    try:
-        now = datetime.fromisoformat(args.now.replace("Z", "+00:00"))
+    zone = time_zone()
+    try:  # without an offset, --now is wall-clock time in the organisation's zone
+        now = local_moment(args.now, zone)
     except ValueError as err:
         raise InvalidInput(f"--now is not an ISO-8601 date-time: {args.now!r}") from err
-    engine = build(clock=FixedClock(now)).engine
+    engine = build(clock=FixedClock(now, zone)).engine
     started = engine.start_due_schedules()
     fired = engine.fire_due_timers()
     return {"now": FixedClock(now).now().isoformat(), "started": started, "fired": [f.to_dict() for f in fired]}

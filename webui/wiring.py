@@ -9,7 +9,9 @@ from pathlib import Path
 from sqlalchemy import Engine as DbEngine, inspect
 from werkzeug.security import generate_password_hash
 
-from engine.clock import Clock
+from datetime import tzinfo
+
+from engine.clock import UTC, Clock, SystemClock, organisation_zone
 from engine.definitions import ProcessBundle, bundle_from_files, load_catalog
 from engine.errors import DefinitionInvalid, InvalidInput, Problem
 from engine.organisation import parse_organisation
@@ -42,7 +44,22 @@ def build(url: str | None = None, clock: Clock | None = None, require_schema: bo
     db = make_engine(url)
     if require_schema and not inspect(db).has_table("instances"):
         raise InvalidInput("the database has no zhidu schema yet; run `zhidu init` first")
-    return Services(Engine(uow_factory(db), clock), db, url)
+    return Services(Engine(uow_factory(db), clock or SystemClock(time_zone())), db, url)
+
+
+def time_zone() -> tzinfo:
+    """The organisation's zone (`time_zone` of processes/organisation.yaml; UTC without the file).
+
+    Raises:
+        DefinitionInvalid: the file names an unknown zone.
+    """
+    file = home() / "processes" / "organisation.yaml"
+    if not file.is_file():
+        return UTC
+    try:
+        return organisation_zone(file.read_text(encoding="utf-8"))
+    except ValueError as err:
+        raise DefinitionInvalid([Problem(str(file), str(err), "time_zone")]) from err
 
 
 def initialise(url: str | None = None) -> Services:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime
 from typing import Any, Mapping
 from zoneinfo import ZoneInfo
 
@@ -47,8 +47,7 @@ def search_page(engine: Engine, user: UserView, args: Mapping[str, str], zone: Z
             ("process", "status", "started_from", "started_to", "participant", "data")}
     problems, started_from, started_to = [], None, None
     try:
-        started_from = _day_start(form["started_from"], zone)
-        started_to = _day_start(form["started_to"], zone, next_day=True)
+        started_from, started_to = _day(form["started_from"]), _day(form["started_to"])
     except ValueError:
         problems.append(translate("audit.bad_date", lang))
     data_key, _, data_value = form["data"].partition("=")
@@ -66,12 +65,13 @@ def search_page(engine: Engine, user: UserView, args: Mapping[str, str], zone: Z
             "query": {k: v for k, v in form.items() if v}}
 
 
-def _day_start(text: str, zone: ZoneInfo, next_day: bool = False) -> datetime | None:
-    """Midnight (local) of the day `text` names; of the day after for an inclusive end."""
-    if not text:
-        return None
-    day = date.fromisoformat(text) + (timedelta(days=1) if next_day else timedelta())
-    return datetime.combine(day, time(0), zone)
+def _day(text: str) -> date | None:
+    """The day `text` names (YYYY-MM-DD); the engine searches it from local midnight to the end of
+    that day in the organisation's zone, both bounds inclusive days.
+
+    Raises:
+        ValueError: not a date."""
+    return date.fromisoformat(text) if text else None
 
 
 def _int(text: str | None, default: int) -> int:
