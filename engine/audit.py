@@ -10,13 +10,13 @@ from typing import Any, Callable, Iterable
 
 from engine.clock import Clock
 from engine.definitions import CatalogEntry, ProcessBundle
-from engine.confidential import Redactor
+from engine.confidential import Redactor, version_rules
 from engine.errors import DefinitionInvalid, InvalidInput, PermissionDenied
 from engine.journal import JournalEntry
 from engine.ports import UnitOfWork
 from engine.records import InstanceRecord, TaskRecord, UserRecord
 from engine.replay import Divergence, replay
-from engine.specs import SpecCache
+from engine.specs import CompiledVersion, SpecCache
 from engine.verify import Verdict, verify_instance
 
 EXPORT_FORMAT = "zhidu-export/1"
@@ -81,8 +81,9 @@ class AuditCommands:
         """A self-contained bundle: journals, stored rows, and the versions' files and hashes.
 
         With `username`, confidential values that user is not cleared for are replaced by their
-        hashes (the chain still verifies; replay of such an instance is skipped offline) and the
-        instance's live state is left out. Without it, everything (operators, full replay).
+        keyed fingerprints (the chain still verifies; offline, everything but those values
+        replays) and the instance's live state is left out. Without it, everything (operators,
+        full replay).
 
         Raises:
             UserNotFound, InstanceNotFound, PermissionDenied (`username` may not see an instance).
@@ -154,9 +155,23 @@ def verify_bundle(bundle: dict[str, Any], cache: SpecCache | None = None) -> lis
         except (KeyError, TypeError, ValueError) as err:
             raise InvalidInput(f"the bundle is malformed: {err}") from err
         found = compiled.get(record.version_hash)
+        # The bundle's own "redacted" flag is not evidence: what may be hidden follows from the versions.
         verdicts.append(verify_instance(found, record, entries, tasks, found is not None, compiled.get,
-                                        redacted=bool(item.get("redacted"))))
+                                        confidential=_confidential_fields(record, entries, compiled)))
     return verdicts
+
+
+def _confidential_fields(record: InstanceRecord, entries: list[JournalEntry],
+                         compiled: dict[str, CompiledVersion]) -> frozenset[str]:
+    """The fields marked confidential in any version the instance lived on (its journal names
+    the versions it started on and was migrated to)."""
+    hashes = {record.version_hash}
+    for entry in entries:
+        if entry.kind == "started":
+            hashes.add(entry.payload.get("version_hash"))
+        elif entry.kind == "migrated":
+            hashes.update((entry.payload.get("from"), entry.payload.get("to")))
+    return frozenset(name for digest in hashes if digest in compiled for name in version_rules(compiled[digest]))
 
 
 def _plain(value: Any) -> Any:

@@ -10,19 +10,32 @@ A form marks a field in its UI hints::
 The rules hold per process version (every form of it: a field name means the same data key in
 the whole instance). Values are redacted when they are *presented* — instance data, history
 entries, the CLI with ``--as`` — never in what is stored, so the journal's hash chain and
-replay are untouched. Auditors see that a value exists and its SHA-256 over the canonical JSON
-of the value, which they can check against an export bundle.
+replay are untouched. Auditors see that a value exists and its fingerprint, which they can
+compare with other fingerprints and check against an export bundle's hash chain.
+
+A fingerprint must not give the value back: a plain SHA-256 of a phone number falls to trying
+all 10^8 numbers of a prefix in a second. So a value's fingerprint is
+``sha256(salt + ":" + value)`` with ``salt = HMAC-SHA256(installation key, value)`` (see
+`Fingerprints`): equal values have equal fingerprints in one installation, and without the
+key (which is kept outside the database) nothing can be tried. The journal stores each value's
+salt beside it, so its chain verifies without the key; a redacted export drops the salts of the
+values it hides.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from typing import Any, Iterable, Mapping
 
 from engine.errors import Problem
-from engine.journal import JournalEntry, fingerprint, is_marker
+from engine.journal import SALTS, JournalEntry, canonical, fingerprint, is_marker, sealed
 
-__all__ = ["HASH_ROLES", "Redactor", "check_confidential", "clearance_of", "fingerprint", "is_marker", "rules_of"]
+__all__ = ["HASH_ROLES", "Fingerprints", "Redactor", "check_confidential", "clearance_of", "ephemeral_fingerprints",
+           "fingerprint", "is_marker", "rules_of", "version_rules"]
 
 # Roles that see the hash of a value they are not cleared to read.
 HASH_ROLES = frozenset({"auditor"})
@@ -63,6 +76,33 @@ def rules_of(forms: Iterable[Any]) -> dict[str, frozenset[str]]:
     return rules
 
 
+def version_rules(compiled: Any) -> dict[str, frozenset[str]]:
+    """`rules_of` the forms of one compiled version (its start form and its tasks' forms)."""
+    return rules_of(f for f in (compiled.start_form, *compiled.forms.values()) if f is not None)
+
+
+@dataclass(frozen=True)
+class Fingerprints:
+    """Keyed fingerprints of values, for one installation (its key never enters the database)."""
+
+    key: bytes = field(repr=False)
+
+    def salt(self, value: Any) -> str:
+        """The value's salt: HMAC-SHA256 of its canonical JSON under the key (128 bits, hex)."""
+        return hmac.new(self.key, canonical(value), hashlib.sha256).hexdigest()[:32]
+
+    def of(self, value: Any) -> str:
+        """The value's fingerprint, as the journal's chain commits to it."""
+        return sealed(self.salt(value), value)
+
+
+@lru_cache(maxsize=1)
+def ephemeral_fingerprints() -> Fingerprints:
+    """Fingerprints under a random key that lives as long as this process: for an engine built
+    without a configured key (tests, tools); never the unkeyed hash."""
+    return Fingerprints(secrets.token_bytes(32))
+
+
 @dataclass(frozen=True)
 class Redactor:
     """Redacts what one user may not read, by the rules of one version."""
@@ -70,6 +110,7 @@ class Redactor:
     rules: Mapping[str, frozenset[str]]
     roles: frozenset[str]
     with_hash: bool = False
+    fingerprints: Fingerprints | None = None  # None: markers carry no fingerprint
 
     @property
     def active(self) -> bool:
@@ -78,29 +119,56 @@ class Redactor:
     def hidden(self, name: str) -> bool:
         return name in self.rules and not (self.rules[name] & self.roles)
 
-    def marker(self, value: Any) -> dict[str, Any]:
-        """What is shown in place of a value: that it exists, and to auditors its hash."""
+    def marker(self, value: Any, salt: Any = None) -> dict[str, Any]:
+        """What is shown in place of a value: that it exists, and to auditors its fingerprint
+        (from the journal's `salt` of it when there is one, so that the chain verifies)."""
         shown: dict[str, Any] = {"confidential": True}
         if self.with_hash or HASH_ROLES & self.roles:
-            shown["sha256"] = fingerprint(value)
+            if isinstance(salt, str):
+                shown["sha256"] = sealed(salt, value)
+            elif salt is _LEGACY:  # written before salts: the chain committed the plain hash
+                shown["sha256"] = fingerprint(value)
+            elif self.fingerprints is not None:
+                shown["sha256"] = self.fingerprints.of(value)
         return shown
 
     def data(self, data: Mapping[str, Any]) -> dict[str, Any]:
+        """`data` with hidden values replaced by markers (null stays null: it is no value)."""
         if not self.active:
             return dict(data)
-        return {k: self.marker(v) if self.hidden(k) else v for k, v in data.items()}
+        return {k: self.marker(v) if self.hidden(k) and v is not None else v for k, v in data.items()}
 
     def entry(self, entry: JournalEntry) -> JournalEntry:
-        """A journal entry with hidden values of its data and changes replaced by markers."""
+        """A journal entry with hidden values of its data and changes replaced by markers (their
+        fingerprints are what the chain commits to) and their salts dropped."""
         if not self.active:
             return entry
         payload = dict(entry.payload)
+        salts = payload.get(SALTS) if isinstance(payload.get(SALTS), dict) else None
+        kept = {"data": dict(salts.get("data") or {}), "changes": dict(salts.get("changes") or {})} if salts else None
         for key in _DATA_KEYS:
             if isinstance(payload.get(key), dict):
-                payload[key] = self.data(payload[key])
+                payload[key] = {name: self.marker(v, _salt_of(kept, key, name)) if self.hidden(name) and v is not None
+                                else v
+                                for name, v in payload[key].items()}
         for key in _CHANGE_KEYS:
             if isinstance(payload.get(key), dict):
-                payload[key] = {name: ({side: None if v is None else self.marker(v) for side, v in change.items()}
+                payload[key] = {name: ({side: None if v is None else self.marker(v, _salt_of(kept, key, name, side))
+                                        for side, v in change.items()}
                                        if self.hidden(name) and isinstance(change, dict) else change)
                                 for name, change in payload[key].items()}
+        if kept is not None:
+            payload[SALTS] = {part: {k: v for k, v in found.items() if not self.hidden(k)}
+                              for part, found in kept.items() if part in salts}
         return replace(entry, payload=payload)
+
+
+_LEGACY = object()  # the salt of a value written before the journal kept salts
+
+
+def _salt_of(salts: dict[str, Any] | None, part: str, name: str, side: str | None = None) -> Any:
+    """The journal's salt of one value, `_LEGACY` for an entry written without salts."""
+    if salts is None:
+        return _LEGACY
+    found = (salts.get(part) or {}).get(name)
+    return found.get(side) if side is not None and isinstance(found, dict) else found

@@ -154,7 +154,8 @@ class OwnerCommands:
             now = self.clock.now()
             result = migrate_state(old, new, record.state, FixedClock(now, self.clock.zone))
             last = uow.journal.last(record.id)
-            journal = JournalWriter(record.id, last.seq if last else 0, last.entry_hash if last else GENESIS, now, actor)
+            journal = JournalWriter(record.id, last.seq if last else 0, last.entry_hash if last else GENESIS, now, actor,
+                                    self.fingerprints.salt)
             journal.add("migrated", {"from": record.version_hash, "to": target.content_hash,
                                      "from_version": record.version_number, "to_version": target.number})
             record.version_hash, record.version_number = target.content_hash, target.number

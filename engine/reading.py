@@ -174,7 +174,7 @@ class ReadingMixin:
     def _redactor(self, uow: UnitOfWork, version_hash: str, user: UserRecord) -> Redactor:
         compiled = self._compiled_for(uow, version_hash)
         forms = [f for f in (compiled.start_form, *compiled.forms.values()) if f is not None]
-        return Redactor(rules_of(forms), frozenset(user.roles))
+        return Redactor(rules_of(forms), frozenset(user.roles), fingerprints=self.fingerprints)
 
     def _redacted(self, uow: UnitOfWork, view: InstanceView, user: UserRecord) -> InstanceView:
         """`view` with the confidential values `user` is not cleared for replaced by markers."""

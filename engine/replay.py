@@ -16,7 +16,7 @@ from typing import Any, Callable
 from engine.clock import UTC, FixedClock, zone_named
 from engine.execution import Execution, StepResult
 from engine.migration import migrate_state
-from engine.journal import COMMANDS, JournalEntry, json_safe
+from engine.journal import COMMANDS, JournalEntry, json_safe, unsalted
 from engine.outcomes import outcomes_of
 from engine.specs import CompiledVersion
 
@@ -173,7 +173,7 @@ def _compare(done: Replayed, command: JournalEntry, result: StepResult, recorded
         if position >= len(recorded):
             raise Divergence(command.seq, payload.get("element"), kind, None, payload,
                              f"after entry {command.seq} replay produced {kind} that the journal lacks")
-        actual = recorded[position]
+        actual = unsalted(recorded[position])  # salts are not outcomes
         if kind == "task_entered" and actual.kind == kind and actual.payload.get("element") == payload["element"]:
             reverse[payload["task_id"]] = actual.payload["task_id"]
             done.ids[actual.payload["task_id"]] = payload["task_id"]

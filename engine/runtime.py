@@ -14,6 +14,7 @@ from engine.audit import AuditCommands
 from engine.audit_queries import AuditQueries
 from engine.clock import Clock, CommandClock, SystemClock, zone_name
 from engine.definitions import ProcessBundle
+from engine.confidential import Fingerprints, ephemeral_fingerprints
 from engine.errors import (
     PermissionDenied, ProcessNotFound, TaskAlreadyClaimed, TaskNotClaimed, TaskNotReady,
 )
@@ -33,7 +34,9 @@ class Engine(ReadingMixin, TimerCommands, AuditCommands, AuditQueries, OwnerComm
     """zhidu's runtime facade over SpiffWorkflow and storage."""
 
     def __init__(self, uow_factory: Callable[[], UnitOfWork], clock: Clock | None = None,
-                 cache: SpecCache | None = None):
+                 cache: SpecCache | None = None, fingerprint_key: bytes | None = None):
+        # Confidential values are fingerprinted under the installation's key (engine/confidential.py).
+        self.fingerprints = Fingerprints(fingerprint_key) if fingerprint_key else ephemeral_fingerprints()
         self.clock = CommandClock(clock or SystemClock())  # one instant per command, as replay sees it
         self.uow_factory = self.clock.freezing(uow_factory)
         self.cache = cache or SpecCache()
@@ -106,7 +109,7 @@ class Engine(ReadingMixin, TimerCommands, AuditCommands, AuditQueries, OwnerComm
         result = Execution(self._compiled(version), self.clock, functions=self._script_functions()).start(data, actor)
         record = InstanceRecord(instance_id, version.key, version.content_hash, version.number,
                                 result.status, result.state, result.data, actor, now, now)
-        journal = JournalWriter(instance_id, 0, GENESIS, now, actor)
+        journal = JournalWriter(instance_id, 0, GENESIS, now, actor, self.fingerprints.salt)
         payload = {"process_key": version.key, "version": version.number,
                    "version_hash": version.content_hash, "data": data,
                    "time_zone": zone_name(self.clock.zone)}  # replay turns dates into instants in it
@@ -298,7 +301,7 @@ class Engine(ReadingMixin, TimerCommands, AuditCommands, AuditQueries, OwnerComm
     def _journal(self, uow: UnitOfWork, record: InstanceRecord, actor: str | None) -> JournalWriter:
         last = uow.journal.last(record.id)
         return JournalWriter(record.id, last.seq if last else 0, last.entry_hash if last else GENESIS,
-                             self.clock.now(), actor)
+                             self.clock.now(), actor, self.fingerprints.salt)
 
 
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from engine.journal import GENESIS, JournalEntry, compute_hash, json_safe, verify_chain
+from engine.markers import BLANK, blanked, journal_markers, misplaced
 from engine.records import InstanceRecord, TaskRecord
 from engine.replay import Divergence, Replayed, Resolver, first_difference, dig, replay
 from engine.specs import CompiledVersion
@@ -15,7 +16,9 @@ from engine.specs import CompiledVersion
 
 @dataclass(frozen=True)
 class Verdict:
-    """`ok`, `tampered` (the chain breaks at `entry`) or `diverged` (replay disagrees)."""
+    """`ok`, `tampered` (the chain breaks at `entry`) or `diverged` (replay disagrees); for a
+    redacted bundle `redacted`: the chain holds and everything replays but the
+    `redacted_values` values it hides behind markers, which only the chain vouches for."""
 
     instance_id: str
     status: str
@@ -25,17 +28,29 @@ class Verdict:
     recorded: Any = None
     replayed: Any = None
     reason: str = ""
+    redacted_values: int = 0
+
+    @property
+    def sound(self) -> bool:
+        """Nothing found wrong: `ok`, or `redacted` with everything it holds replayed."""
+        return self.status in ("ok", "redacted")
 
     def to_dict(self) -> dict[str, Any]:
         return {"instance_id": self.instance_id, "verdict": self.status, "entry": self.entry,
                 "element": self.element, "field": self.field, "recorded": json_safe(self.recorded),
-                "replayed": json_safe(self.replayed), "reason": self.reason}
+                "replayed": json_safe(self.replayed), "reason": self.reason,
+                "redacted_values": self.redacted_values}
 
 
 def verify_instance(compiled: CompiledVersion | None, record: InstanceRecord, entries: list[JournalEntry],
                     tasks: list[TaskRecord], version_hash_ok: bool = True,
-                    resolve: Resolver | None = None, redacted: bool = False) -> Verdict:
-    """Check the chain, replay the commands and compare with the stored instance and task rows."""
+                    resolve: Resolver | None = None, confidential: frozenset[str] | None = None) -> Verdict:
+    """Check the chain, replay the commands and compare with the stored instance and task rows.
+
+    `confidential` is given for an export bundle: the fields the instance's versions mark
+    confidential, the only ones whose values the bundle may hide behind markers (see
+    engine/markers.py). The database holds no markers, so there it is None.
+    """
     if verify_chain(entries) is not None:
         return _chain_break(record.id, entries)
     head = (entries[-1].seq, entries[-1].entry_hash) if entries else (0, GENESIS)
@@ -48,17 +63,25 @@ def verify_instance(compiled: CompiledVersion | None, record: InstanceRecord, en
     if compiled is None or not version_hash_ok:
         return Verdict(record.id, "tampered", None, field="version", recorded=record.version_hash,
                        reason="the process version the instance is pinned to is missing or altered")
-    if redacted:
-        return Verdict(record.id, "ok", head[0] or None, field="replay",
-                       reason="journal intact (confidential values checked by their hashes); replay skipped "
-                              "because this bundle hides them")
+    hidden = journal_markers(entries) if confidential is not None else 0
+    if confidential is not None:
+        wrong = misplaced(record, entries, tasks, confidential)
+        if wrong is not None:
+            return Verdict(record.id, "tampered", wrong.seq, field=wrong.field, recorded=dict(BLANK),
+                           reason=f"{wrong.where} hides the value of {wrong.field}, which no version of the "
+                                  f"procedure marks confidential: only confidential values may be withheld")
+        record, entries, tasks = blanked(record, entries, tasks)
     try:
         done = replay(compiled, entries, resolve)
-        _compare_record(record, done, entries[-1].seq)
+        _compare_record(record, done, entries[-1].seq, state_withheld=hidden > 0)
         _compare_tasks(record, done, tasks, entries[-1].seq)
     except Divergence as div:
         return Verdict(record.id, "diverged", div.seq, div.element, div.field, div.recorded, div.replayed, div.reason)
-    return Verdict(record.id, "ok", entries[-1].seq if entries else None, reason="journal intact; replay matches")
+    last = entries[-1].seq if entries else None
+    if hidden:
+        return Verdict(record.id, "redacted", last, reason=f"chain ok, replay not possible for {hidden} redacted "
+                       f"value(s); everything else replays", redacted_values=hidden)
+    return Verdict(record.id, "ok", last, reason="journal intact; replay matches")
 
 
 def _chain_break(instance_id: str, entries: list[JournalEntry]) -> Verdict:
@@ -81,7 +104,9 @@ def _chain_break(instance_id: str, entries: list[JournalEntry]) -> Verdict:
     raise AssertionError("verify_chain found a break that _chain_break does not")
 
 
-def _compare_record(record: InstanceRecord, done: Replayed, last_seq: int) -> None:
+def _compare_record(record: InstanceRecord, done: Replayed, last_seq: int, state_withheld: bool = False) -> None:
+    """Status, data, incident and task states against replay; a redacted bundle leaves out the
+    state (`state_withheld`), which holds the hidden values."""
     result = done.result
     if result is None:
         raise Divergence(None, None, "journal", None, None, "the journal has no start command")
@@ -93,6 +118,10 @@ def _compare_record(record: InstanceRecord, done: Replayed, last_seq: int) -> No
             raise Divergence(last_seq, None, f"{name}.{key}" if key else name,
                              dig(stored, key) if key else stored, dig(replayed, key) if key else replayed,
                              f"the stored instance {name} differs from replay")
+    if record.state is None:
+        if state_withheld:
+            return
+        raise Divergence(last_seq, None, "state", None, None, "the instance state is missing, though no value is hidden")
     stored_tasks, replayed_tasks = _projection(record.state), _projection(json.loads(json.dumps(result.state)))
     if stored_tasks != replayed_tasks:
         stored_only = [json.loads(d) for d in (Counter(stored_tasks) - Counter(replayed_tasks)).elements()]

@@ -94,12 +94,16 @@ def _verify(value: dict) -> str:
     lines = []
     for v in value["verdicts"]:
         line = f"{v['instance_id']}  {v['verdict']}"
-        if v["verdict"] != "ok":
+        if v["verdict"] == "redacted":  # chain ok, all but the hidden values replayed
+            line += f"  {v['reason']}"
+        elif v["verdict"] != "ok":
             line += f"  at entry {v['entry']}  element {v['element']}  {v['field']}: {v['reason']}"
             line += f" (recorded {json.dumps(v['recorded'], ensure_ascii=False)[:80]},"
             line += f" replayed {json.dumps(v['replayed'], ensure_ascii=False)[:80]})"
         lines.append(line)
-    lines.append(f"{value['ok']}/{value['total']} ok")
+    redacted = value.get("redacted") or 0
+    lines.append(f"{value['ok']}/{value['total']} ok" + (f", {redacted} redacted (chain ok, hidden values not "
+                                                          f"replayable)" if redacted else ""))
     return "\n".join(lines)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,6 +21,7 @@ from engine.runtime import Engine
 from storage.database import database_url, make_engine, migrate, uow_factory
 
 DEMO_PASSWORD = "zhidu-demo"
+FINGERPRINT_KEY_FILE = "var/fingerprint_key"
 
 
 @dataclass
@@ -44,7 +46,8 @@ def build(url: str | None = None, clock: Clock | None = None, require_schema: bo
     db = make_engine(url)
     if require_schema and not inspect(db).has_table("instances"):
         raise InvalidInput("the database has no zhidu schema yet; run `zhidu init` first")
-    return Services(Engine(uow_factory(db), clock or SystemClock(time_zone())), db, url)
+    return Services(Engine(uow_factory(db), clock or SystemClock(time_zone()), fingerprint_key=fingerprint_key()),
+                    db, url)
 
 
 def time_zone() -> tzinfo:
@@ -60,6 +63,38 @@ def time_zone() -> tzinfo:
         return organisation_zone(file.read_text(encoding="utf-8"))
     except ValueError as err:
         raise DefinitionInvalid([Problem(str(file), str(err), "time_zone")]) from err
+
+
+def fingerprint_key(file: str = FINGERPRINT_KEY_FILE) -> bytes:
+    """The installation's key for fingerprints of confidential values: `ZHIDU_FINGERPRINT_KEY`,
+    else a random key kept in var/fingerprint_key (created on first use). It never enters the
+    database, so a copy of the database or an export does not carry it; every process of one
+    installation (web workers, `zhidu worker`, the CLI) must read the same key.
+
+    Raises:
+        InvalidInput: `ZHIDU_FINGERPRINT_KEY` is shorter than 32 characters.
+    """
+    given = os.environ.get("ZHIDU_FINGERPRINT_KEY")
+    if given is not None:
+        if len(given.strip()) < 32:
+            raise InvalidInput("ZHIDU_FINGERPRINT_KEY must be at least 32 characters (e.g. 64 random hex digits)")
+        return given.strip().encode()
+    path = Path(file)
+    if not path.is_file():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        draft = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+        draft.write_text(secrets.token_hex(32))
+        draft.chmod(0o600)
+        try:
+            os.link(draft, path)  # atomic: of two processes starting at once, one key wins
+        except FileExistsError:
+            pass
+        finally:
+            draft.unlink()
+    key = path.read_text().strip()
+    if not key:
+        raise InvalidInput(f"{file} is empty: set ZHIDU_FINGERPRINT_KEY or restore the key file")
+    return key.encode()
 
 
 def initialise(url: str | None = None) -> Services:
