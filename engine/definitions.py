@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -12,9 +13,19 @@ import yaml
 from lxml import etree
 
 from engine.errors import DefinitionInvalid, Problem
+from engine.form_yaml import load_definition
 
 SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
 FORM_KEY_PROPERTY = "formKey"
+# A form key names a file in forms/; nothing else (no separators, no "..") may reach the disk.
+FORM_KEY = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,99}")
+
+
+def form_file(forms_dir: Path, form_key: str) -> Path | None:
+    """The file `forms_dir/<form_key>.yaml`, or None when the key is not a plain form name."""
+    if not isinstance(form_key, str) or not FORM_KEY.fullmatch(form_key):
+        return None
+    return forms_dir / f"{form_key}.yaml"
 
 
 @dataclass(frozen=True)
@@ -96,7 +107,7 @@ def load_catalog(processes_dir: Path, forms_dir: Path, only: set[str] | None = N
     """
     catalog_file = processes_dir / "catalog.yaml"
     try:
-        catalog = yaml.safe_load(catalog_file.read_text(encoding="utf-8")) or {}
+        catalog = load_definition(catalog_file.read_text(encoding="utf-8")) or {}
     except (OSError, yaml.YAMLError) as err:
         raise DefinitionInvalid([Problem(str(catalog_file), f"cannot read the catalog: {err}")]) from err
     bundles, problems = [], []
@@ -115,8 +126,8 @@ def load_catalog(processes_dir: Path, forms_dir: Path, only: set[str] | None = N
         if entry.start_form:
             keys.add(entry.start_form)
         for form_key in sorted(keys):
-            path = forms_dir / f"{form_key}.yaml"
-            if path.is_file():
+            path = form_file(forms_dir, form_key)
+            if path is not None and path.is_file():
                 files[f"forms/{form_key}.yaml"] = path.read_text(encoding="utf-8")
         bundles.append(ProcessBundle(entry, files))
     if problems:
@@ -143,8 +154,8 @@ def bundle_from_files(bpmn_path: Path, forms_dir: Path, catalog_dir: Path) -> Pr
                          name={"zh": process_id, "en": process_id}, starters=(), owner_role="process-owner")
     files = {bpmn_path.name: text}
     for form_key in form_keys_in(text):
-        path = forms_dir / f"{form_key}.yaml"
-        if path.is_file():
+        path = form_file(forms_dir, form_key)
+        if path is not None and path.is_file():
             files[f"forms/{form_key}.yaml"] = path.read_text(encoding="utf-8")
     return ProcessBundle(entry, files)
 

@@ -4,35 +4,17 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass, field
-from datetime import date, datetime
-from typing import Any
+from typing import Any, Iterator, Mapping
 
 import jsonschema
-import yaml
 
 from engine.confidential import check_confidential
 from engine.errors import FieldError, FormInvalid, Problem
+from engine.form_validation import ROLE_KEYWORD, People, compile_pattern, form_errors
+from engine.form_widgets import WIDGETS, widget_problem
+from engine.form_yaml import load_definition
 
-WIDGETS = {
-    "text", "textarea", "number", "integer", "date", "datetime",
-    "select", "radio", "multiselect", "checkbox", "yesno", "table",
-}
-_FORMATS = jsonschema.FormatChecker(formats=())
-
-
-@_FORMATS.checks("date", raises=ValueError)
-def _is_date(value: object) -> bool:
-    return not isinstance(value, str) or bool(date.fromisoformat(value))
-
-
-@_FORMATS.checks("date-time", raises=ValueError)
-def _is_date_time(value: object) -> bool:
-    if not isinstance(value, str):
-        return True
-    parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    if parsed.tzinfo is None and len(value) <= 10:
-        raise ValueError("not a date-time")
-    return True
+__all__ = ["WIDGETS", "FormDefinition", "check_form", "parse_form"]
 
 
 @dataclass(frozen=True)
@@ -57,16 +39,19 @@ class FormDefinition:
     def to_dict(self) -> dict[str, Any]:
         return {"key": self.key, "title": self.title, "schema": self.schema, "ui": self.ui}
 
-    def validate(self, data: Any) -> dict[str, Any]:
+    def validate(self, data: Any, people: People | None = None) -> dict[str, Any]:
         """Check `data` against the schema; return it unchanged if valid.
+
+        Args:
+            people: where user fields (`format: user`) are looked up; without it only their
+                type and pattern are checked (the engine always passes its users).
 
         Raises:
             FormInvalid: listing every failing field.
         """
         if not isinstance(data, dict):
             raise FormInvalid(self.key, [FieldError("(form)", "the submission must be a JSON object", "type")])
-        validator = jsonschema.Draft202012Validator(self.schema, format_checker=_FORMATS)
-        errors = [_field_error(err) for err in validator.iter_errors(data)]
+        errors = form_errors(self.schema, data, people)
         if errors:
             errors.sort(key=lambda e: (self._position(e.field), e.field))
             raise FormInvalid(self.key, _dedupe(errors))
@@ -88,63 +73,19 @@ def _dedupe(errors: list[FieldError]) -> list[FieldError]:
     return unique
 
 
-def _field_error(err: jsonschema.ValidationError) -> FieldError:
-    path = _path_text(list(err.absolute_path))
-    params: dict[str, Any] = {}
-    if err.validator == "required":
-        missing = err.message.split("'")[1] if "'" in err.message else ""
-        path = _path_text([*err.absolute_path, missing])
-        return FieldError(path, "is required", "required")
-    if err.validator == "additionalProperties":
-        extra = sorted(set(err.instance) - set(err.schema.get("properties", {})))
-        return FieldError(_path_text([*err.absolute_path, extra[0]]) if extra else path or "(form)",
-                          "is not a field of this form", "unknown")
-    if err.validator in {"minLength", "maxLength", "minimum", "maximum", "minItems", "maxItems",
-                         "exclusiveMinimum", "exclusiveMaximum", "pattern", "enum", "type", "format"}:
-        params = {"limit": err.validator_value}
-    return FieldError(path or "(form)", _message(err), str(err.validator), params)
-
-
-def _path_text(parts: list) -> str:
-    text = ""
-    for part in parts:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
-    return text
-
-
-def _message(err: jsonschema.ValidationError) -> str:
-    limit, validator = err.validator_value, str(err.validator)
-    templates = {
-        "minLength": "must not be empty" if limit == 1 else "must be at least {} characters",
-        "maxLength": "must be at most {} characters",
-        "minimum": "must be at least {}",
-        "maximum": "must be at most {}",
-        "exclusiveMinimum": "must be greater than {}",
-        "exclusiveMaximum": "must be less than {}",
-        "minItems": "needs at least {} row(s)",
-        "maxItems": "allows at most {} row(s)",
-        "type": "must be of type {}",
-        "format": "must be a valid {}",
-        "pattern": "has the wrong format",
-    }
-    if validator == "enum":
-        return "must be one of: " + ", ".join(map(str, limit))
-    if validator in templates:
-        return templates[validator].format(limit)
-    return err.message
-
-
 def parse_form(text: str, file: str) -> FormDefinition:
-    """Parse and check one form definition file.
+    """Parse one form definition file (aliases and anchors refused, see engine/form_yaml.py).
 
     Raises:
-        DefinitionInvalid-compatible problems are returned through `check_form`; this raises
-        ValueError only when the YAML cannot be read at all.
+        yaml.YAMLError: the YAML cannot be read or is refused; ValueError: it is not a mapping.
+        What is wrong inside a readable definition is listed by `check_form`.
     """
-    doc = yaml.safe_load(text)
+    doc = load_definition(text)
     if not isinstance(doc, dict):
         raise ValueError(f"{file}: a form definition must be a YAML mapping")
     schema = copy.deepcopy(doc.get("schema") or {})
+    if not isinstance(schema, dict):
+        raise ValueError(f"{file}: the schema must be a mapping")
     schema.setdefault("type", "object")
     schema.setdefault("additionalProperties", False)
     return FormDefinition(
@@ -167,16 +108,54 @@ def check_form(form: FormDefinition, file: str) -> list[Problem]:
     except jsonschema.SchemaError as err:
         problems.append(Problem(file, f"the schema is not valid JSON Schema: {err.message}"))
         return problems
+    problems += [Problem(file, reason, name) for name, reason in _pattern_problems(form.schema)]
     properties = form.schema.get("properties", {})
     fields = form.ui.get("fields", {})
     for name in form.ui.get("order") or []:
         if name not in properties:
             problems.append(Problem(file, f"ui.order names {name!r}, which is not a property", name))
-    for name in properties:
-        label = fields.get(name, {}).get("label", {})
+    for name, prop in properties.items():
+        hint = fields.get(name) or {}
+        label = hint.get("label") or {}
         if not label.get("zh") or not label.get("en"):
             problems.append(Problem(file, f"field {name!r} needs a label in zh and en", name))
-        widget = fields.get(name, {}).get("widget")
-        if widget and widget not in WIDGETS:
-            problems.append(Problem(file, f"field {name!r} has unknown widget {widget!r}", name))
+        problems += [Problem(file, f"form {form.key}: {reason}", name) for reason in _widget_problems(name, prop, hint)]
     return problems + check_confidential(form.ui, file)
+
+
+def _widget_problems(name: str, prop: Any, hint: Mapping[str, Any]) -> list[str]:
+    """Whether the field's widget (and each table column's) can carry its property."""
+    if not isinstance(prop, Mapping):
+        return [f"field {name!r}: the property must be a schema mapping"]
+    problem = widget_problem(name, prop, hint.get("widget"))
+    if problem:
+        return [problem]
+    items = prop.get("items") if isinstance(prop.get("items"), Mapping) else {}
+    if hint.get("widget", "table") != "table" or items.get("type") != "object":
+        return []
+    columns = hint.get("columns") or {}
+    return [problem for column, sub in (items.get("properties") or {}).items()
+            if (problem := widget_problem(f"{name}.{column}", sub, (columns.get(column) or {}).get("widget")))]
+
+
+def _pattern_problems(schema: Any, path: str = "") -> Iterator[tuple[str | None, str]]:
+    """Patterns the linear-time engine cannot run, and malformed `x-role`s, with their field."""
+    if isinstance(schema, Mapping):
+        if isinstance(schema.get("pattern"), str):
+            try:
+                compile_pattern(schema["pattern"])
+            except ValueError as err:
+                yield path or None, f"field {path!r}: {err}" if path else str(err)
+        role = schema.get(ROLE_KEYWORD)
+        if role is not None and not (isinstance(role, str) or
+                                     (isinstance(role, list) and all(isinstance(r, str) for r in role))):
+            yield path or None, f"field {path!r}: {ROLE_KEYWORD} must be a role key or a list of them"
+        for key, value in schema.items():
+            if key == "properties" and isinstance(value, Mapping):
+                for name, sub in value.items():
+                    yield from _pattern_problems(sub, f"{path}.{name}" if path else str(name))
+            elif key in ("items", "then", "else", "if", "not") or key.endswith("Of"):
+                yield from _pattern_problems(value, path)
+    elif isinstance(schema, list):
+        for value in schema:
+            yield from _pattern_problems(value, path)

@@ -7,6 +7,7 @@ from typing import Callable
 import yaml
 
 from engine.errors import DefinitionInvalid, Problem
+from engine.form_yaml import load_definition
 from engine.records import Department, Organisation, Role, UserRecord
 
 
@@ -18,7 +19,7 @@ def parse_organisation(text: str, file: str, hash_password: Callable[[str], str]
         DefinitionInvalid: naming each unknown role or department.
     """
     try:
-        doc = yaml.safe_load(text) or {}
+        doc = load_definition(text) or {}
     except yaml.YAMLError as err:
         raise DefinitionInvalid([Problem(file, f"cannot read YAML: {err}".split("\n")[0])]) from err
     departments = tuple(Department(d["key"], dict(d.get("name") or {})) for d in doc.get("departments") or [])

@@ -97,7 +97,7 @@ class Engine(ReadingMixin, TimerCommands, AuditCommands, AuditQueries, OwnerComm
                 raise PermissionDenied(f"{actor} may not start {process_key}")
             compiled = self._compiled(version)
             if compiled.start_form is not None:
-                compiled.start_form.validate(data)
+                compiled.start_form.validate(data, uow.users)
             record = self._start_instance(uow, version, actor, data)
             uow.commit()
             return self._instance_view(uow, record)
@@ -251,7 +251,7 @@ class Engine(ReadingMixin, TimerCommands, AuditCommands, AuditQueries, OwnerComm
             compiled = self._compiled_for(uow, record.version_hash)
             form = compiled.forms.get(task.form_key or "")
             if form is not None:
-                form.validate(data)
+                form.validate(data, uow.users)
             result = Execution(compiled, self.clock, record.state, self._script_functions()).complete(task_id, data)
             task.claimed_by = actor
             task.status, task.completed_by, task.completed_at = "completed", actor, self.clock.now()

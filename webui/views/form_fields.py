@@ -3,14 +3,20 @@ into the types of its JSON Schema before the engine validates them."""
 
 from __future__ import annotations
 
-import re
+from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Mapping
+from typing import Any, Iterable, Mapping, Sequence
 
 from engine.confidential import is_marker
 from engine.errors import FieldError
+from engine.form_validation import ROLE_KEYWORD
+from engine.form_widgets import default_widget, kind_of
 from engine.views import FormView
 from webui.i18n import field_error_text, localised, translate
+from webui.views.form_values import as_input, convert, prefill, read_submission
+
+__all__ = ["Field", "Column", "Labels", "Shown", "build_fields", "convert", "error_texts", "prefill",
+           "read_submission", "widget_for"]
 
 _INPUT_TYPES = {"text": "text", "number": "number", "integer": "number", "date": "date",
                 "datetime": "datetime-local"}
@@ -24,11 +30,16 @@ class Column:
     input_type: str
     options: list[tuple[str, str]]
     required: bool
+    control: str = "input"
 
 
 @dataclass
 class Field:
-    """One input as the template draws it; `value` holds what the user typed (strings)."""
+    """One input as the template draws it; `value` holds what the user typed (strings).
+
+    `control` is how the template draws it: input, textarea, select, radio, checkboxes, flag
+    (one checkbox for a boolean, sending 'false' when left unticked) or table.
+    """
 
     name: str
     label: str
@@ -43,37 +54,57 @@ class Field:
     cell_errors: dict[str, str] = field(default_factory=dict)
     step: str | None = None
     maxlength: int | None = None
+    control: str = "input"
 
 
 def widget_for(prop: Mapping[str, Any], hint: Mapping[str, Any]) -> str:
     """The widget the form ui names, else one that suits the property's schema."""
-    if hint.get("widget"):
-        return str(hint["widget"])
-    kind = prop.get("type")
-    if kind == "boolean":
-        return "yesno"
-    if kind in ("integer", "number"):
-        return str(kind)
-    if kind == "array":
-        return "table" if (prop.get("items") or {}).get("type") == "object" else "multiselect"
-    if "enum" in prop:
+    return str(hint.get("widget") or default_widget(prop))
+
+
+def control_for(prop: Mapping[str, Any], widget: str) -> str:
+    """How a widget is drawn for this property (see `Field.control`)."""
+    kind = kind_of(prop)
+    if kind == "table":
+        return "table"
+    if widget in ("checkbox", "multiselect", "user") and kind in ("choices", "users"):
+        return "checkboxes"
+    if widget == "checkbox":
+        return "flag"
+    if widget in ("radio", "yesno"):
+        return "radio"
+    if widget in ("select", "user"):
         return "select"
-    if prop.get("format") in ("date", "date-time"):
-        return "date" if prop["format"] == "date" else "datetime"
-    return "textarea" if (prop.get("maxLength") or 0) > 500 else "text"
+    return "textarea" if widget == "textarea" else "input"
 
 
-def _options(prop: Mapping[str, Any], hint: Mapping[str, Any], widget: str, lang: str) -> list[tuple[str, str]]:
-    if widget == "yesno":
+def _options(prop: Mapping[str, Any], hint: Mapping[str, Any], widget: str, lang: str,
+             people: Sequence[Any] = ()) -> list[tuple[str, str]]:
+    kind = kind_of(prop)
+    if kind in ("user", "users"):
+        return person_options(prop if kind == "user" else prop.get("items") or {}, people)
+    if kind == "boolean" and "enum" not in prop:
         return [("true", translate("yes", lang)), ("false", translate("no", lang))]
     labels = hint.get("options") or {}
     values = prop.get("enum") or (prop.get("items") or {}).get("enum") or list(labels)
-    return [(str(v), localised(labels.get(v), lang, str(v))) for v in values]
+    return [(as_input({}, v), localised(labels.get(v), lang, str(v))) for v in values]
+
+
+def person_options(prop: Mapping[str, Any], people: Sequence[Any]) -> list[tuple[str, str]]:
+    """(username, name) of the active users a user field accepts (its `x-role`, if any); a name
+    two people share shows its username too."""
+    wanted = prop.get(ROLE_KEYWORD)
+    roles = {wanted} if isinstance(wanted, str) else set(wanted or [])
+    chosen = [p for p in people if p.active and (not roles or roles & set(p.roles))]
+    names = Counter(p.name for p in chosen)
+    return sorted(((p.username, p.name if names[p.name] == 1 else f"{p.name} ({p.username})") for p in chosen),
+                  key=lambda option: (option[1], option[0]))
 
 
 def build_fields(form: FormView, lang: str, values: Mapping[str, Any] | None = None,
-                 errors: Mapping[str, str] | None = None) -> list[Field]:
-    """The fields of `form` in ui order, filled with `values` (as typed) and `errors` by path."""
+                 errors: Mapping[str, str] | None = None, people: Sequence[Any] = ()) -> list[Field]:
+    """The fields of `form` in ui order, filled with `values` (as typed) and `errors` by path;
+    user fields offer the active ones of `people` (UserViews)."""
     values, errors = values or {}, errors or {}
     properties = form.schema.get("properties", {})
     required = set(form.schema.get("required", []))
@@ -81,90 +112,33 @@ def build_fields(form: FormView, lang: str, values: Mapping[str, Any] | None = N
     order = [n for n in form.ui.get("order") or [] if n in properties]
     fields = []
     for name in order + [n for n in properties if n not in order]:
-        prop, hint = properties[name], hints.get(name, {})
+        prop, hint = properties[name], hints.get(name) or {}
         widget = widget_for(prop, hint)
         item = Field(name, localised(hint.get("label"), lang, name), widget, _INPUT_TYPES.get(widget, "text"),
-                     name in required, _options(prop, hint, widget, lang), values.get(name, ""),
-                     errors.get(name, ""), maxlength=prop.get("maxLength"))
+                     name in required, _options(prop, hint, widget, lang, people), values.get(name, ""),
+                     errors.get(name, ""), maxlength=prop.get("maxLength"), control=control_for(prop, widget))
         if widget == "number":
             item.step = "any"
-        if widget == "table":
-            item.columns = _columns(prop, hint, lang)
+        if item.control == "table":
+            item.columns = _columns(prop, hint, lang, people)
             item.rows = list(values.get(name) or [{}])
             item.cell_errors = {k: v for k, v in errors.items() if k.startswith(f"{name}[")}
         fields.append(item)
     return fields
 
 
-def _columns(prop: Mapping[str, Any], hint: Mapping[str, Any], lang: str) -> list[Column]:
+def _columns(prop: Mapping[str, Any], hint: Mapping[str, Any], lang: str, people: Sequence[Any]) -> list[Column]:
     items = prop.get("items") or {}
     properties, required = items.get("properties", {}), set(items.get("required", []))
     hints = hint.get("columns") or {}
     columns = []
     for name in [*[n for n in hints if n in properties], *[n for n in properties if n not in hints]]:
-        sub, sub_hint = properties[name], hints.get(name, {})
+        sub, sub_hint = properties[name], hints.get(name) or {}
         widget = widget_for(sub, sub_hint)
         columns.append(Column(name, localised(sub_hint.get("label"), lang, name), widget,
-                              _INPUT_TYPES.get(widget, "text"), _options(sub, sub_hint, widget, lang),
-                              name in required))
+                              _INPUT_TYPES.get(widget, "text"), _options(sub, sub_hint, widget, lang, people),
+                              name in required, control_for(sub, widget)))
     return columns
-
-
-def convert(prop: Mapping[str, Any], raw: str) -> Any:
-    """One submitted string as the schema's type; left as typed when it does not parse, so the
-    engine's validation reports it."""
-    kind, text = prop.get("type"), raw.strip()
-    try:
-        if kind == "integer":
-            return int(text)
-        if kind == "number":
-            return int(text) if re.fullmatch(r"[+-]?\d+", text) else float(text)
-    except ValueError:
-        return raw
-    if kind == "boolean":
-        return {"true": True, "false": False}.get(text, raw)
-    return raw
-
-
-def read_submission(form: FormView, submitted: Any) -> tuple[dict[str, Any], dict[str, Any]]:
-    """(data for the engine, values to re-render) from a request's form (a MultiDict).
-
-    Empty inputs are left out, so a required field reports 'required'; empty table rows are
-    dropped and the rest renumbered, so error paths and re-rendered rows agree.
-    """
-    data: dict[str, Any] = {}
-    shown: dict[str, Any] = {}
-    for name, prop in form.schema.get("properties", {}).items():
-        if prop.get("type") == "array" and (prop.get("items") or {}).get("type") == "object":
-            rows = _table_rows(name, submitted.keys())
-            raw_rows = [{col: submitted.get(key, "") for col, key in row.items()} for row in rows]
-            raw_rows = [r for r in raw_rows if any(v.strip() for v in r.values())]
-            shown[name] = raw_rows
-            if raw_rows:
-                cols = (prop.get("items") or {}).get("properties", {})
-                data[name] = [{c: convert(cols.get(c, {}), v) for c, v in r.items() if v.strip()} for r in raw_rows]
-            continue
-        if prop.get("type") == "array":
-            chosen = [v for v in submitted.getlist(name) if v != ""]
-            shown[name] = chosen
-            if chosen:
-                data[name] = [convert(prop.get("items") or {}, v) for v in chosen]
-            continue
-        raw = submitted.get(name, "")
-        shown[name] = raw
-        if raw.strip():
-            data[name] = convert(prop, raw)
-    return data, shown
-
-
-def _table_rows(name: str, keys: Iterable[str]) -> list[dict[str, str]]:
-    pattern = re.compile(rf"^{re.escape(name)}\[(\d+)\]\.(\w+)$")
-    rows: dict[int, dict[str, str]] = {}
-    for key in keys:
-        match = pattern.match(key)
-        if match:
-            rows.setdefault(int(match.group(1)), {})[match.group(2)] = key
-    return [rows[i] for i in sorted(rows)]
 
 
 def error_texts(field_errors: Iterable[FieldError], lang: str) -> dict[str, str]:

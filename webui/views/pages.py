@@ -12,7 +12,7 @@ from engine.runtime import Engine
 from engine.views import ProcessView, TaskView, UserView
 from webui.i18n import bilingual, localised
 from webui.views.data_display import DataDisplay, DataRow, DataValue
-from webui.views.form_fields import build_fields, error_texts
+from webui.views.form_fields import build_fields, error_texts, prefill
 
 COMMANDS = ("started", "claimed", "released", "reassigned", "completed", "timer_fired")
 
@@ -85,7 +85,8 @@ def task_page(engine: Engine, user: UserView, task_id: str, lang: str, values: M
     data = {**instance.data, **engine.task_context(task_id, user.username)}
     shown = display.rows(data, task.form.ui.get("show") or []) if task.form else []
     errors = error_texts(field_errors or [], lang)
-    fields = build_fields(task.form, lang, values, errors) if task.form else []
+    filled = prefill(task.form, data) if values is None and task.form else values  # a loop back shows the last round
+    fields = build_fields(task.form, lang, filled, errors, engine.users()) if task.form else []
     return {"task": task, "instance": instance, "shown": shown, "fields": fields, "errors": errors,
             "form_errors": [m for f, m in errors.items() if not any(f == x.name or f.startswith(f"{x.name}[")
                                                                      for x in fields)],
@@ -98,7 +99,7 @@ def start_page(engine: Engine, username: str, key: str, lang: str, values: Mappi
     """A procedure's start form; PermissionDenied if `username` may not start it."""
     process = startable(engine, username, key)
     errors = error_texts(field_errors or [], lang)
-    fields = build_fields(process.start_form, lang, values, errors) if process.start_form else []
+    fields = build_fields(process.start_form, lang, values, errors, engine.users()) if process.start_form else []
     return {"process": process, "fields": fields, "errors": errors, "form_errors": []}
 
 
