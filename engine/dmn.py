@@ -8,6 +8,8 @@ and refuses at deploy the policies it does not implement, naming the decision.
 
 from __future__ import annotations
 
+import ast
+import re
 from typing import Any, Callable
 
 from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
@@ -15,6 +17,7 @@ from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.dmn.engine.DMNEngine import DMNEngine
 
 from engine.parser import ZhiduParser
+from engine.sandbox import check_source
 
 SINGLE_HIT = {"UNIQUE", "FIRST", "ANY"}
 MULTIPLE_HIT = {"COLLECT", "RULE ORDER"}
@@ -23,6 +26,8 @@ AGGREGATIONS: dict[str, Callable[[list[Any]], Any]] = {
 }
 # The one-letter forms some editors write (C+, C<, C>, C#).
 _SHORT_AGGREGATIONS = {"+": "SUM", "<": "MIN", ">": "MAX", "#": "COUNT"}
+# SpiffWorkflow's DMNEngine replaces a `?` outside quotes in an input entry by the input's value.
+_QUESTION_MARK = re.compile(r'(\?)(?=(?:[^\'"]|[\'"][^\'"]*[\'"])*$)')
 
 
 class HitPolicyEngine(DMNEngine):
@@ -139,7 +144,42 @@ def check_table(table: Any, policy: str, aggregation: str | None) -> str | None:
     missing = [i.label or i.id for i in table.inputs if not (i.expression or "").strip()]
     if missing:
         return f"input {missing[0]!r} has no expression"
+    return check_expressions(table)
+
+
+def check_expressions(table: Any) -> str | None:
+    """Why an expression of the table would be refused by the sandbox, naming the input or the
+    rule; checked as scripts are, on the very text SpiffWorkflow will evaluate."""
+    for item in table.inputs:
+        reason = check_source(item.expression, "expression")
+        if reason:
+            return f"input {item.label or item.id!r}: expression refused: {reason}"
+    for rule in table.rules:
+        for entry in rule.inputEntries:
+            for text in (t for t in entry.lhs if t is not None):
+                for source in entry_expressions(entry.input.expression, text):
+                    reason = check_source(source, "expression")
+                    if reason:
+                        return f"rule {rule.row_number} ({entry.input.label or entry.input.id!r}): {text!r} refused: {reason}"
+        for entry in rule.outputEntries:
+            if getattr(entry, "text", None):
+                reason = check_source(entry.text, "expression")
+                if reason:
+                    name = entry.output.name or entry.output.label
+                    return f"rule {rule.row_number} (output {name!r}): {entry.text!r} refused: {reason}"
     return None
+
+
+def entry_expressions(input_expression: str, text: str) -> list[str]:
+    """The expressions SpiffWorkflow's DMNEngine evaluates for one input entry (see its `evaluate`)."""
+    match = _QUESTION_MARK.sub("dmninputexpr", text)
+    if "dmninputexpr" in match:
+        return [input_expression, match]
+    try:
+        ast.parse(text)
+    except SyntaxError:
+        return [input_expression + text]
+    return [f"({input_expression}) == ({text})"]
 
 
 def _rows(rules: list[Any]) -> str:
