@@ -143,6 +143,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "hours": ("{n} 小时", "{n} h"),
     "days": ("{n} 天", "{n} d"),
     # --- forms (add this area's messages below this line) ---
+    "field_error.finite": ("必须是有效数字", "must be a finite number"),
+    "field_error.nul": ("不能包含空字符 (NUL)", "must not contain NUL characters"),
+    "field_error.blank": ("不能只填空格", "must not be only spaces"),
+    "field_error.confirm": ("请勾选确认", "must be confirmed"),
+    "field_error.user": ("不是在职的用户，请从列表中选择", "is not an active user; choose one from the list"),
+    "field_error.role": ("所选人员没有此项所需的角色", "the chosen person does not have the role this field needs"),
+    "field_error.const": ("必须为 {limit}", "must be {limit}"),
     # --- security (add this area's messages below this line) ---
     # --- evidence (add this area's messages below this line) ---
     # --- time (add this area's messages below this line) ---
@@ -217,7 +224,7 @@ def field_error_text(error: FieldError, lang: str) -> str:
     limit = error.params.get("limit") if error.params else None
     if code == "minLength" and limit == 1:
         code = "empty"
-    pair = FIELD_ERRORS.get(code)
+    pair = FIELD_ERRORS.get(code) or MESSAGES.get(f"field_error.{code}")
     if pair is None:
         return error.message
     if code in ("type", "format") and isinstance(limit, str):
