@@ -125,6 +125,7 @@ class AdminCommands:
                     released.append(task.id)
             user = replace(user, active=False)
             uow.users.upsert(user)
+            uow.sessions.end_for_user(username)  # signed out everywhere, in the same transaction
             self._record_organisation(uow, actor, "user_deactivated", {"username": username, "released": released})
             uow.commit()
         log.info("user %s deactivated by %s; %d claimed task(s) released", username, actor or "operator", len(released))

@@ -80,6 +80,51 @@ class ScheduleRepository(Protocol):
     def lock_next_due(self, now: datetime) -> Schedule | None: ...
 
 
+@dataclass(frozen=True)
+class WebSession:
+    """A signed-in browser session, kept on the server so that signing out ends it for every
+    copy of its cookie. `id` is the SHA-256 of the token in the cookie, never the token."""
+
+    id: str
+    username: str
+    started_at: datetime
+    seen_at: datetime
+
+
+class ThrottleRepository(Protocol):
+    """Failed sign-ins counted per key (a hashed username+address, or an address), shared by
+    every server process because it lives in the database."""
+
+    def locked_until(self, keys: list[str], now: datetime) -> datetime | None:
+        """The latest lock on any of `keys` still in force at `now`, else None (one indexed query)."""
+    def count_failure(self, key: str, now: datetime, window_began_after: datetime) -> int:
+        """Count one failure for `key` and return its count; a window that began at or before
+        `window_began_after` is over, so the count starts again at 1."""
+    def lock(self, key: str, now: datetime, until: datetime) -> bool:
+        """Lock `key` until `until` unless it is locked at `now` already; True when this call locked it."""
+    def clear(self, key: str) -> None: ...
+    def prune(self, window_began_before: datetime, now: datetime) -> int:
+        """Forget keys whose window began before the cut and that are not locked at `now`."""
+
+
+class SessionRepository(Protocol):
+    def add(self, session: WebSession) -> None: ...
+    def get(self, session_id: str) -> WebSession | None: ...
+    def touch(self, session_id: str, seen_at: datetime) -> None: ...
+    def end(self, session_id: str) -> None: ...
+    def end_for_user(self, username: str) -> int:
+        """End every session of `username`; returns how many there were."""
+    def prune(self, started_before: datetime, seen_before: datetime) -> int:
+        """Forget sessions past their absolute or their idle limit."""
+
+
+class PreferenceRepository(Protocol):
+    """What a user chose for themselves, kept on the user (so every device sees it)."""
+
+    def language(self, username: str) -> str | None: ...
+    def set_language(self, username: str, language: str) -> None: ...
+
+
 class UnitOfWork(Protocol):
     """One command's transaction: `with uow: ...; uow.commit()`; anything uncommitted rolls back."""
 
@@ -89,6 +134,9 @@ class UnitOfWork(Protocol):
     journal: JournalRepository
     users: UserRepository
     schedules: ScheduleRepository
+    throttle: ThrottleRepository
+    sessions: SessionRepository
+    preferences: PreferenceRepository
 
     def __enter__(self) -> "UnitOfWork": ...
     def __exit__(self, *exc: object) -> None: ...

@@ -149,6 +149,7 @@ class UserRow(Base):
     roles: Mapped[list] = mapped_column(JSON)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     password_hash: Mapped[str | None] = mapped_column(String(300))
+    language: Mapped[str | None] = mapped_column(String(8))  # the interface language they chose
 
 
 class ScheduleRow(Base):
@@ -162,3 +163,26 @@ class ScheduleRow(Base):
     next_due_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
     period: Mapped[str | None] = mapped_column(String(100))
     remaining: Mapped[int] = mapped_column(Integer)
+
+class SignInThrottleRow(Base):
+    """Failed sign-ins of one key (a hash of username and address, or of an address) in the
+    current window, and the lock they earned: one row per key, pruned when the window ends."""
+
+    __tablename__ = "sign_in_throttle"
+    __table_args__ = (Index("ix_sign_in_throttle_window", "window_start"),)
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer)
+    window_start: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class WebSessionRow(Base):
+    """A signed-in browser session; the cookie holds a token whose SHA-256 is `id`."""
+
+    __tablename__ = "web_sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    username: Mapped[str] = mapped_column(String(100), index=True)
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)

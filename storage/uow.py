@@ -5,6 +5,8 @@ from __future__ import annotations
 from sqlalchemy.orm import Session, sessionmaker
 
 from storage.schedules import SqlScheduleRepository
+from storage.sessions import SqlPreferenceRepository, SqlSessionRepository
+from storage.throttle import SqlThrottleRepository
 from storage.repositories import (
     SqlInstanceRepository, SqlJournalRepository, SqlTaskRepository, SqlUserRepository, SqlVersionRepository,
 )
@@ -25,6 +27,9 @@ class SqlUnitOfWork:
         self.journal = SqlJournalRepository(self.session)
         self.users = SqlUserRepository(self.session)
         self.schedules = SqlScheduleRepository(self.session)
+        self.throttle = SqlThrottleRepository(self.session)
+        self.sessions = SqlSessionRepository(self.session)
+        self.preferences = SqlPreferenceRepository(self.session)
         return self
 
     def __exit__(self, *exc: object) -> None:

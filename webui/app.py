@@ -30,6 +30,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         DATABASE_URL=None, SECRET_KEY=None, ENGINE=None, SECRET_KEY_FILE="var/secret_key",
         DISPLAY_TIMEZONE=None, INBOX_PAGE_SIZE=50,
         SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax", PERMANENT_SESSION_LIFETIME=security.SESSION_LIFETIME,
+        # Served over HTTPS? ZHIDU_SECURE_COOKIES=1 keeps the session cookie off plain HTTP.
+        SESSION_COOKIE_SECURE=os.environ.get("ZHIDU_SECURE_COOKIES", "").strip().lower() in ("1", "true", "yes"),
     )
     if test_config:
         app.config.update(test_config)

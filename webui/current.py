@@ -1,13 +1,13 @@
-"""What the running request knows: the app's engine and the session's language."""
+"""What the running request knows: the app's engine and the language to speak."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, session
+from flask import current_app, g, has_request_context, request, session
 
 from engine.runtime import Engine
-from webui.i18n import DEFAULT_LANGUAGE, normalise, translate
+from webui.i18n import DEFAULT_LANGUAGE, LANGUAGES, normalise, translate
 
 
 def engine() -> Engine:
@@ -16,10 +16,22 @@ def engine() -> Engine:
 
 
 def language() -> str:
-    """The session's language, Chinese unless the user switched."""
-    return normalise(session.get("lang", DEFAULT_LANGUAGE))
+    """The signed-in user's stored choice; else the one made on this device; else what the
+    browser's Accept-Language prefers of Chinese and English; else Chinese."""
+    if not has_request_context():
+        return DEFAULT_LANGUAGE
+    stored = g.get("language")
+    if stored in LANGUAGES:
+        return stored
+    chosen = session.get("lang")
+    return normalise(chosen) if chosen in LANGUAGES else browser_language()
+
+
+def browser_language() -> str:
+    """Chinese or English, whichever the browser's Accept-Language ranks first."""
+    return request.accept_languages.best_match(LANGUAGES) or DEFAULT_LANGUAGE
 
 
 def t(key: str, **params: Any) -> str:
-    """An interface message in the session's language."""
+    """An interface message in the request's language."""
     return translate(key, language(), **params)

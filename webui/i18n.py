@@ -151,6 +151,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "field_error.role": ("所选人员没有此项所需的角色", "the chosen person does not have the role this field needs"),
     "field_error.const": ("必须为 {limit}", "must be {limit}"),
     # --- security (add this area's messages below this line) ---
+    "sign_in.too_long": ("{field}过长：最多 {limit} 个字符。", "{field} is too long: at most {limit} characters."),
+    "error.413": ("提交的内容过大（上限 {size}），未作任何更改。请缩小文件或分次提交。",
+                  "What you sent is too large (the limit is {size}); nothing was changed. Send a smaller file or split it up."),
     # --- evidence (add this area's messages below this line) ---
     # --- time (add this area's messages below this line) ---
     # --- owner (add this area's messages below this line) ---

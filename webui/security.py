@@ -1,18 +1,28 @@
-"""Response headers, session lifetime and sign-in throttling: the web app's own defences.
+"""Response headers, request size limits, sessions and sign-in throttling: the web app's own
+defences.
 
 The Content-Security-Policy allows only the app's own scripts (no inline script: page data is
 passed in `<script type="application/json">` blocks, read by static JS) and its own styles plus
 inline style attributes, which bpmn-js sets on the diagrams it draws.
+
+Every request body is bounded (MAX_CONTENT_LENGTH); only the process owner's pages, which post
+whole BPMN diagrams and form files, get the larger UPLOAD_MAX_CONTENT_LENGTH. A body over the
+limit is refused with a 413 page before anything reads it into memory.
 """
 
 from __future__ import annotations
 
-import threading
-import time
-from collections import defaultdict, deque
+import logging
 from datetime import timedelta
 
-from flask import Flask, Response
+from flask import Flask, Response, current_app, render_template, request
+from markupsafe import escape
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from engine.signin import SessionPolicy, SignInGuard, SignInPolicy, WebSessions
+from webui.current import t
+
+log = logging.getLogger("zhidu.webui.security")
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
@@ -26,57 +36,77 @@ HEADERS = {
     "Referrer-Policy": "same-origin",
     "Cross-Origin-Opener-Policy": "same-origin",
 }
-SESSION_LIFETIME = timedelta(hours=8)  # a working day, then sign in again
+SESSION_LIFETIME = timedelta(hours=8)  # a working day from sign-in, then sign in again
+# Blueprints whose POSTs carry whole diagrams and form files.
+UPLOAD_BLUEPRINTS = {"owner"}
 DEFAULTS = {
     "SESSION_IDLE_MINUTES": 30,            # or after half an hour without a request
-    "SIGN_IN_MAX_FAILURES": 5,
+    "SIGN_IN_MAX_FAILURES": 5,             # per username from one address
+    "SIGN_IN_ADDRESS_MAX_FAILURES": 30,    # per address, whichever usernames it tries
     "SIGN_IN_LOCK_MINUTES": 5,
+    "MAX_CONTENT_LENGTH": 256 * 1024,
+    "MAX_FORM_MEMORY_SIZE": 256 * 1024,
+    "MAX_FORM_PARTS": 1000,
+    "UPLOAD_MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
 }
 
 
-class SignInThrottle:
-    """Counts failed sign-ins per key (a username, a client address); after `max_failures`
-    within `window` seconds the key is locked for that long. In memory: one process."""
-
-    def __init__(self, max_failures: int = 5, window: float = 300.0, clock=time.monotonic):
-        self.max_failures, self.window, self.clock = max_failures, window, clock
-        self._failures: dict[str, deque[float]] = defaultdict(deque)
-        self._lock = threading.Lock()
-
-    def locked_for(self, *keys: str) -> float:
-        """Seconds until every key may try again (0 when none is locked)."""
-        now, wait = self.clock(), 0.0
-        with self._lock:
-            for key in keys:
-                recent = self._prune(key, now)
-                if len(recent) >= self.max_failures:
-                    wait = max(wait, recent[0] + self.window - now)
-        return wait
-
-    def failed(self, *keys: str) -> None:
-        now = self.clock()
-        with self._lock:
-            for key in keys:
-                self._prune(key, now).append(now)
-
-    def succeeded(self, username_key: str) -> None:
-        with self._lock:
-            self._failures.pop(username_key, None)
-
-    def _prune(self, key: str, now: float) -> deque[float]:
-        recent = self._failures[key]
-        while recent and recent[0] <= now - self.window:
-            recent.popleft()
-        return recent
-
-
 def register(app: Flask) -> None:
-    """Apply the defaults (config may override them), the throttle and the headers to `app`."""
+    """Apply the defaults (config may override them), the throttle, the session store, the
+    413 page and the headers to `app`."""
     for key, value in DEFAULTS.items():
-        app.config.setdefault(key, value)
-    app.extensions["zhidu.throttle"] = SignInThrottle(app.config["SIGN_IN_MAX_FAILURES"],
-                                                      app.config["SIGN_IN_LOCK_MINUTES"] * 60.0)
+        if app.config.get(key) is None:
+            app.config[key] = value
+    zhidu = app.extensions["zhidu"]
+    minutes = timedelta(minutes=1)
+    app.extensions["zhidu.signin"] = SignInGuard(zhidu.uow_factory, zhidu.clock, SignInPolicy(
+        app.config["SIGN_IN_MAX_FAILURES"], app.config["SIGN_IN_ADDRESS_MAX_FAILURES"],
+        app.config["SIGN_IN_LOCK_MINUTES"] * minutes, app.config["SIGN_IN_LOCK_MINUTES"] * minutes))
+    app.extensions["zhidu.sessions"] = WebSessions(zhidu.uow_factory, zhidu.clock, SessionPolicy(
+        app.config["PERMANENT_SESSION_LIFETIME"], app.config["SESSION_IDLE_MINUTES"] * minutes))
+    app.register_error_handler(RequestEntityTooLarge, _too_large)
     app.after_request(_headers)
+
+
+def sign_in_guard() -> SignInGuard:
+    return current_app.extensions["zhidu.signin"]
+
+
+def web_sessions() -> WebSessions:
+    return current_app.extensions["zhidu.sessions"]
+
+
+def limit_request_size() -> None:
+    """Give the owner's posts of diagrams their larger limit and refuse a declared body over
+    the limit before anything reads it. Auth's check calls this for every request once the
+    user is known, so that the 413 page speaks their language."""
+    if request.blueprint in UPLOAD_BLUEPRINTS and request.method == "POST":
+        limit = current_app.config["UPLOAD_MAX_CONTENT_LENGTH"]
+        request.max_content_length = limit
+        request.max_form_memory_size = limit
+    limit = request.max_content_length
+    if limit is not None and (request.content_length or 0) > limit:
+        raise RequestEntityTooLarge()
+
+
+def _too_large(_err: RequestEntityTooLarge):
+    """A short page in the user's language naming the limit (never the request echoed back)."""
+    limit = request.max_content_length or current_app.config["MAX_CONTENT_LENGTH"]
+    message = t("error.413", size=_size(limit))
+    log.warning("request to %s refused: body of %s bytes over the limit of %s", request.path,
+                request.content_length, limit)
+    try:
+        body = render_template("errors/error.html", status=413, message=message)
+    except Exception:  # the page itself needs what just broke
+        log.exception("error page failed")
+        body = f"<!doctype html><title>413</title><p>{escape(message)}</p>"
+    response = current_app.make_response((body, 413))
+    response.headers["Connection"] = "close"  # the unread body must not be taken for a next request
+    return response
+
+
+def _size(limit: int) -> str:
+    return f"{limit // (1024 * 1024)} MB" if limit >= 1024 * 1024 else f"{limit // 1024} KB"
 
 
 def _headers(response: Response) -> Response:

@@ -10,6 +10,7 @@ from engine.errors import ConcurrentUpdate
 from engine.journal import JournalEntry
 from engine.ports import InstanceFilter
 from engine.records import Department, InstanceRecord, Role, Schedule, StoredVersion, TaskRecord, UserRecord
+from tests.engine.fakes_signin import FakePreferences, FakeSessions, FakeThrottle
 
 
 class FakeStore:
@@ -24,6 +25,9 @@ class FakeStore:
         self.departments: dict[str, Department] = {}
         self.roles: dict[str, Role] = {}
         self.schedules: dict[str, Schedule] = {}
+        self.throttle: dict[str, dict] = {}
+        self.web_sessions: dict = {}
+        self.languages: dict[str, str] = {}
 
 
 class FakeUnitOfWork:
@@ -40,6 +44,9 @@ class FakeUnitOfWork:
         self.journal = _Journal(self.work)
         self.users = _Users(self.work)
         self.schedules = _Schedules(self.work)
+        self.throttle = FakeThrottle(self.work)
+        self.sessions = FakeSessions(self.work)
+        self.preferences = FakePreferences(self.work)
         return self
 
     def __exit__(self, *exc: object) -> None:
