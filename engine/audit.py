@@ -4,7 +4,7 @@ verify a bundle with no database at all."""
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any, Callable, Iterable
 
@@ -18,8 +18,24 @@ from engine.records import InstanceRecord, TaskRecord, UserRecord
 from engine.replay import Divergence, replay
 from engine.specs import CompiledVersion, SpecCache
 from engine.verify import Verdict, verify_instance
+from engine.views import FormView, InstanceView
 
 EXPORT_FORMAT = "zhidu-export/1"
+
+
+@dataclass(frozen=True)
+class AuditRead:
+    """Everything the auditor's instance page shows, read in one unit of work from one read of
+    the journal: the timeline and the replayed steps cannot disagree about which entries exist,
+    however many commands run meanwhile."""
+
+    instance: InstanceView
+    bpmn: str
+    entries: tuple[JournalEntry, ...]
+    forms: tuple[FormView, ...]
+    people: dict[str, str]                   # username -> name, for every user
+    steps: tuple[dict[str, Any], ...]        # replay's steps (seq, kind, data, active), redacted
+    replay_error: str | None = None          # why it does not replay (then `steps` is empty)
 
 
 class AuditCommands:
@@ -77,6 +93,31 @@ class AuditCommands:
             entries = uow.journal.for_instance(instance_id)
             return replay(compiled, entries, self._resolver(uow)).steps
 
+    def audit_read(self, auditor: str, instance_id: str) -> AuditRead:
+        """The instance as `auditor` may read it (confidential values as markers), its journal,
+        its diagram, its forms' labels, the names of people and the replayed steps — all from
+        one unit of work, the journal read once.
+
+        Raises:
+            UserNotFound, PermissionDenied (not an auditor), InstanceNotFound.
+        """
+        with self.uow_factory() as uow:
+            user = self._auditor(uow, auditor)
+            record = self._instance(uow, instance_id)
+            version = self._version(uow, record.version_hash)
+            compiled = self._compiled_for(uow, record.version_hash)
+            redactor = self._redactor(uow, record.version_hash, user)
+            entries = uow.journal.for_instance(instance_id)
+            view = self._redacted(uow, self._instance_view(uow, record), user)
+            people = {u.username: u.name for u in uow.users.all()}
+            try:
+                steps, error = replay(compiled, entries, self._resolver(uow)).steps, None
+            except (Divergence, DefinitionInvalid) as err:
+                steps, error = [], str(err)
+        return AuditRead(view, version.files[version.entry.bpmn], tuple(redactor.entry(e) for e in entries),
+                         _forms(compiled), people,
+                         tuple({**step, "data": redactor.data(step["data"])} for step in steps), error)
+
     def export(self, instance_ids: list[str] | None = None, username: str | None = None) -> dict[str, Any]:
         """A self-contained bundle: journals, stored rows, and the versions' files and hashes.
 
@@ -127,6 +168,13 @@ def _redact_item(item: dict[str, Any], record: InstanceRecord, redactor: Redacto
         for key in ("submitted", "context"):
             if isinstance(task.get(key), dict):
                 task[key] = redactor.data(task[key])
+
+
+def _forms(compiled: CompiledVersion) -> tuple[FormView, ...]:
+    """The version's forms, start form first (their labels name the data)."""
+    forms = [compiled.start_form] if compiled.start_form else []
+    forms += [f for f in compiled.forms.values() if f is not compiled.start_form]
+    return tuple(FormView(f.key, f.schema, f.title, f.ui) for f in forms)
 
 
 def verify_bundle(bundle: dict[str, Any], cache: SpecCache | None = None) -> list[Verdict]:
@@ -208,4 +256,4 @@ def _entry(raw: dict[str, Any]) -> JournalEntry:
                         raw["payload"], raw["prev_hash"], raw["hash"])
 
 
-__all__ = ["AuditCommands", "Divergence", "Verdict", "verify_bundle"]
+__all__ = ["AuditCommands", "AuditRead", "Divergence", "Verdict", "verify_bundle"]

@@ -5,26 +5,23 @@ Everything here reads; nothing calls a command that writes."""
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any, Mapping
+from typing import Any, Mapping, MutableMapping
 from zoneinfo import ZoneInfo
 
 from engine.audit_queries import STATUSES
-from engine.errors import DefinitionInvalid, PermissionDenied
+from engine.errors import PermissionDenied
 from engine.reading import READ_ALL_ROLES
-from engine.replay import Divergence
 from engine.runtime import Engine
 from engine.verify import Verdict
 from engine.views import UserView
 from engine.confidential import is_marker
 from webui.i18n import bilingual, translate
 from webui.views import audit_text  # noqa: F401  (adds the audit pages' messages)
-from webui.views.form_fields import Labels, Shown
-from webui.views.pages import COMMANDS, element_names, process_names
-
-# Outcomes that mean an element ran to its end (a cancelled task did not).
-_DONE_KINDS = ("element_completed", "task_left")
+from webui.views.audit_steps import Readers, build_steps, diagram_steps
+from webui.views.data_display import DataDisplay
+from webui.views.form_fields import Labels
+from webui.views.pages import element_names, process_names
 
 
 def may_audit(user: UserView | None) -> bool:
@@ -83,95 +80,20 @@ def _int(text: str | None, default: int) -> int:
 
 # -- one instance -----------------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class Change:
-    key: str
-    label: str
-    before: str
-    after: str
-
-
-@dataclass(frozen=True)
-class TimelineRow:
-    seq: int
-    kind: str
-    actor: str
-    at: datetime
-    element: str
-    command: bool
-    submitted: list[Shown] = field(default_factory=list)
-    changes: list[Change] = field(default_factory=list)
-    note: str = ""
-
-
-@dataclass(frozen=True)
-class Step:
-    """The instance after one command: where the tokens were and what the data was."""
-
-    index: int
-    seq: int
-    kind: str
-    actor: str
-    at: datetime | None
-    element: str
-    active: list[str]
-    active_names: list[str]
-    done: list[str]
-    data: list[Shown]
-    changed: set[str]
-
-
-def instance_page(engine: Engine, username: str, instance_id: str, lang: str,
+def instance_page(engine: Engine, username: str, instance_id: str, lang: str, zone: ZoneInfo,
                   verdict: Verdict | None = None) -> dict[str, Any]:
-    """Timeline with data changes, step-through and (after the button) the verdict; confidential
-    values as `username` may read them."""
-    instance = engine.visible_instance(instance_id, username)
-    diagram = engine.diagram(instance_id)
-    entries = engine.visible_history(instance_id, username)
-    labels = Labels(engine.instance_forms(instance_id), lang)
-    elements = {k: bilingual(v, lang) for k, v in element_names(diagram.bpmn).items()}
-    people = {u.username: u.name for u in engine.users()}
-    timeline = [_row(e, labels, people, elements) for e in entries]
-    steps, step_error = _steps(engine, username, instance_id, entries, labels, people, elements)
-    script = {"xml": diagram.bpmn, "steps": [{"seq": s.seq, "active": s.active, "done": s.done} for s in steps]}
-    return {"instance": instance, "timeline": timeline, "steps": steps, "step_error": step_error,
+    """Every journal entry as a step (timeline and step-through alike) and, after the button,
+    the verdict; confidential values as `username` may read them. One read of the journal."""
+    read = engine.audit_read(username, instance_id)
+    labels = Labels(read.forms, lang)
+    display = DataDisplay(read.forms, lang, read.people, zone)
+    elements = {k: bilingual(v, lang) for k, v in element_names(read.bpmn).items()}
+    readers = Readers(display.rows, display.label, display.value, read.people, elements)
+    steps = build_steps(read.entries, read.steps, readers)
+    script = {"xml": read.bpmn, "steps": diagram_steps(steps)}
+    return {"instance": read.instance, "steps": steps, "step_error": read.replay_error,
             "diagram": script, "verdict": _verdict(verdict, elements, labels) if verdict else None,
-            "process_name": process_names(engine).get(instance.process_key), "people": people}
-
-
-def _row(entry, labels: Labels, people: Mapping[str, str], elements: Mapping[str, str]) -> TimelineRow:
-    payload = entry.payload
-    submitted = payload.get("data") if entry.kind in ("started", "completed") else None
-    changes = [Change(k, labels.label(k), labels.display(k, c.get("before")), labels.display(k, c.get("after")))
-               for k, c in (payload.get("changes") or {}).items() if isinstance(c, dict)]
-    note = people.get(payload.get("to") or "", payload.get("to") or "") if entry.kind == "reassigned" else ""
-    return TimelineRow(entry.seq, entry.kind, people.get(entry.actor or "", entry.actor or ""), entry.at,
-                       elements.get(payload.get("element") or "", payload.get("element") or ""),
-                       entry.kind in COMMANDS, labels.shown(list(submitted), submitted) if submitted else [],
-                       changes, note)
-
-
-def _steps(engine: Engine, username: str, instance_id: str, entries: list, labels: Labels,
-           people: Mapping[str, str], elements: Mapping[str, str]) -> tuple[list[Step], str | None]:
-    """Replay's steps with the journal's who/when/where; a reason instead when it cannot replay."""
-    try:
-        replayed = engine.audit_steps(username, instance_id)
-    except (Divergence, DefinitionInvalid) as err:
-        return [], str(err)
-    by_seq = {e.seq: e for e in entries}
-    steps, before = [], {}
-    for index, step in enumerate(replayed):
-        entry = by_seq[step["seq"]]
-        until = replayed[index + 1]["seq"] if index + 1 < len(replayed) else entries[-1].seq + 1
-        done = sorted({e.payload["element"] for e in entries if e.seq < until and e.kind in _DONE_KINDS
-                       and e.payload.get("element") and not e.payload.get("cancelled")})
-        data = step["data"]
-        steps.append(Step(index, step["seq"], step["kind"], people.get(entry.actor or "", entry.actor or ""),
-                          entry.at, elements.get(entry.payload.get("element") or "", ""), list(step["active"]),
-                          [elements.get(a, a) for a in step["active"]], done, labels.shown(list(data), data),
-                          {k for k in set(data) | set(before) if data.get(k) != before.get(k)}))
-        before = data
-    return steps, None
+            "process_name": process_names(engine).get(read.instance.process_key), "people": read.people}
 
 
 def _verdict(verdict: Verdict, elements: Mapping[str, str], labels: Labels) -> dict[str, Any]:
@@ -188,6 +110,32 @@ def _text(value: Any, labels: Labels) -> str:
     if is_marker(value):
         return labels.display("", value)
     return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
+
+
+# The verdict travels from the verify POST to the instance page in the session (a cookie, so
+# values are cut short: the page shows where it breaks, the export bundle has everything).
+_KEPT_VALUE = 400
+
+
+def keep_verdict(session: MutableMapping[str, Any], verdict: Verdict) -> None:
+    """Remember `verdict` for the next view of its instance page."""
+    kept = verdict.to_dict()
+    for key in ("recorded", "replayed"):
+        text = json.dumps(kept[key], ensure_ascii=False)
+        if len(text) > _KEPT_VALUE:
+            kept[key] = text[:_KEPT_VALUE] + "…"
+    kept["reason"] = (kept.get("reason") or "")[:_KEPT_VALUE]
+    session["verdict"] = kept
+
+
+def take_verdict(session: MutableMapping[str, Any], instance_id: str) -> Verdict | None:
+    """The verdict kept for `instance_id`, once (a reload shows the page without it)."""
+    kept = session.get("verdict")
+    if not isinstance(kept, dict) or kept.get("instance_id") != instance_id:
+        return None
+    session.pop("verdict", None)
+    return Verdict(instance_id, kept["verdict"], kept.get("entry"), kept.get("element"), kept.get("field"),
+                   kept.get("recorded"), kept.get("replayed"), kept.get("reason") or "")
 
 
 def export_file(engine: Engine, instance_id: str, username: str) -> tuple[str, str]:
