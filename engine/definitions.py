@@ -13,6 +13,7 @@ import yaml
 from lxml import etree
 
 from engine.errors import DefinitionInvalid, Problem
+from engine.subjects import form_fields, subject_problems
 from engine.form_yaml import load_definition
 
 SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
@@ -42,10 +43,18 @@ class CatalogEntry:
     lanes: dict[str, str] = field(default_factory=dict)
     dmn: tuple[str, ...] = ()
     start_form: str | None = None
+    # What a task is about ({zh, en} templates over process data, engine/subjects.py) and hints
+    # (label, options) for data no form names (values scripts compute), shaped like a form's ui
+    # fields; left out of to_dict when empty, so the hash of an entry without them is unchanged.
+    subject: dict[str, str] = field(default_factory=dict)
+    data_fields: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["starters"], data["clauses"], data["dmn"] = list(self.starters), list(self.clauses), list(self.dmn)
+        for optional in ("subject", "data_fields"):
+            if not data[optional]:
+                del data[optional]
         return data
 
     @classmethod
@@ -61,6 +70,8 @@ class CatalogEntry:
             lanes=dict(data.get("lanes") or {}),
             dmn=tuple(data.get("dmn") or ()),
             start_form=data.get("start_form"),
+            subject=dict(data.get("subject") or {}),
+            data_fields={str(k): dict(v or {}) for k, v in (data.get("data_fields") or {}).items()},
         )
 
 
@@ -129,6 +140,8 @@ def load_catalog(processes_dir: Path, forms_dir: Path, only: set[str] | None = N
             path = form_file(forms_dir, form_key)
             if path is not None and path.is_file():
                 files[f"forms/{form_key}.yaml"] = path.read_text(encoding="utf-8")
+        problems += subject_problems(str(catalog_file), entry.key, entry.subject,
+                                     form_fields(files) | set(entry.data_fields))
         bundles.append(ProcessBundle(entry, files))
     if problems:
         raise DefinitionInvalid(problems)

@@ -320,6 +320,13 @@ class ReadingMixin:
         forms += [f for f in compiled.forms.values() if f is not compiled.start_form]
         return [FormView(f.key, f.schema, f.title, f.ui) for f in forms]
 
+    def data_fields(self, instance_id: str) -> dict[str, dict[str, Any]]:
+        """The catalog's hints (label, options) for data of the instance's version that no form
+        names. Raises: InstanceNotFound."""
+        with self.uow_factory() as uow:
+            version = self._version(uow, self._instance(uow, instance_id).version_hash)
+        return copy.deepcopy(version.entry.data_fields)
+
 
 def _light_task_view(task: TaskRecord) -> TaskView:
     return TaskView(task.id, task.instance_id, task.process_key, task.spec_name, task.title,

@@ -37,6 +37,7 @@ from webui.i18n import localised, translate
 # Keys the engine itself puts into process data, labelled through i18n messages `data.<key>`.
 ENGINE_FIELDS = ("started_by",)
 _DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$")
+_LIST = re.compile(r"[,，、;；\s]+")
 _SNAKE = re.compile(r"[a-z0-9]+(_[a-z0-9]+)+")
 
 
@@ -78,11 +79,12 @@ class DataDisplay:
         lang: "zh" or "en".
         people: username → display name; usernames found as values show as names.
         zone: the organisation's time zone (a tzinfo or its name); timestamps show there.
-        labels: extra labels for keys no form names ({key: {zh, en}}), e.g. computed values.
+        data_fields: hints for data no form names (values scripts compute), shaped like a form's
+            ui fields ({key: {label: {zh, en}, options: {...}}}): the catalog's `data_fields`.
     """
 
     def __init__(self, forms: Iterable[FormView], lang: str, people: Mapping[str, str] | None = None,
-                 zone: tzinfo | str | None = None, labels: Mapping[str, Mapping[str, str]] | None = None):
+                 zone: tzinfo | str | None = None, data_fields: Mapping[str, Mapping[str, Any]] | None = None):
         self.lang = lang
         self.people = dict(people or {})
         self.zone = ZoneInfo(zone) if isinstance(zone, str) else zone
@@ -97,7 +99,8 @@ class DataDisplay:
                 self.hints.setdefault(name, hint)
             for name, schema in (form.schema.get("properties") or {}).items():
                 self.schemas.setdefault(name, schema)
-        self.extra = {k: dict(v) for k, v in (labels or {}).items()}
+        for name, hint in (data_fields or {}).items():
+            self.hints.setdefault(name, hint)
 
     # -- public ------------------------------------------------------------------------------
     def rows(self, data: Mapping[str, Any], keys: Iterable[str] | None = None) -> list[DataRow]:
@@ -113,8 +116,6 @@ class DataDisplay:
         hint = self.hints.get(key, {}) if hint is None else hint
         if hint.get("label"):
             return localised(hint["label"], self.lang, key)
-        if key in self.extra:
-            return localised(self.extra[key], self.lang, key)
         message = f"data.{key}"
         text = translate(message, self.lang)
         return text if text != message else humanise(key)
@@ -153,6 +154,9 @@ class DataDisplay:
         if isinstance(value, str):
             if value in self.people:
                 return self.people[value]
+            names = [n.strip() for n in _LIST.split(value)]
+            if len(names) > 1 and all(n in self.people for n in names):  # "a, b": usernames typed in a list
+                return ("，" if self.lang == "zh" else ", ").join(self.people[n] for n in names)
             if self.zone is not None and _DATETIME.match(value):
                 return self._local(value)
         return str(value)

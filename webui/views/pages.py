@@ -66,7 +66,8 @@ class HistoryRow:
 
 def data_display(engine: Engine, instance_id: str, lang: str, zone: Any = None) -> DataDisplay:
     """The formatter for an instance's data: its version's forms, everyone's names, `zone`."""
-    return DataDisplay(engine.instance_forms(instance_id), lang, people_names(engine), zone)
+    return DataDisplay(engine.instance_forms(instance_id), lang, people_names(engine), zone,
+                       engine.data_fields(instance_id))
 
 
 def people_names(engine: Engine) -> dict[str, str]:
