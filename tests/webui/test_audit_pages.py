@@ -8,18 +8,30 @@ import io
 import json
 import re
 import threading
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import create_engine, select, update
 
 from engine.audit import verify_bundle
+from engine.clock import FixedClock
 from storage.models import InstanceRow, JournalRow
 from tests.webui.conftest import csrf_of
 from tests.webui.support import INTAKE
 
 RECORD = {"details": "客户三次预约均未送达", "customer_expectation": "尽快送达", "customer_calmed": True}
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+# 20:00 UTC on 27 November is 04:00 on the 28th in Shanghai (the organisation's zone): the cases
+# start then, on a fixed clock, so these tests mean the same whatever the hour they run at.
+AT = datetime(2026, 11, 27, 20, 0, tzinfo=timezone.utc)
+
+
+@pytest.fixture
+def engine(engine):
+    """The web tests' engine on a fixed clock at AT, in the organisation's zone."""
+    engine.clock.inner = FixedClock(AT, engine.clock.zone)
+    return engine
 
 
 @pytest.fixture
@@ -60,10 +72,28 @@ def test_search_filters(client, auth, cases):
     assert listed(page(client, "/audit/?process=training")) == []
     assert set(listed(page(client, "/audit/?process=complaint_handling&status=running"))) == {first, second}
     assert listed(page(client, "/audit/?status=completed")) == []
-    today = datetime.now(ZoneInfo("Asia/Shanghai")).date()
+    today = date(2026, 11, 28)  # AT, in Shanghai
     assert len(listed(page(client, f"/audit/?started_from={today}&started_to={today}"))) == 2
     assert listed(page(client, f"/audit/?started_to={today - timedelta(days=1)}")) == []
     assert listed(page(client, f"/audit/?started_from={today + timedelta(days=1)}")) == []
+
+
+@pytest.mark.parametrize("moment, day, shown", [
+    (datetime(2026, 11, 27, 15, 59, tzinfo=timezone.utc), date(2026, 11, 27), "2026-11-27 23:59"),
+    (datetime(2026, 11, 27, 16, 0, tzinfo=timezone.utc), date(2026, 11, 28), "2026-11-28 00:00"),
+    (datetime(2026, 11, 27, 23, 59, tzinfo=timezone.utc), date(2026, 11, 28), "2026-11-28 07:59"),
+    (datetime(2026, 11, 28, 0, 0, tzinfo=timezone.utc), date(2026, 11, 28), "2026-11-28 08:00"),
+])
+def test_a_search_day_is_the_organisations_day(client, auth, engine, moment, day, shown):
+    """Either side of Shanghai's midnight (16:00 UTC) and of UTC's: found under its local day
+    only, shown in local time."""
+    engine.clock.inner.set(moment)
+    found = engine.start("complaint_handling", "cs_staff1", INTAKE).id
+    auth.sign_in("auditor")
+    html = page(client, f"/audit/?started_from={day}&started_to={day}")
+    assert listed(html) == [found] and shown in html
+    for other in (day - timedelta(days=1), day + timedelta(days=1)):
+        assert listed(page(client, f"/audit/?started_from={other}&started_to={other}")) == []
 
 
 def test_bad_search_input_is_explained_not_an_error(client, auth, cases):
