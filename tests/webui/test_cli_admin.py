@@ -7,7 +7,8 @@ import json
 
 import pytest
 
-from engine.confidential import fingerprint
+from engine.confidential import Fingerprints
+from webui import wiring
 from tests.webui.test_cli import INTAKE, cli, start, task_of  # noqa: F401  (the cli fixture)
 
 
@@ -70,7 +71,8 @@ def test_deactivating_a_leaver_releases_their_claimed_tasks_in_the_journal(cli):
 
 def test_show_and_history_as_a_user_hide_confidential_values(cli, tmp_path):
     instance_id = start(cli)
-    digest = fingerprint(INTAKE["contact"])
+    fingerprints = Fingerprints(wiring.fingerprint_key())  # the installation key the CLI uses
+    digest = fingerprints.of(INTAKE["contact"])
     assert cli("show", instance_id)[1]["data"]["contact"] == INTAKE["contact"]          # operator: as today
     assert cli("show", instance_id, "--as", "cs_manager")[1]["data"]["contact"] == INTAKE["contact"]
     assert cli("show", instance_id, "--as", "admin")[1]["data"]["contact"] == {"confidential": True}
@@ -91,9 +93,58 @@ def test_show_and_history_as_a_user_hide_confidential_values(cli, tmp_path):
     _, stored_verdicts = cli("verify", instance_id)  # redaction happens at presentation only:
     assert verdicts["verdicts"] == stored_verdicts["verdicts"]  # the bundle verifies as the database does
     stored = json.loads(bundle.read_text(encoding="utf-8"))["instances"][0]["instance"]["data"]["contact"]
-    assert fingerprint(stored) == digest
+    assert fingerprints.of(stored) == digest
 
 
 def test_text_output_of_user_commands(cli, monkeypatch):
     code, out, err = cli("user-deactivate", "mk_staff2", as_json=False)
     assert code == 0 and out.strip() == "deactivated mk_staff2; released 0 claimed task(s)"
+
+
+def test_user_edit_password_and_reactivate_are_journaled(cli, monkeypatch, tmp_path):
+    code, user = cli("user-edit", "mk_staff1", "--name", "张晓明（新）", "--department", "data-analysis", "--as", "admin")
+    assert code == 0 and user["name"] == "张晓明（新）" and user["department"] == "data-analysis"
+    assert user["roles"] == ["marketing-staff"]  # roles stay as they were
+    assert cli("user-edit", "mk_staff1", "--department", "", "--as", "admin")[1]["department"] is None
+    monkeypatch.setattr("sys.stdin", io.StringIO("a-brand-new-secret\n"))
+    code, user = cli("user-password", "mk_staff2", "--password-stdin", "--as", "admin")
+    assert code == 0 and user["username"] == "mk_staff2"
+    assert cli("user-deactivate", "mk_staff2")[0] == 0
+    code, user = cli("user-reactivate", "mk_staff2", "--as", "admin")
+    assert code == 0 and user["active"] is True
+    assert cli("tasks", "--as", "mk_staff2")[0] == 0  # they may act again
+    _, history = cli("org-history", "--as", "auditor")
+    assert [(e["kind"], e["actor"], e["payload"]["username"]) for e in history[-5:]] == [
+        ("user_edited", "admin", "mk_staff1"), ("user_edited", "admin", "mk_staff1"),
+        ("password_set", "admin", "mk_staff2"), ("user_deactivated", None, "mk_staff2"),
+        ("user_reactivated", "admin", "mk_staff2")]
+    assert history[-5]["payload"]["before"] == {"name": "张晓明", "department": "marketing"}
+    assert "a-brand-new-secret" not in json.dumps(history) and "scrypt" not in json.dumps(history)
+    from webui.wiring import build
+    from werkzeug.security import check_password_hash
+    assert check_password_hash(build().engine.password_hash("mk_staff2"), "a-brand-new-secret")
+
+
+@pytest.mark.parametrize("args, error", [
+    (("user-edit", "mk_staff1", "--department", "moon"), "invalid_input"),
+    (("user-edit", "mk_staff1"), "invalid_input"),                                        # nothing to change
+    (("user-edit", "nobody", "--name", "x"), "user_not_found"),
+    (("user-edit", "mk_staff1", "--name", "x", "--as", "mk_manager"), "permission_denied"),
+    (("user-password", "mk_staff1"), "invalid_input"),                                    # no --password-stdin
+    (("user-reactivate", "mk_staff1"), "invalid_input"),                                  # active already
+    (("user-reactivate", "nobody"), "user_not_found"),
+    (("user-add", "Bad Name", "--roles", "marketing-staff"), "invalid_input"),
+])
+def test_new_user_commands_refuse_and_change_nothing(cli, args, error):
+    _, before = cli("users")
+    _, history = cli("org-history", "--as", "auditor")
+    code, document = cli(*args)
+    assert code == 1 and document["error"] == error
+    assert cli("users")[1] == before and cli("org-history", "--as", "auditor")[1] == history
+
+
+def test_refused_user_details_name_the_field(cli):
+    code, document = cli("user-add", "mk_staff1", "--roles", "astronaut", "--department", "moon")
+    assert code == 1 and document["error"] == "invalid_input"
+    assert {f["field"]: f["code"] for f in document["fields"]} == {
+        "username": "username_taken", "roles": "unknown_role", "department": "unknown_department"}

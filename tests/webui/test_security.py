@@ -12,7 +12,6 @@ import re
 
 import pytest
 
-from engine.confidential import fingerprint
 from tests.webui.support import INTAKE
 
 STAFF, PEER, OUTSIDER = "cs_staff1", "cs_staff2", "mk_staff1"
@@ -177,7 +176,7 @@ def test_confidential_contact_is_hidden_from_roles_without_clearance(client, aut
         page = client.get(f"/instances/{world['instance_id']}").get_data(as_text=True)
         assert (contact in page) is sees, username
         if username == "auditor":
-            assert fingerprint(contact) in page
+            assert engine.fingerprints.of(contact) in page  # keyed (tests/security/test_fingerprints.py)
         auth.post("/sign-out")
     assert engine.visible_instance(world["instance_id"], "admin").data["contact"] == {"confidential": True}
     history = engine.visible_history(world["instance_id"], "admin")
