@@ -68,7 +68,7 @@ def _template_helpers() -> dict[str, Any]:
     return {"t": t, "lang": language(), "user": g.get("user"), "csrf_token": auth.csrf_token,
             "inbox_count": _inbox_count, "localised": lambda names: localised(names, language()),
             "now": engine().clock.now(), "is_manager": _is_manager, "steps": lambda text: steps(text, language()),
-            "is_overdue": is_overdue}
+            "is_overdue": lambda task: is_overdue(task, engine().clock.now())}
 
 
 def _is_manager(user) -> bool:

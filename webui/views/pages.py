@@ -155,8 +155,8 @@ def requests(engine: Engine, username: str) -> dict[str, Any]:
     return {"instances": mine, "names": process_names(engine)}
 
 
-def is_overdue(task: TaskView) -> bool:
-    return task.due_at is not None and task.due_at < datetime.now(timezone.utc)
+def is_overdue(task: TaskView, now: datetime | None = None) -> bool:
+    return task.due_at is not None and task.due_at < (now or datetime.now(timezone.utc))
 
 
 def _name(engine: Engine, username: str | None) -> str:
