@@ -7,22 +7,35 @@ so no caller can skip the check by going around the web views.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Callable
 
 from engine.clock import Clock, FixedClock
 from engine.definitions import ProcessBundle
 from engine.diff import VersionDiff, diff_versions
-from engine.errors import DefinitionInvalid, PermissionDenied, ProcessNotFound, Problem
+from engine.errors import DefinitionInvalid, InvalidInput, PermissionDenied, ProcessNotFound, Problem, ZhiduError
 from engine.journal import GENESIS, JournalWriter
 from engine.migration import MigrationRefused, blockers, migrate_state
-from engine.ports import UnitOfWork
+from engine.ports import OwnerDraft, UnitOfWork, VersionNote
 from engine.records import InstanceRecord, StoredVersion
 from engine.specs import SpecCache, validate_bundle
 from engine.views import DeployResult, InstanceView
 
 OWNER_ROLE = "process-owner"
+DRAFT_LIMIT = 4_000_000  # characters of one draft: far above any procedure, far below a flood
+
+
+class WarningsNotAccepted(ZhiduError):
+    """A deploy whose validation warns (a step nobody can finish from, say) was not confirmed
+    with a reason; nothing was deployed."""
+
+    code = "warnings_not_accepted"
+
+    def __init__(self, warnings: list[Problem]):
+        self.warnings = warnings
+        super().__init__("deploying despite these warnings needs a reason: "
+                         + "; ".join(p.describe() for p in warnings))
 
 
 @dataclass(frozen=True)
@@ -35,11 +48,13 @@ class VersionView:
     deployed_by: str | None
     deployed_at: datetime
     comment: str
+    warnings_reason: str = ""            # why it was deployed although validation warned
+    warnings: tuple[str, ...] = ()        # what validation warned of then
 
     def to_dict(self) -> dict[str, Any]:
         return {"key": self.key, "number": self.number, "hash": self.content_hash,
                 "deployed_by": self.deployed_by, "deployed_at": self.deployed_at.isoformat(),
-                "comment": self.comment}
+                "comment": self.comment, "warnings_reason": self.warnings_reason, "warnings": list(self.warnings)}
 
 
 @dataclass(frozen=True)
@@ -51,6 +66,7 @@ class MigrationCheck:
     to_version: int
     current_step: str | None
     reasons: tuple[str, ...]
+    viewable: bool = True  # whether the owner may open the instance's page
 
     @property
     def movable(self) -> bool:
@@ -58,7 +74,8 @@ class MigrationCheck:
 
     def to_dict(self) -> dict[str, Any]:
         return {"instance_id": self.instance_id, "from_version": self.from_version, "to_version": self.to_version,
-                "current_step": self.current_step, "movable": self.movable, "reasons": list(self.reasons)}
+                "current_step": self.current_step, "movable": self.movable, "reasons": list(self.reasons),
+                "viewable": self.viewable}
 
 
 class OwnerCommands:
@@ -73,10 +90,15 @@ class OwnerCommands:
         with self.uow_factory() as uow:
             self._require_owner(uow, actor)
             versions = uow.versions.history(key)
+            notes = {n.number: n for n in uow.version_notes.for_key(key)}
         if not versions:
             raise ProcessNotFound(f"no procedure with key {key!r} is deployed")
-        return [VersionView(v.key, v.number, v.content_hash, v.deployed_by, v.deployed_at, v.comment)
-                for v in sorted(versions, key=lambda v: v.number, reverse=True)]
+        views = []
+        for v in sorted(versions, key=lambda v: v.number, reverse=True):
+            note = notes.get(v.number)
+            views.append(VersionView(v.key, v.number, v.content_hash, v.deployed_by, v.deployed_at, v.comment,
+                                     note.reason if note else "", note.warnings if note else ()))
+        return views
 
     def version_bundle(self, key: str, actor: str, number: int | None = None) -> ProcessBundle:
         """The files of version `number` of `key` (the latest if None), to edit or compare.
@@ -95,15 +117,64 @@ class OwnerCommands:
             self._require_owner(uow, actor)
         return validate_bundle(bundle)
 
-    def deploy_edited(self, bundle: ProcessBundle, actor: str, comment: str) -> DeployResult:
-        """Deploy an edited procedure as a new version, recording who and why.
+    def deploy_edited(self, bundle: ProcessBundle, actor: str, comment: str,
+                      warnings_reason: str = "") -> DeployResult:
+        """Deploy an edited procedure as a new version, recording who and why. Errors refuse it;
+        warnings need `warnings_reason`, kept with the version beside the warnings it accepted.
 
         Raises:
-            PermissionDenied, DefinitionInvalid.
+            PermissionDenied, DefinitionInvalid, WarningsNotAccepted.
         """
+        problems = validate_bundle(bundle)
+        if any(p.severity == "error" for p in problems):
+            raise DefinitionInvalid(problems)
+        warnings = [p for p in problems if p.severity == "warning"]
+        if warnings and not warnings_reason.strip():
+            raise WarningsNotAccepted(warnings)
+        now = self.clock.now()
         with self.uow_factory() as uow:
             self._require_owner(uow, actor)
-        return self.deploy([bundle], actor=actor, comment=comment)[0]
+            latest = uow.versions.latest(bundle.key)
+            if latest is not None and latest.content_hash == bundle.content_hash:
+                return DeployResult(bundle.key, latest.number, latest.content_hash, False)
+            number = (latest.number if latest else 0) + 1
+            # The same steps as Engine.deploy, plus the note, in this one transaction.
+            uow.versions.add(StoredVersion(bundle.key, number, bundle.content_hash, bundle.entry,
+                                           dict(bundle.files), actor, now, comment))
+            if warnings:
+                uow.version_notes.add(VersionNote(bundle.key, number, warnings_reason.strip(),
+                                                  tuple(p.describe() for p in warnings), actor, now))
+            self._update_schedule(uow, self.cache.get(bundle), now)
+            uow.commit()
+        return DeployResult(bundle.key, number, bundle.content_hash, True)
+
+    def save_draft(self, key: str, actor: str, payload: str) -> OwnerDraft:
+        """Keep `actor`'s unfinished edit of `key` (replacing their earlier draft); not a version.
+
+        Raises:
+            PermissionDenied, InvalidInput (the draft is too large).
+        """
+        if len(payload) > DRAFT_LIMIT:
+            raise InvalidInput(f"a draft holds at most {DRAFT_LIMIT} characters")
+        draft = OwnerDraft(actor, key, payload, self.clock.now())
+        with self.uow_factory() as uow:
+            self._require_owner(uow, actor)
+            uow.drafts.put(draft)
+            uow.commit()
+        return draft
+
+    def draft(self, key: str, actor: str) -> OwnerDraft | None:
+        """`actor`'s draft of `key`, if they kept one. Raises: PermissionDenied."""
+        with self.uow_factory() as uow:
+            self._require_owner(uow, actor)
+            return uow.drafts.get(actor, key)
+
+    def discard_draft(self, key: str, actor: str) -> None:
+        """Forget `actor`'s draft of `key`. Raises: PermissionDenied."""
+        with self.uow_factory() as uow:
+            self._require_owner(uow, actor)
+            uow.drafts.remove(actor, key)
+            uow.commit()
 
     def compare(self, key: str, actor: str, old: int, new: int) -> VersionDiff:
         """What changed from version `old` to version `new` of `key`.
@@ -126,10 +197,12 @@ class OwnerCommands:
         checks = []
         with self.uow_factory() as uow:
             self._require_owner(uow, actor)
+            user = self._user(uow, actor)
             target = self._numbered(uow, key, number)
             for record in self._running(uow, key):
                 if record.version_hash != target.content_hash:
-                    checks.append(self._check(uow, record, target))
+                    check = self._check(uow, record, target)
+                    checks.append(replace(check, viewable=self._may_view(uow, user, record)))
         return checks
 
     def migrate(self, instance_id: str, actor: str, number: int | None = None) -> InstanceView:

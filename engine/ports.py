@@ -125,6 +125,40 @@ class PreferenceRepository(Protocol):
     def set_language(self, username: str, language: str) -> None: ...
 
 
+@dataclass(frozen=True)
+class OwnerDraft:
+    """A process owner's unfinished edit of one procedure: the editor's payload, not a version."""
+
+    username: str
+    process_key: str
+    payload: str
+    saved_at: datetime
+
+
+@dataclass(frozen=True)
+class VersionNote:
+    """Why a version was deployed although validation warned, and what it warned of."""
+
+    key: str
+    number: int
+    reason: str
+    warnings: tuple[str, ...]
+    noted_by: str
+    noted_at: datetime
+
+
+class DraftRepository(Protocol):
+    def get(self, username: str, process_key: str) -> OwnerDraft | None: ...
+    def put(self, draft: OwnerDraft) -> None:
+        """Save the draft, replacing the user's earlier draft of the same procedure."""
+    def remove(self, username: str, process_key: str) -> None: ...
+
+
+class VersionNoteRepository(Protocol):
+    def add(self, note: VersionNote) -> None: ...
+    def for_key(self, key: str) -> list[VersionNote]: ...
+
+
 class UnitOfWork(Protocol):
     """One command's transaction: `with uow: ...; uow.commit()`; anything uncommitted rolls back."""
 
@@ -137,6 +171,8 @@ class UnitOfWork(Protocol):
     throttle: ThrottleRepository
     sessions: SessionRepository
     preferences: PreferenceRepository
+    drafts: DraftRepository
+    version_notes: VersionNoteRepository
 
     def __enter__(self) -> "UnitOfWork": ...
     def __exit__(self, *exc: object) -> None: ...

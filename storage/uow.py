@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from storage.owner_drafts import SqlDraftRepository, SqlVersionNoteRepository
 from storage.schedules import SqlScheduleRepository
 from storage.sessions import SqlPreferenceRepository, SqlSessionRepository
 from storage.throttle import SqlThrottleRepository
@@ -27,6 +28,8 @@ class SqlUnitOfWork:
         self.journal = SqlJournalRepository(self.session)
         self.users = SqlUserRepository(self.session)
         self.schedules = SqlScheduleRepository(self.session)
+        self.drafts = SqlDraftRepository(self.session)
+        self.version_notes = SqlVersionNoteRepository(self.session)
         self.throttle = SqlThrottleRepository(self.session)
         self.sessions = SqlSessionRepository(self.session)
         self.preferences = SqlPreferenceRepository(self.session)

@@ -7,16 +7,19 @@ import json
 import re
 import xml.etree.ElementTree as ET
 from dataclasses import replace
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 from engine.definitions import CatalogEntry, ProcessBundle, form_keys_in
+from engine.diff import describe_elements
 from engine.errors import InvalidInput, ProcessNotFound, Problem
 from engine.forms import check_form, parse_form
 from engine.runtime import Engine
 from engine.views import FormView
 from webui.views.form_fields import build_fields
+from webui.i18n import translate
+from webui.views.owner_compare import change_rows
 from webui.views.owner_layout import with_layout
-from webui.views.pages import element_names
+from webui.views.owner_text import editor_labels, problem_reason
 
 KEY = re.compile(r"[a-z][a-z0-9_]{1,62}")
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
@@ -55,13 +58,14 @@ def catalog(engine: Engine, username: str) -> dict[str, Any]:
     return {"procedures": [(p, engine.version_history(p.key, username)) for p in procedures]}
 
 
-def editor_data(engine: Engine, username: str, key: str) -> dict[str, Any]:
+def editor_data(engine: Engine, username: str, key: str, lang: str) -> dict[str, Any]:
     """What the editor opens: the latest version's BPMN, forms and catalog fields."""
     bundle = engine.version_bundle(key, username)
-    return _editor(engine, bundle, is_new=False)
+    return _editor(engine, bundle, is_new=False, lang=lang)
 
 
-def new_editor_data(engine: Engine, username: str, form: Mapping[str, str], upload: bytes | None) -> dict[str, Any]:
+def new_editor_data(engine: Engine, username: str, form: Mapping[str, str], upload: bytes | None,
+                    lang: str) -> dict[str, Any]:
     """The editor for a procedure not deployed yet: an empty diagram or an uploaded file.
 
     Raises:
@@ -82,15 +86,65 @@ def new_editor_data(engine: Engine, username: str, form: Mapping[str, str], uplo
     name = {"zh": form.get("name_zh") or key, "en": form.get("name_en") or key}
     entry = CatalogEntry(key, process_id_of(xml) or key, f"{key}.bpmn", name, (), "process-owner")
     files = {entry.bpmn: xml}
-    return _editor(engine, ProcessBundle(entry, files), is_new=True)
+    return _editor(engine, ProcessBundle(entry, files), is_new=True, lang=lang)
 
 
-def _editor(engine: Engine, bundle: ProcessBundle, is_new: bool) -> dict[str, Any]:
+def _editor(engine: Engine, bundle: ProcessBundle, is_new: bool, lang: str) -> dict[str, Any]:
     roles = sorted({r for u in engine.users() for r in u.roles})
     forms = {name.removeprefix("forms/").removesuffix(".yaml"): text for name, text in bundle.form_files().items()}
     return {"key": bundle.key, "is_new": is_new, "entry": bundle.entry.to_dict(),
             "xml": with_layout(bundle.files.get(bundle.entry.bpmn, "")), "forms": forms, "roles": roles,
-            "new_form": NEW_FORM.format(key="{key}")}
+            "new_form": NEW_FORM.format(key="{key}"), "labels": editor_labels(lang), "draft": None}
+
+
+class PayloadInvalid(InvalidInput):
+    """A field of the editor's payload has the wrong type; `field` names it, `expected` says
+    what it must be (an owner.expected.* message)."""
+
+    def __init__(self, field: str, expected: str):
+        self.field, self.expected = field, expected
+        super().__init__(f"{field} must be {expected.replace('_', ' ')}")
+
+
+def read_payload(raw: str | None) -> dict[str, Any]:
+    """The editor's payload with every field checked for its type.
+
+    Raises:
+        PayloadInvalid: naming the first field that is not what the editor sends.
+    """
+    try:
+        payload = json.loads(raw or "")
+    except ValueError as err:
+        raise PayloadInvalid("payload", "json_object") from err
+    _expect(payload, "payload", dict, "json_object")
+    for name in ("key", "xml"):
+        _expect(payload.get(name), name, str, "text")
+    forms = payload.get("forms") or {}
+    _expect(forms, "forms", dict, "object")
+    for form_key, text in forms.items():
+        _expect(text, f"forms.{form_key}", str, "text")
+    entry = payload.get("entry") or {}
+    _expect(entry, "entry", dict, "object")
+    name = entry.get("name") or {}
+    _expect(name, "entry.name", dict, "object")
+    for lang in ("zh", "en"):
+        _expect(name.get(lang) or "", f"entry.name.{lang}", str, "text")
+    for listed in ("starters", "clauses"):
+        value = entry.get(listed) or []
+        _expect(value, f"entry.{listed}", (list, str), "list")
+        for item in value if isinstance(value, list) else []:
+            _expect(item, f"entry.{listed}", str, "list")
+    _expect(entry.get("start_form") or "", "entry.start_form", str, "text")
+    lanes = entry.get("lanes") or {}
+    _expect(lanes, "entry.lanes", dict, "object")
+    for lane, role in lanes.items():
+        _expect(role, f"entry.lanes.{lane}", str, "text")
+    return {"key": payload["key"], "xml": payload["xml"], "forms": forms, "entry": entry}
+
+
+def _expect(value: Any, field: str, kind: type | tuple[type, ...], expected: str) -> None:
+    if not isinstance(value, kind) or (kind is not bool and isinstance(value, bool)):
+        raise PayloadInvalid(field, expected)
 
 
 def bundle_from_payload(engine: Engine, username: str, raw: str | None) -> ProcessBundle:
@@ -98,28 +152,24 @@ def bundle_from_payload(engine: Engine, username: str, raw: str | None) -> Proce
     version's files (DMN files are kept as they are).
 
     Raises:
-        InvalidInput: the payload is not what the editor sends.
+        InvalidInput: the payload is not what the editor sends (PayloadInvalid names the field).
     """
-    try:
-        payload = json.loads(raw or "")
-        key, xml = str(payload["key"]), str(payload["xml"])
-        forms = {str(k): str(v) for k, v in (payload.get("forms") or {}).items()}
-        fields = payload.get("entry") or {}
-    except (ValueError, KeyError, TypeError, AttributeError) as err:
-        raise InvalidInput(f"the editor sent something unreadable: {err}") from err
+    payload = read_payload(raw)
+    key, xml, forms, fields = payload["key"], payload["xml"], payload["forms"], payload["entry"]
     if not KEY.fullmatch(key):
-        raise InvalidInput(f"{key!r} is not a procedure key")
+        raise PayloadInvalid("key", "procedure_key")
     try:
         base = engine.version_bundle(key, username)
         entry, files = base.entry, {n: t for n, t in base.files.items() if n in base.entry.dmn}
     except ProcessNotFound:
         entry, files = CatalogEntry(key, key, f"{key}.bpmn", {"zh": key, "en": key}, (), "process-owner"), {}
+    name = fields.get("name") or {}
     entry = replace(
         entry, process_id=process_id_of(xml) or entry.process_id,
-        name={"zh": str(fields.get("name", {}).get("zh") or key), "en": str(fields.get("name", {}).get("en") or key)},
+        name={"zh": name.get("zh") or key, "en": name.get("en") or key},
         starters=tuple(_words(fields.get("starters"))), clauses=tuple(_words(fields.get("clauses"))),
-        start_form=str(fields.get("start_form") or "").strip() or None,
-        lanes={str(k): str(v).strip() for k, v in (fields.get("lanes") or {}).items() if str(v).strip()})
+        start_form=(fields.get("start_form") or "").strip() or None,
+        lanes={k: v.strip() for k, v in (fields.get("lanes") or {}).items() if v.strip()})
     files[entry.bpmn] = xml
     for form_key in sorted(set(form_keys_in(xml)) | ({entry.start_form} if entry.start_form else set())):
         if form_key in forms:
@@ -127,11 +177,28 @@ def bundle_from_payload(engine: Engine, username: str, raw: str | None) -> Proce
     return ProcessBundle(entry, files)
 
 
-def problem_list(problems: list[Problem]) -> list[dict[str, Any]]:
-    """Problems as the editor lists them: errors first, then warnings."""
+def problem_list(problems: list[Problem], lang: str = "en") -> list[dict[str, Any]]:
+    """Problems as the editor lists them, errors first, then warnings; reasons zhidu knows in
+    the user's language, the others as the engine gave them."""
     ordered = sorted(problems, key=lambda p: (p.severity != "error", p.file, p.line or 0))
-    return [{"file": p.file, "line": p.line, "element": p.element, "reason": p.reason, "severity": p.severity}
+    return [{"file": p.file, "line": p.line, "element": p.element, "reason": problem_reason(p.reason, lang),
+             "severity": p.severity, "severity_text": translate(f"owner.severity.{p.severity}", lang)}
             for p in ordered]
+
+
+def describe_invalid(err: InvalidInput, t: Callable[..., str]) -> str:
+    """The message for bad input: a payload field in the user's language, else the engine's."""
+    if isinstance(err, PayloadInvalid):
+        return t("owner.payload_invalid", field=err.field, expected=t(f"owner.expected.{err.expected}"))
+    return err.message
+
+
+def int_or_none(text: str | None) -> int | None:
+    """A posted version number, or None (the latest) when absent or not a number."""
+    try:
+        return int(text or "") or None
+    except ValueError:
+        return None
 
 
 def form_preview(text: str, lang: str) -> dict[str, Any]:
@@ -148,8 +215,9 @@ def form_preview(text: str, lang: str) -> dict[str, Any]:
     return {"fields": fields, "problems": problems, "title": form.title}
 
 
-def compare_page(engine: Engine, username: str, key: str, args: Mapping[str, str]) -> dict[str, Any]:
-    """Two versions side by side: what was added, changed and removed, and the newer diagram."""
+def compare_page(engine: Engine, username: str, key: str, args: Mapping[str, str], lang: str) -> dict[str, Any]:
+    """Two versions side by side: what was added, changed and removed, each element named, and
+    the newer diagram."""
     history = engine.version_history(key, username)
     newest = history[0].number
     new = _int(args.get("new"), newest)
@@ -157,8 +225,10 @@ def compare_page(engine: Engine, username: str, key: str, args: Mapping[str, str
     diff = engine.compare(key, username, old, new)
     after = engine.version_bundle(key, username, new)
     before = engine.version_bundle(key, username, old)
-    names = {**element_names(before.files.get(before.entry.bpmn, "")), **element_names(after.files.get(after.entry.bpmn, ""))}
-    return {"key": key, "history": history, "old": old, "new": new, "diff": diff, "names": names,
+    described = {**describe_elements(before.files.get(before.entry.bpmn, "")),
+                 **describe_elements(after.files.get(after.entry.bpmn, ""))}
+    return {"key": key, "history": history, "old": old, "new": new, "diff": diff,
+            "changes": change_rows(diff, described, lang),
             "diagram": {"xml": after.files.get(after.entry.bpmn, ""),
                         "added": [c.element for c in diff.of_kind("added")],
                         "changed": [c.element for c in diff.of_kind("changed")]}}
