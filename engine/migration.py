@@ -17,6 +17,7 @@ from SpiffWorkflow.bpmn.util.diff import diff_workflow, migrate_workflow
 from SpiffWorkflow.util.task import TaskState
 
 from engine.clock import Clock, SystemClock
+from engine.confidential import version_rules
 from engine.diff import CONNECTION_FIELDS, describe_elements
 from engine.errors import ZhiduError
 from engine.execution import Execution, StepResult
@@ -45,7 +46,7 @@ def blockers(old: CompiledVersion, new: CompiledVersion, state: dict[str, Any],
     """
     if old.content_hash == new.content_hash:
         return ["the instance is already on this version"]
-    reasons = _spec_reasons(old, new, state)
+    reasons = _spec_reasons(old, new, state) + declassified(old, new)
     if reasons:
         return reasons
     try:
@@ -110,6 +111,26 @@ def _spec_reasons(old: CompiledVersion, new: CompiledVersion, state: dict[str, A
             if reason:
                 reasons.append(f"the form {info.form_key} of open task {label} {reason}")
     return sorted(set(reasons))
+
+
+def declassified(old: CompiledVersion, new: CompiledVersion) -> list[str]:
+    """Fields whose values would be shown to more people on `new` than on `old` (R7.1.1).
+
+    Confidentiality never shrinks for data already captured: the rules of an instance's current
+    version are the ones its pages, CLI and exports apply, so a migration must not let a
+    process owner declassify a field. Refusing each such step keeps the current version at least
+    as strict as every version the instance lived on.
+    """
+    before, after = version_rules(old), version_rules(new)
+    reasons = []
+    for name, cleared in sorted(before.items()):
+        if name not in after:
+            reasons.append(f"the field {name} is confidential on the instance's version but not on the new one: "
+                           f"its values would be shown to everyone")
+        elif after[name] - cleared:
+            reasons.append(f"the field {name} would be shown to {', '.join(sorted(after[name] - cleared))}, "
+                           f"who may not read it on the instance's version")
+    return reasons
 
 
 def form_incompatibility(old: FormDefinition | None, new: FormDefinition | None) -> str | None:
