@@ -82,7 +82,7 @@ class Walk:
         self.submit(page, "#start-form", "start form")
         match = re.search(r"/instances/([0-9a-f-]{36})", page.url)
         if not match:
-            raise WalkFailed(f"{self.key}: starting did not open the instance page ({page.url})")
+            raise WalkFailed(f"{self.key}: starting did not open the instance page ({page.url}): {visible_error(page)}")
         self.steps.append(f"start as {starter}")
         return match.group(1)
 
@@ -147,6 +147,8 @@ class Walk:
     def submit(self, page, form: str, step: str) -> None:
         page.click(f"{form} button[type=submit]")
         page.wait_for_load_state()
+        if page.locator("#error-message").count():
+            raise WalkFailed(f"{self.key}: {step}: the server answered {visible_error(page)}")
         errors = page.locator("#form-errors")
         if errors.count():
             fields = page.locator(".zd-field:has(.field-error)").evaluate_all(
@@ -211,9 +213,17 @@ def put_rows(scope, name: str, item: dict[str, Any], rows: list[dict[str, Any]])
             if value is None:
                 cell.first.evaluate("e => { if (e.tagName === 'SELECT') e.selectedIndex = 0; else e.value = ''; }")
             elif cell.first.evaluate("e => e.tagName") == "SELECT":
+                options = [o for o in cell.first.locator("option").evaluate_all("os => os.map(o => o.value)") if o]
+                if not prop.get("enum") and str(value) not in options and options:
+                    value = options[(index + len(column)) % len(options)]  # people: whoever the picker offers
                 cell.first.select_option(str(value))
             else:
                 cell.first.fill(text_of(value))
+
+
+def visible_error(page) -> str:
+    message = page.locator("#error-message")
+    return message.first.inner_text() if message.count() else page.title()
 
 
 def text_of(value: Any) -> str:
