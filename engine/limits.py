@@ -11,6 +11,10 @@ layers, because no single one is enough in CPython:
   the result is checked *before* it is allocated;
 * the data a script leaves behind is measured before SpiffWorkflow copies or stores it.
 
+These layers stop the usual cases quickly and name the script's line, but they cannot stop a
+C call nobody thought of: the guarantee is that every run happens in a sandbox worker process
+with an address-space limit that the server kills at the deadline (engine/sandbox.py says why).
+
 Limits raise `LimitExceeded`, a BaseException, so a script's ``except Exception`` cannot
 swallow it (bare ``except:`` and ``finally`` are refused at compile time for the same reason);
 the environment turns it into `ScriptLimitExceeded` for SpiffWorkflow to report with the line.

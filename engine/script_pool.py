@@ -99,7 +99,10 @@ class WorkerProcess:
             if not self.inbox.poll(max(0.0, deadline - time.monotonic())):
                 self.kill()
                 raise ScriptLimitExceeded(f"limit exceeded: ran longer than {seconds:g} s")
-            message = safe_loads(self.inbox.recv_bytes())
+            try:
+                message = safe_loads(self.inbox.recv_bytes())
+            except pickle.UnpicklingError as err:
+                raise TypeError(f"the script's value cannot be used here: {err}") from None
             if message[0] == "done":
                 self.spent = message[2]
                 return message[1]

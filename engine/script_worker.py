@@ -117,7 +117,7 @@ class Worker:
                                                 resource.RLIM_INFINITY))
         try:
             if kind == "evaluate":
-                return ("value", runner.evaluate(source, context, external))
+                return ("value", _plain(runner.evaluate(source, context, external)))
             deleted = runner.execute(source, context, external)
             return ("data", {k: v for k, v in context.items() if kept_name(k, v)}, deleted)
         except Exception as err:  # the script's own error: reported, never fatal to the worker
@@ -146,6 +146,14 @@ class Worker:
             self.answer(reply, leaving)
             if leaving:
                 return
+
+
+def _plain(value: Any) -> Any:
+    """An expression's lazy value (a generator, a map, a dict view) as the list it would give:
+    such objects cannot cross the pipe, and whoever asked for the value only iterates it."""
+    if hasattr(value, "__next__") or isinstance(value, (type({}.keys()), type({}.values()), type({}.items()))):
+        return list(value)
+    return value
 
 
 def describe(err: BaseException) -> dict[str, Any]:
