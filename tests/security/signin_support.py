@@ -94,7 +94,14 @@ class Browser:
     def post(self, url: str, data: dict | None = None, **kwargs):
         with self.client.session_transaction() as session:
             token = session.setdefault("csrf", "test-token")
-        return self.client.post(url, data={**(data or {}), "csrf_token": token}, **kwargs)
+        return closed(self.client.post(url, data={**(data or {}), "csrf_token": token}, **kwargs))
 
     def get(self, url: str, **kwargs):
         return self.client.get(url, **kwargs)
+
+
+def closed(response):
+    """`response`, with the request body's temporary file closed: a refused body is never read,
+    so nothing else closes it."""
+    response.request.environ["wsgi.input"].close()
+    return response

@@ -136,3 +136,18 @@ def test_racing_processes_lose_no_failure_and_journal_one_lock(request, url_fixt
     with guards[0].uow_factory() as uow:
         locks = [e for e in uow.journal.for_instance(ORGANISATION_JOURNAL) if e.kind == "sign_in_locked"]
     assert len(locks) == 1 and locks[0].payload["failures"] == 40
+
+
+@pytest.mark.parametrize("url_fixture", ["sqlite_url", pytest.param("postgres_url", marks=pytest.mark.postgres)])
+def test_migration_0007_creates_what_the_models_describe(request, url_fixture):
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from storage.models import Base
+
+    db = open_db(request.getfixturevalue(url_fixture))
+    migrate(db)
+    with db.connect() as connection:
+        differences = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+    ours = [d for d in differences if any(name in repr(d) for name in ("sign_in_throttle", "web_sessions", "'language'"))]
+    assert ours == []

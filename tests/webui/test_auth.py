@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
+from tests.security.signin_support import Browser, demo_database, make_app, site  # noqa: F401
 from tests.webui.support import INTAKE
 
 
@@ -112,3 +115,51 @@ def test_create_app_without_arguments_uses_the_environment(tmp_path, monkeypatch
     token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/sign-in").get_data(as_text=True)).group(1)
     response = client.post("/sign-in", data={"username": "cs_staff1", "password": "zhidu-demo", "csrf_token": token})
     assert response.status_code == 302  # the users of the environment's database
+
+
+# -- the language: stored on the user, Accept-Language before sign-in (issue 11, item 14) --------
+
+
+@pytest.fixture
+def quick_app(site):
+    return make_app(site.engine)
+
+
+@pytest.mark.parametrize("header, title", [("en-US,en;q=0.9", "Sign in"), ("zh-CN,zh;q=0.9,en;q=0.8", "登录"),
+                                           ("fr-FR", "登录"), ("de,en;q=0.5", "Sign in")])
+def test_before_sign_in_the_browsers_language_chooses(quick_app, header, title):
+    page = Browser(quick_app, HTTP_ACCEPT_LANGUAGE=header).get("/sign-in").get_data(as_text=True)
+    assert f"<h1 class=\"h4 mb-3\">{title}</h1>" in page
+
+
+def test_the_language_chosen_is_kept_on_the_user_for_every_device(quick_app):
+    laptop = Browser(quick_app, HTTP_ACCEPT_LANGUAGE="zh-CN")
+    laptop.sign_in("cs_staff1")
+    assert "待办任务" in laptop.get("/").get_data(as_text=True)
+    laptop.post("/language", {"lang": "en"})
+    phone = Browser(quick_app, "192.0.2.20", HTTP_ACCEPT_LANGUAGE="zh-CN")
+    phone.sign_in("cs_staff1")
+    assert "Inbox" in phone.get("/").get_data(as_text=True)
+    phone.post("/language", {"lang": "zh"})  # switching on one device reaches the other at once
+    assert "待办任务" in laptop.get("/").get_data(as_text=True)
+
+
+def test_a_choice_made_before_sign_in_is_stored_and_the_device_keeps_it_after_sign_out(quick_app):
+    browser = Browser(quick_app, HTTP_ACCEPT_LANGUAGE="zh-CN")
+    browser.post("/language", {"lang": "en"})
+    browser.sign_in("mk_staff1")
+    assert "Inbox" in browser.get("/").get_data(as_text=True)
+    browser.post("/sign-out")
+    assert "Sign in" in browser.get("/sign-in").get_data(as_text=True)
+    other = Browser(quick_app, "192.0.2.30", HTTP_ACCEPT_LANGUAGE="zh-CN")
+    other.sign_in("mk_staff1")
+    assert "Inbox" in other.get("/").get_data(as_text=True)
+
+
+def test_a_users_stored_language_wins_over_the_browsers(quick_app):
+    first = Browser(quick_app, HTTP_ACCEPT_LANGUAGE="en")
+    first.sign_in("da_staff1")
+    first.post("/language", {"lang": "zh"})
+    later = Browser(quick_app, "192.0.2.40", HTTP_ACCEPT_LANGUAGE="en")
+    later.sign_in("da_staff1")
+    assert "待办任务" in later.get("/").get_data(as_text=True)
