@@ -17,7 +17,7 @@ ACK = {"acknowledged": True, "submitter_comment": "谢谢"}
 
 
 def submit(zhidu, user: str, department: str = "customer-service") -> str:
-    return start(zhidu, KEY, user, {"submitted_by": user, "department": department, "title": "延长热线时间",
+    return start(zhidu, KEY, user, {"department": department, "title": "延长热线时间",
                                     "content": "晚间咨询多,建议延长热线服务时间", "expected_benefit": "减少投诉"})
 
 
@@ -49,7 +49,7 @@ def test_manager_adopts_and_the_result_goes_back_to_the_submitter(zhidu):
     feedback(zhidu, iid, "mk_staff1")
     result = data(zhidu, iid)
     assert result["handling_result"] == "adopted" and result["decided_by"] == "department-manager"
-    assert result["submitted_by"] == "mk_staff1" and result["measures"] == IMPLEMENT["measures"]
+    assert result["started_by"] == "mk_staff1" and result["measures"] == IMPLEMENT["measures"]
     assert zhidu.show(iid).started_by == "mk_staff1"
 
 
@@ -91,13 +91,26 @@ def test_referred_to_the_director_who_rejects(zhidu):
 
 def test_who_may_submit_and_what_the_form_accepts(zhidu):
     with pytest.raises(PermissionDenied):
-        zhidu.start(KEY, "auditor", {"submitted_by": "auditor", "department": "marketing", "title": "t", "content": "c"})
+        zhidu.start(KEY, "auditor", {"department": "marketing", "title": "t", "content": "c"})
     with pytest.raises(FormInvalid):
-        zhidu.start(KEY, "mk_staff1", {"department": "marketing", "title": "t", "content": "c"})
+        zhidu.start(KEY, "mk_staff1", {"department": "marketing", "content": "c"})
     with pytest.raises(FormInvalid):
-        zhidu.start(KEY, "mk_staff1", {"submitted_by": "mk staff1", "department": "marketing", "title": "t", "content": "c"})
-    with pytest.raises(FormInvalid):
-        zhidu.start(KEY, "mk_staff1", {"submitted_by": "mk_staff1", "department": "finance", "title": "t", "content": "c"})
+        zhidu.start(KEY, "mk_staff1", {"department": "finance", "title": "t", "content": "c"})
     iid = submit(zhidu, "cs_manager", "customer-service")
     with pytest.raises(FormInvalid):
         zhidu.complete_task(open_tasks(zhidu, iid)[0].id, "cs_manager", {"assessment": "maybe", "assessment_comment": "x"})
+
+
+def test_the_submitter_cannot_be_spoofed(zhidu):
+    """Issue 12.8: the feedback went to whoever the submitter typed in `submitted_by`; now it goes
+    to the engine's record of who started the instance, and the form has no such field."""
+    with pytest.raises(FormInvalid) as refused:
+        zhidu.start(KEY, "mk_staff1", {"submitted_by": "director", "department": "marketing", "title": "t",
+                                       "content": "c"})
+    assert "submitted_by" in str(refused.value.field_errors)
+    with pytest.raises(FormInvalid):  # nor can the engine's own fact be overridden by a form
+        zhidu.start(KEY, "mk_staff1", {"started_by": "director", "department": "marketing", "title": "t",
+                                       "content": "c"})
+    iid = submit(zhidu, "mk_staff1", "marketing")
+    complete_as(zhidu, iid, "Task_Assess", "mk_manager", {"assessment": "reject", "assessment_comment": "否"})
+    assert open_tasks(zhidu, iid)[0].candidates == ("user:mk_staff1",)
