@@ -9,19 +9,36 @@ pass `--as` to name who acts in the journal.
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass, replace
 from typing import Any, Callable
 
-from engine.errors import InvalidInput, PermissionDenied, UserNotFound
+from engine.errors import FieldError, InvalidInput, PermissionDenied, UserNotFound
 from engine.journal import GENESIS, JournalEntry, JournalWriter, verify_chain
 from engine.ports import UnitOfWork
 from engine.records import UserRecord
 from engine.views import UserView
 
 ADMIN_ROLES = {"admin"}
+# Usernames as the forms that name people accept them (forms/onboarding_start.yaml).
+USERNAME = re.compile(r"^[a-z][a-z0-9_]{1,39}$")
+MAX_NAME = 100
 # The journal stream of organisation changes (kept beside the instances' journals).
 ORGANISATION_JOURNAL = "organisation"
 log = logging.getLogger("zhidu.admin")
+
+
+class UserInvalid(InvalidInput):
+    """A user's details that cannot be stored, field by field (`code` of each: required,
+    username_format, username_taken, unknown_role, unknown_department, name_too_long)."""
+
+    def __init__(self, field_errors: list[FieldError]):
+        self.field_errors = field_errors
+        super().__init__("; ".join(e.message for e in field_errors))
+
+    def to_dict(self) -> dict:
+        return {**super().to_dict(), "fields": [{"field": e.field, "message": e.message, "code": e.code}
+                                                 for e in self.field_errors]}
 
 
 @dataclass(frozen=True)
@@ -66,16 +83,15 @@ class AdminCommands:
         """Create a user (active) with `roles`.
 
         Raises:
-            PermissionDenied (actor is not an administrator), InvalidInput (exists already,
-            unknown role or department, no username).
+            PermissionDenied (actor is not an administrator), UserInvalid (an InvalidInput: no
+            username, not a valid one, taken; unknown role or department; name too long).
         """
         with self.uow_factory() as uow:
             self._require_admin(uow, actor)
-            if not username.strip() or username != username.strip():
-                raise InvalidInput("a username must be given, without spaces around it")
-            if uow.users.get(username) is not None:
-                raise InvalidInput(f"user {username!r} exists already")
-            _check_organisation(uow, roles, department)
+            problems = _username_problems(uow, username) + _name_problems(name)
+            problems += _organisation_problems(uow, roles, department)
+            if problems:
+                raise UserInvalid(problems)
             user = UserRecord(username, name.strip() or username, department or None, tuple(roles), True, password_hash)
             uow.users.upsert(user)
             self._record_organisation(uow, actor, "user_added", {"username": username, "roles": list(roles),
@@ -94,7 +110,9 @@ class AdminCommands:
         with self.uow_factory() as uow:
             self._require_admin(uow, actor)
             user = _existing(uow, username)
-            _check_organisation(uow, roles, department)
+            problems = _organisation_problems(uow, roles, department)
+            if problems:
+                raise UserInvalid(problems)
             before = {"roles": list(user.roles), "department": user.department}
             user = replace(user, roles=tuple(roles), department=department if department is not None else user.department)
             uow.users.upsert(user)
@@ -130,6 +148,68 @@ class AdminCommands:
             uow.commit()
         log.info("user %s deactivated by %s; %d claimed task(s) released", username, actor or "operator", len(released))
         return DeactivatedUser(_view(user), tuple(released))
+
+    def reactivate_user(self, username: str, actor: str | None = None) -> UserView:
+        """Let a deactivated user sign in and act again (their roles are as they were).
+
+        Raises:
+            PermissionDenied, UserNotFound, InvalidInput (the user is active).
+        """
+        with self.uow_factory() as uow:
+            self._require_admin(uow, actor)
+            user = _existing(uow, username)
+            if user.active:
+                raise InvalidInput(f"user {username!r} is active")
+            user = replace(user, active=True)
+            uow.users.upsert(user)
+            self._record_organisation(uow, actor, "user_reactivated", {"username": username})
+            uow.commit()
+        log.info("user %s reactivated by %s", username, actor or "operator")
+        return _view(user)
+
+    def set_password(self, username: str, password_hash: str, actor: str | None = None) -> UserView:
+        """Give a user a new password (its hash); the journal records that and who, never the hash.
+
+        Raises:
+            PermissionDenied, UserNotFound.
+        """
+        with self.uow_factory() as uow:
+            self._require_admin(uow, actor)
+            user = replace(_existing(uow, username), password_hash=password_hash)
+            uow.users.upsert(user)
+            self._record_organisation(uow, actor, "password_set", {"username": username})
+            uow.commit()
+        log.info("password of %s set by %s", username, actor or "operator")
+        return _view(user)
+
+    def edit_user(self, username: str, name: str | None = None, department: str | None = None,
+                  roles: list[str] | None = None, actor: str | None = None) -> UserView:
+        """Change a user's name, department (`""`: none) and roles; None leaves a value as it
+        is. One journal entry with what changed, before and after (none if nothing changed).
+
+        Raises:
+            PermissionDenied, UserNotFound, UserInvalid (unknown department or role, bad name).
+        """
+        with self.uow_factory() as uow:
+            self._require_admin(uow, actor)
+            user = _existing(uow, username)
+            problems = _name_problems(name or "") + _organisation_problems(uow, roles or [], department or None)
+            if problems:
+                raise UserInvalid(problems)
+            after = {"name": (name or "").strip() or user.name if name is not None else user.name,
+                     "department": (department or None) if department is not None else user.department,
+                     "roles": list(roles) if roles is not None else list(user.roles)}
+            before = {"name": user.name, "department": user.department, "roles": list(user.roles)}
+            changed = [k for k in before if before[k] != after[k]]
+            if changed:
+                user = replace(user, name=after["name"], department=after["department"], roles=tuple(after["roles"]))
+                uow.users.upsert(user)
+                self._record_organisation(uow, actor, "user_edited", {
+                    "username": username, "before": {k: before[k] for k in changed},
+                    "after": {k: after[k] for k in changed}})
+                uow.commit()
+        log.info("user %s edited by %s", username, actor or "operator")
+        return _view(user)
 
     def organisation_history(self, actor: str) -> list[JournalEntry]:
         """Who added users, changed roles and deactivated leavers, when: a hash-chained journal
@@ -172,13 +252,32 @@ def _existing(uow: UnitOfWork, username: str) -> UserRecord:
     return user
 
 
-def _check_organisation(uow: UnitOfWork, roles: list[str], department: str | None) -> None:
+def _username_problems(uow: UnitOfWork, username: str) -> list[FieldError]:
+    if not username:
+        return [FieldError("username", "a username must be given", "required")]
+    if not USERNAME.match(username):
+        return [FieldError("username", f"{username[:40]!r} is not a username: a lowercase letter, then 1-39 "
+                                       "lowercase letters, digits or _", "username_format")]
+    if uow.users.get(username) is not None:
+        return [FieldError("username", f"user {username!r} exists already", "username_taken")]
+    return []
+
+
+def _name_problems(name: str) -> list[FieldError]:
+    if len(name.strip()) > MAX_NAME or "\x00" in name:
+        return [FieldError("name", f"a name has at most {MAX_NAME} characters", "name_too_long")]
+    return []
+
+
+def _organisation_problems(uow: UnitOfWork, roles: list[str], department: str | None) -> list[FieldError]:
+    problems = []
     known = {r.key for r in uow.users.roles()}
     unknown = [r for r in roles if r not in known]
     if unknown:
-        raise InvalidInput(f"unknown role(s): {', '.join(unknown)}")
+        problems.append(FieldError("roles", f"unknown role(s): {', '.join(unknown)}", "unknown_role"))
     if department and department not in {d.key for d in uow.users.departments()}:
-        raise InvalidInput(f"unknown department {department!r}")
+        problems.append(FieldError("department", f"unknown department {department!r}", "unknown_department"))
+    return problems
 
 
 def _view(user: UserRecord) -> UserView:

@@ -1,4 +1,5 @@
-"""`zhidu` commands that administer users: add, change roles, deactivate leavers (R7.1.4).
+"""`zhidu` commands that administer users: add, edit, change roles, set a password,
+deactivate leavers (R7.1.4) and reactivate them.
 
 They run at operator level — whoever may run `zhidu` on the server administers — and `--as
 ADMIN` optionally names the administrator, who must then hold the admin role and is recorded
@@ -53,6 +54,23 @@ def cmd_user_deactivate(args: argparse.Namespace) -> Any:
     return build().engine.deactivate_user(args.username, actor=args.actor).to_dict()
 
 
+def cmd_user_reactivate(args: argparse.Namespace) -> Any:
+    return build().engine.reactivate_user(args.username, actor=args.actor).to_dict()
+
+
+def cmd_user_password(args: argparse.Namespace) -> Any:
+    if not args.password_stdin:
+        raise InvalidInput("give the new password on standard input with --password-stdin")
+    return build().engine.set_password(args.username, hash_password(read_password()), actor=args.actor).to_dict()
+
+
+def cmd_user_edit(args: argparse.Namespace) -> Any:
+    if args.name is None and args.department is None:
+        raise InvalidInput("nothing to change: give --name and/or --department")
+    return build().engine.edit_user(args.username, name=args.name, department=args.department,
+                                    actor=args.actor).to_dict()
+
+
 def cmd_org_history(args: argparse.Namespace) -> Any:
     return [e.to_dict() for e in build().engine.organisation_history(args.actor)]
 
@@ -73,6 +91,18 @@ def register(add: Callable[[str, Callable, str], argparse.ArgumentParser]) -> No
     p.add_argument("--as", dest="actor", default=None, help="the administrator acting (optional)")
     p = add("org-history", cmd_org_history, "who changed users and roles, when (hash-chained journal)")
     p.add_argument("--as", dest="actor", required=True, help="an auditor, administrator or the director")
+    p = add("user-edit", cmd_user_edit, "change a user's name and/or department (--department '' for none)")
+    p.add_argument("username")
+    p.add_argument("--name", default=None, help="the name shown to others")
+    p.add_argument("--department", default=None, help="a department key, or '' for none")
+    p.add_argument("--as", dest="actor", default=None, help="the administrator acting (optional)")
+    p = add("user-password", cmd_user_password, "set a user's password, read from standard input")
+    p.add_argument("username")
+    p.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    p.add_argument("--as", dest="actor", default=None, help="the administrator acting (optional)")
+    p = add("user-reactivate", cmd_user_reactivate, "let a deactivated user sign in and act again")
+    p.add_argument("username")
+    p.add_argument("--as", dest="actor", default=None, help="the administrator acting (optional)")
     p = add("user-deactivate", cmd_user_deactivate,
             "deactivate a leaver: no more sign-in; their claimed tasks go back to their roles")
     p.add_argument("username")
@@ -85,5 +115,8 @@ PRINTERS = {
     or "no organisation changes recorded",
     "user-add": lambda u: f"added {u['username']} ({', '.join(u['roles'])})",
     "user-roles": lambda u: f"{u['username']} now has roles {', '.join(u['roles'])}",
+    "user-edit": lambda u: f"{u['username']} is now {u['name']} ({u['department'] or 'no department'})",
+    "user-password": lambda u: f"password of {u['username']} set",
+    "user-reactivate": lambda u: f"reactivated {u['username']}",
     "user-deactivate": lambda u: f"deactivated {u['username']}; released {len(u['released_tasks'])} claimed task(s)",
 }
