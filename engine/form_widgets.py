@@ -27,8 +27,9 @@ ACCEPTS: dict[str, tuple[str, ...]] = {
     "table": ("table",),
 }
 WIDGETS = frozenset(w for widgets in ACCEPTS.values() for w in widgets)
-_KIND_NAMES = {"choice": "a choice", "choices": "a multiple choice", "users": "a list of users",
-               "datetime": "a date-time", "table": "a table of rows"}
+_KIND_NAMES = {"boolean": "a yes/no value", "choice": "a choice", "string": "text", "date": "a date",
+               "datetime": "a date-time", "integer": "a whole number", "number": "a number", "user": "a user",
+               "choices": "a multiple choice", "users": "a list of users", "table": "a table of rows"}
 
 
 def scalar_type(prop: Mapping[str, Any]) -> str | None:
@@ -85,7 +86,7 @@ def widget_problem(name: str, prop: Mapping[str, Any], widget: str | None) -> st
     if widget not in WIDGETS:
         return f"field {name!r} has unknown widget {widget!r}"
     if widget not in ACCEPTS[kind]:
-        what = _KIND_NAMES.get(kind, kind)
+        what = _KIND_NAMES[kind]
         return (f"field {name!r}: widget {widget!r} cannot carry {what}; "
                 f"use {' or '.join(repr(w) for w in ACCEPTS[kind])}")
     return None

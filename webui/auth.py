@@ -122,6 +122,8 @@ def _start_session(username: str) -> None:
     """A fresh cookie (no fixation) holding a new server-side session, in the user's language:
     the one stored on them, else the one chosen on this device before signing in (then stored)."""
     chosen = session.get("lang")
+    if "sid" in session:  # signing in again ends the session this browser had
+        web_sessions().end(session["sid"])
     stored = web_sessions().language(username)
     if stored not in LANGUAGES and chosen in LANGUAGES:
         web_sessions().set_language(username, chosen)

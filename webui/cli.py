@@ -153,7 +153,7 @@ def cmd_export(args: argparse.Namespace) -> Any:
         raise InvalidInput("name an INSTANCE or give --all")
     bundle = build().engine.export(None if args.all else [args.instance], args.actor)
     try:
-        Path(args.out).write_text(json.dumps(bundle, ensure_ascii=False, indent=1), encoding="utf-8")
+        Path(args.out).write_text(out.strict_json(bundle, indent=1), encoding="utf-8")
     except OSError as err:
         raise InvalidInput(f"cannot write {args.out}: {err.strerror}") from err
     return {"out": args.out, "instances": len(bundle["instances"]), "versions": len(bundle["versions"])}

@@ -3,25 +3,43 @@
 from __future__ import annotations
 
 import json
+import math
 import sys
 from typing import Any
 
 from engine.errors import ZhiduError
 
 
+def strict_json(value: Any, **options: Any) -> str:
+    """JSON every parser reads: a non-finite number (which forms now refuse, but data stored
+    before could hold) is written as the string "NaN"/"Infinity"/"-Infinity", never as the bare
+    tokens `json.dumps` emits by default."""
+    return json.dumps(_finite(value), ensure_ascii=False, allow_nan=False, default=str, **options)
+
+
+def _finite(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(v) for v in value]
+    return value
+
+
 def result(command: str, value: Any, as_json: bool) -> None:
     if as_json:
-        print(json.dumps(value, ensure_ascii=False, indent=2, default=str))
+        print(strict_json(value, indent=2))
         return
     from webui.cli_admin import PRINTERS as admin_printers
 
     printer = _PRINTERS.get(command) or admin_printers.get(command)
-    print(printer(value) if printer else json.dumps(value, ensure_ascii=False, indent=2, default=str))
+    print(printer(value) if printer else strict_json(value, indent=2))
 
 
 def error(err: ZhiduError, as_json: bool) -> None:
     if as_json:
-        print(json.dumps(err.to_dict(), ensure_ascii=False, indent=2))
+        print(strict_json(err.to_dict(), indent=2))
     else:
         print(f"error: {err.message}", file=sys.stderr)
 
@@ -52,13 +70,13 @@ def _instance(i: dict) -> str:
     for t in i["active_tasks"]:
         who = t["claimed_by"] or ", ".join(t["candidates"])
         lines.append(f"  task {t['id']}  {t['title']}  [{who}]")
-    lines.append("data: " + json.dumps(i["data"], ensure_ascii=False, sort_keys=True))
+    lines.append("data: " + strict_json(i["data"], sort_keys=True))
     return "\n".join(lines)
 
 
 def _history(entries: list[dict]) -> str:
     return "\n".join(f"{e['seq']:>4} {e['at']} {e['kind']:<18} {e['actor'] or '-':<12} "
-                     f"{json.dumps(e['payload'], ensure_ascii=False)[:160]}" for e in entries)
+                     f"{strict_json(e['payload'])[:160]}" for e in entries)
 
 
 def _processes(procs: list[dict]) -> str:
@@ -98,8 +116,8 @@ def _verify(value: dict) -> str:
             line += f"  {v['reason']}"
         elif v["verdict"] != "ok":
             line += f"  at entry {v['entry']}  element {v['element']}  {v['field']}: {v['reason']}"
-            line += f" (recorded {json.dumps(v['recorded'], ensure_ascii=False)[:80]},"
-            line += f" replayed {json.dumps(v['replayed'], ensure_ascii=False)[:80]})"
+            line += f" (recorded {strict_json(v['recorded'])[:80]},"
+            line += f" replayed {strict_json(v['replayed'])[:80]})"
         lines.append(line)
     redacted = value.get("redacted") or 0
     lines.append(f"{value['ok']}/{value['total']} ok" + (f", {redacted} redacted (chain ok, hidden values not "

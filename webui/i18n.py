@@ -154,6 +154,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "sign_in.too_long": ("{field}过长：最多 {limit} 个字符。", "{field} is too long: at most {limit} characters."),
     "error.413": ("提交的内容过大（上限 {size}），未作任何更改。请缩小文件或分次提交。",
                   "What you sent is too large (the limit is {size}); nothing was changed. Send a smaller file or split it up."),
+    "kind.sign_in_locked": ("登录失败次数过多，暂时锁定", "locked after repeated failed sign-ins"),
     # --- evidence (add this area's messages below this line) ---
     # --- time (add this area's messages below this line) ---
     # --- owner (add this area's messages below this line) ---

@@ -13,11 +13,13 @@ limit is refused with a 413 page before anything reads it into memory.
 from __future__ import annotations
 
 import logging
+import os
 from datetime import timedelta
 
 from flask import Flask, Response, current_app, render_template, request
 from markupsafe import escape
 from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from engine.signin import SessionPolicy, SignInGuard, SignInPolicy, WebSessions
 from webui.current import t
@@ -48,6 +50,9 @@ DEFAULTS = {
     "MAX_FORM_MEMORY_SIZE": 256 * 1024,
     "MAX_FORM_PARTS": 1000,
     "UPLOAD_MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
+    # Reverse proxies in front of zhidu (`ZHIDU_TRUSTED_PROXIES`): behind one, every request
+    # comes from the proxy's address, so the throttle must read the client's from X-Forwarded-For.
+    "TRUSTED_PROXIES": None,
 }
 
 
@@ -57,6 +62,9 @@ def register(app: Flask) -> None:
     for key, value in DEFAULTS.items():
         if app.config.get(key) is None:
             app.config[key] = value
+    proxies = int(app.config["TRUSTED_PROXIES"] or os.environ.get("ZHIDU_TRUSTED_PROXIES") or 0)
+    if proxies > 0:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
     zhidu = app.extensions["zhidu"]
     minutes = timedelta(minutes=1)
     app.extensions["zhidu.signin"] = SignInGuard(zhidu.uow_factory, zhidu.clock, SignInPolicy(

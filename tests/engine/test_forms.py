@@ -63,3 +63,41 @@ ui:
     reasons = " | ".join(p.reason for p in check_form(form, "broken.yaml"))
     assert "title in zh and en" in reasons
     assert "not valid JSON Schema" in reasons
+
+
+@pytest.mark.parametrize("prop,widget,words", [
+    ("{type: string, format: date}", "checkbox", "widget 'checkbox' cannot carry a date"),
+    ("{type: boolean}", "text", "widget 'text' cannot carry a yes/no value"),
+    ("{type: array, items: {type: string, enum: [a, b]}}", "text", "cannot carry a multiple choice"),
+    ("{type: string, enum: [a, b]}", "checkbox", "cannot carry a choice"),
+    ("{type: array, items: {type: string}}", "multiselect", "no widget can carry"),
+    ("{type: string, format: user}", "yesno", "cannot carry a user"),
+])
+def test_a_widget_that_cannot_carry_its_property_is_refused_naming_form_and_field(prop, widget, words):
+    form = parse_form(f"""
+key: wrong
+title: {{zh: 错, en: Wrong}}
+schema:
+  properties:
+    x: {prop}
+ui:
+  fields:
+    x: {{label: {{zh: 甲, en: X}}, widget: {widget}}}
+""", "wrong.yaml")
+    [problem] = check_form(form, "wrong.yaml")
+    assert problem.file == "wrong.yaml" and problem.element == "x"
+    assert "form wrong: field 'x'" in problem.reason and words in problem.reason
+
+
+def test_a_table_column_widget_is_checked_too():
+    form = parse_form("""
+key: rows
+title: {zh: 表, en: Rows}
+schema:
+  properties:
+    r: {type: array, items: {type: object, properties: {d: {type: string, format: date}}}}
+ui:
+  fields:
+    r: {label: {zh: 表, en: R}, widget: table, columns: {d: {widget: yesno}}}
+""", "rows.yaml")
+    assert ["field 'r.d'" in p.reason for p in check_form(form, "rows.yaml")] == [True]

@@ -151,3 +151,23 @@ def test_migration_0007_creates_what_the_models_describe(request, url_fixture):
         differences = compare_metadata(MigrationContext.configure(connection), Base.metadata)
     ours = [d for d in differences if any(name in repr(d) for name in ("sign_in_throttle", "web_sessions", "'language'"))]
     assert ours == []
+
+
+def test_the_lock_check_is_one_indexed_query(app, site):
+    from sqlalchemy import event
+
+    statements = []
+    event.listen(site.dbs[0], "before_cursor_execute", lambda *args: statements.append(args[2]))
+    with app.app_context():
+        app.extensions["zhidu.signin"].locked_for("director", ATTACKER)
+    assert len(statements) == 1 and 'sign_in_throttle."key" IN' in statements[0]  # the primary key
+
+
+def test_behind_a_trusted_proxy_each_client_address_is_throttled_on_its_own(site):
+    app = site.process(TRUSTED_PROXIES=1)
+    proxy = "127.0.0.1"
+    attacker = Browser(app, proxy, HTTP_X_FORWARDED_FOR=ATTACKER)
+    for _ in range(30):
+        attacker.sign_in("director", "wrong")
+    assert attacker.sign_in("director").status_code == 429
+    assert Browser(app, proxy, HTTP_X_FORWARDED_FOR=OFFICE).sign_in("director").status_code == 302

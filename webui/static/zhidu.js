@@ -21,6 +21,20 @@
     }
   });
 
+  // A form that came back with errors: bring the first invalid input into view (also sideways,
+  // inside a wide table that scrolls) and put the cursor there.
+  function focusFirstError() {
+    var first = document.querySelector("form .is-invalid");
+    if (!first) { return; }
+    first.scrollIntoView({ block: "center", inline: "center" });
+    first.focus({ preventScroll: true });
+  }
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", focusFirstError);
+  } else {
+    focusFirstError();
+  }
+
   // A form is sent once: a double click must not submit it twice.
   document.addEventListener("submit", function (event) {
     var form = event.target;

@@ -16,6 +16,7 @@ from engine.runtime import Engine
 from engine.verify import Verdict
 from engine.views import UserView
 from engine.confidential import is_marker
+from webui.cli_output import strict_json
 from webui.i18n import bilingual, translate
 from webui.views import audit_text  # noqa: F401  (adds the audit pages' messages)
 from webui.views.audit_steps import Readers, build_steps, diagram_steps
@@ -141,4 +142,4 @@ def take_verdict(session: MutableMapping[str, Any], instance_id: str) -> Verdict
 def export_file(engine: Engine, instance_id: str, username: str) -> tuple[str, str]:
     """(file name, JSON text) of the instance's export bundle, confidential values as hashes."""
     bundle = engine.export([instance_id], username)
-    return f"zhidu-{instance_id[:8]}.json", json.dumps(bundle, ensure_ascii=False, indent=1)
+    return f"zhidu-{instance_id[:8]}.json", strict_json(bundle, indent=1)
