@@ -112,7 +112,9 @@ def test_owner_edits_deploys_compares_and_migrates_in_the_browser(browser, site)
     row = page.locator(f"[data-instance='{waiting.id}']")
     assert row.get_attribute("data-movable") == "true"
     screenshot(page, "editor-migration-plan")
-    row.locator("button").click()
+    row.locator("input.zd-move").check()
+    page.check("#confirm-move")
+    page.click("#move-selected")
     page.wait_for_selector(".flash.alert-success")
     screenshot(page, "editor-migrated")
     page.goto(f"{base}/owner/")
@@ -170,4 +172,134 @@ def test_an_uploaded_camunda_file_opens_with_its_problems_and_timer_text_can_be_
     xml = page.evaluate("() => window.zhiduEditor.saveXML().then(r => r.xml)")
     assert "PT2H" in xml and "camunda:assignee" in xml
     screenshot(page, "editor-upload-problems")
+    context.close()
+
+
+STUCK = '<bpmn:sequenceFlow id="Flow_Review_End" sourceRef="Task_Review" targetRef="End_Closed" />'
+
+
+@pytest.mark.parametrize("width, lang", [(1280, "en-US"), (390, "zh-CN")])
+def test_the_canvas_spans_the_page_and_the_palette_covers_no_element(browser, site, width, lang):
+    base, _engine = site
+    context = browser.new_context(viewport={"width": width, "height": 900}, locale=lang)
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    sign_in(page, base, "owner")
+    page.goto(f"{base}/owner/complaint_handling/edit")
+    page.wait_for_selector("#editor[data-ready=true]")
+    canvas = page.locator("#canvas").bounding_box()
+    assert canvas["width"] >= width * (0.7 if width > 1000 else 0.85)
+    palette = page.locator("#canvas .djs-palette").bounding_box()
+    shapes = page.evaluate("""() => Array.from(document.querySelectorAll('#canvas .djs-shape')).map(s => {
+        const r = s.getBoundingClientRect(); return [s.getAttribute('data-element-id'), r.left, r.top, r.right, r.bottom]; })""")
+    covered = [s[0] for s in shapes if s[1] < palette["x"] + palette["width"] and s[3] > palette["x"]
+               and s[2] < palette["y"] + palette["height"] and s[4] > palette["y"] and not s[0].startswith(("Participant", "Lane"))]
+    assert covered == [], f"the palette covers {covered}"
+    wider = page.evaluate("""() => Array.from(document.querySelectorAll('#editor *'))
+        .filter(e => !e.closest('.djs-container') && e.getBoundingClientRect().width > 0
+                     && e.getBoundingClientRect().right > window.innerWidth + 1).map(e => e.id || e.className)""")
+    assert wider == [], f"wider than the window: {wider}"
+    screenshot(page, f"editor-{width}-{lang[:2]}")
+    context.close()
+
+
+def test_warnings_need_a_reason_drafts_come_back_and_leaving_unsaved_work_asks(browser, site):
+    base, engine = site
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    sign_in(page, base, "owner")
+    page.goto(f"{base}/owner/complaint_handling/edit")
+    page.wait_for_selector("#editor[data-ready=true]")
+    assert page.get_attribute("#editor", "data-dirty") == "false"
+    page.evaluate("""() => { const m = window.zhiduEditor;
+        m.get('modeling').removeElements([m.get('elementRegistry').get('Flow_Review_End')]); }""")
+    assert page.get_attribute("#editor", "data-dirty") == "true"
+    assert page.is_visible("#unsaved")
+
+    page.click("#save-draft")
+    page.wait_for_selector("#editor[data-draft=saved]")
+    assert page.get_attribute("#editor", "data-dirty") == "false"
+    page.goto(f"{base}/owner/complaint_handling/edit")
+    page.wait_for_selector("#editor[data-ready=true]")
+    assert page.evaluate("() => !!window.zhiduEditor.get('elementRegistry').get('Flow_Review_End')")
+    page.click("#load-draft")
+    page.wait_for_selector("#editor[data-draft=loaded]")
+    assert page.evaluate("() => !window.zhiduEditor.get('elementRegistry').get('Flow_Review_End')")
+
+    page.click("#deploy")
+    page.wait_for_selector("#editor[data-deployed=needs-reason]")
+    assert page.is_visible("#warnings-confirm")
+    assert page.locator("#problems li[data-severity=warning]").count() == 2
+    assert "警告" in page.inner_text("#problems")
+    screenshot(page, "editor-warnings-need-a-reason")
+    page.click("#deploy-anyway")  # no reason given: nothing happens
+    assert page.get_attribute("#editor", "data-deployed") == "needs-reason"
+    page.fill("#warnings-reason", "结案步骤暂停使用")
+    page.click("#deploy-anyway")
+    page.wait_for_selector("#editor[data-deployed='2']")
+    assert engine.version_history("complaint_handling", "owner")[0].warnings_reason == "结案步骤暂停使用"
+
+    page.evaluate("""() => { const m = window.zhiduEditor, reg = m.get('elementRegistry');
+        m.get('modeling').updateLabel(reg.get('Task_Verify'), 'x'); }""")
+    dialogs = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.type), dialog.dismiss()))
+    page.close(run_before_unload=True)
+    page.wait_for_timeout(500)
+    assert dialogs == ["beforeunload"]
+    context.close()
+
+
+IMPORTED = """<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="d" targetNamespace="http://x">
+  <bpmn:collaboration id="c"><bpmn:participant id="p" processRef="trip" /></bpmn:collaboration>
+  <bpmn:process id="trip" isExecutable="false">
+    <bpmn:laneSet id="ls"><bpmn:lane id="L1" name="Travellers"><bpmn:flowNodeRef>start</bpmn:flowNodeRef>
+      <bpmn:flowNodeRef>ask</bpmn:flowNodeRef><bpmn:flowNodeRef>end</bpmn:flowNodeRef></bpmn:lane></bpmn:laneSet>
+    <bpmn:startEvent id="start" />
+    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="ask" />
+    <bpmn:userTask id="ask" name="Ask" />
+    <bpmn:sequenceFlow id="f2" sourceRef="ask" targetRef="end" />
+    <bpmn:endEvent id="end" />
+  </bpmn:process>
+</bpmn:definitions>
+"""
+
+
+def test_an_imported_process_is_marked_executable_and_its_lanes_mapped_in_the_editor(browser, site, tmp_path):
+    base, engine = site
+    upload = tmp_path / "trip.bpmn"
+    upload.write_text(IMPORTED, encoding="utf-8")
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-US")
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    sign_in(page, base, "owner")
+    page.goto(f"{base}/owner/")
+    page.fill("#new-key", "business_trip")
+    page.set_input_files("#new-file", str(upload))
+    page.click("#new-procedure button[type=submit]")
+    page.wait_for_selector("#editor[data-ready=true]")
+    assert not page.is_checked("#entry-executable")
+    page.check("#entry-executable")
+    lane = page.locator("#lane-roles [data-lane='Travellers'] input")
+    lane.fill("no-such-role")
+    lane.dispatch_event("change")
+    assert page.locator("#lane-roles [data-lane='Travellers'] .text-danger").inner_text() == "No such role."
+    page.locator("#lane-roles [data-lane='Travellers'] input").fill("project-management-staff")
+    page.locator("#lane-roles [data-lane='Travellers'] input").dispatch_event("change")
+    select(page, "ask")
+    assert page.inner_text("#element-fields label[for=prop-formkey]") == "Form (formKey)"
+    assert page.locator("#element-fields [data-prop=formKey]").evaluate("e => e.classList.contains('is-invalid')")
+    page.fill("#new-form-key", "trip_request")
+    page.click("#add-form")
+    select(page, "ask")
+    set_field(page, "formKey", "trip_request")
+    page.click("#validate")
+    page.wait_for_selector("#editor[data-validated=ok]")
+    page.fill("#deploy-comment", "imported")
+    page.click("#deploy")
+    page.wait_for_selector("#editor[data-deployed='1']")
+    deployed = engine.version_bundle("business_trip", "owner")
+    assert 'isExecutable="true"' in deployed.files[deployed.entry.bpmn]
+    assert deployed.entry.lanes == {"Travellers": "project-management-staff"}
     context.close()

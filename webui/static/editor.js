@@ -56,8 +56,15 @@
     var box = document.getElementById("lane-roles");
     box.textContent = "";
     var names = {};
-    modeler.get("elementRegistry").filter(function (e) { return e.type === "bpmn:Lane"; }).forEach(function (e) {
-      names[e.businessObject.name || e.id] = true;
+    // From the model, not the drawing: an imported file may have lanes without shapes.
+    function collect(laneSet) {
+      ((laneSet && laneSet.lanes) || []).forEach(function (lane) {
+        names[lane.name || lane.id] = true;
+        collect(lane.childLaneSet);
+      });
+    }
+    (modeler.getDefinitions().rootElements || []).forEach(function (r) {
+      (r.laneSets || []).forEach(collect);
     });
     Object.keys(names).sort().forEach(function (name) {
       var row = el("div", { "class": "mb-1", "data-lane": name });
