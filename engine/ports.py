@@ -8,7 +8,7 @@ from typing import Protocol
 
 from engine.journal import JournalEntry
 from engine.records import (
-    Department, InstanceRecord, Role, Schedule, StoredVersion, TaskRecord, UserRecord,
+    Department, InstanceRecord, Role, Schedule, StoredVersion, TaskRecord, TextMatch, UserRecord,
 )
 
 
@@ -50,11 +50,12 @@ class TaskRepository(Protocol):
     def for_instance(self, instance_id: str) -> list[TaskRecord]: ...
     def inbox(self, username: str, roles: tuple[str, ...]) -> list[TaskRecord]: ...
     def inbox_page(self, username: str, roles: tuple[str, ...], process_key: str | None, sort: str,
-                   offset: int, limit: int | None) -> list[TaskRecord]:
+                   offset: int, limit: int | None, match: TextMatch | None = None) -> list[TaskRecord]:
         """One page of the inbox, sorted by due date (`due`) or creation (`created`)."""
-    def inbox_count(self, username: str, roles: tuple[str, ...], process_key: str | None = None) -> int: ...
+    def inbox_count(self, username: str, roles: tuple[str, ...], process_key: str | None = None,
+                    match: TextMatch | None = None) -> int: ...
     def inbox_processes(self, username: str, roles: tuple[str, ...]) -> list[str]: ...
-    def open_in_departments(self, departments: list[str]) -> list[TaskRecord]: ...
+    def open_in_departments(self, departments: list[str], match: TextMatch | None = None) -> list[TaskRecord]: ...
 
 
 class JournalRepository(Protocol):

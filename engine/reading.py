@@ -14,7 +14,7 @@ from engine.definitions import ProcessBundle
 from engine.errors import InstanceNotFound, PermissionDenied, ProcessNotFound, TaskNotFound, UserNotFound
 from engine.journal import JournalEntry
 from engine.ports import UnitOfWork
-from engine.records import InstanceRecord, StoredVersion, TaskRecord, UserRecord
+from engine.records import InstanceRecord, StoredVersion, TaskRecord, TextMatch, UserRecord
 from engine.specs import CompiledVersion, SpecCache
 from engine.views import FormView, InstanceView, ProcessView, TaskView, UserView
 
@@ -120,7 +120,7 @@ class ReadingMixin:
                 form_view = FormView(form.key, form.schema, form.title, form.ui)
         return TaskView(task.id, task.instance_id, task.process_key, task.spec_name, task.title,
                         task.candidates, task.claimed_by, task.due_at, task.created_at, task.status,
-                        form_view, task.lane, task.completed_by, task.completed_at)
+                        form_view, task.lane, task.completed_by, task.completed_at, task.subject)
 
     def _instance_view(self, uow: UnitOfWork, record: InstanceRecord, with_tasks: bool = True) -> InstanceView:
         tasks = tuple(self._task_view(uow, t) for t in uow.tasks.open_for_instance(record.id)) if with_tasks else ()
@@ -268,20 +268,23 @@ class ReadingMixin:
             return [_light_task_view(t) for t in uow.tasks.inbox(user.username, user.roles)]
 
     def inbox_page(self, username: str, process_key: str | None = None, sort: str = "due",
-                   page: int = 1, page_size: int = 50) -> InboxPage:
+                   page: int = 1, page_size: int = 50, search: str = "") -> InboxPage:
         """One page of `username`'s inbox, with counts; queries stay indexed at any inbox size.
+        `search` keeps tasks whose title or subject contains it or whose procedure's name does.
 
         Raises:
             UserNotFound.
         """
         with self.uow_factory() as uow:
             user = self._user(uow, username)
-            total = uow.tasks.inbox_count(user.username, user.roles, process_key or None)
+            match = self._text_match(uow, search)
+            total = uow.tasks.inbox_count(user.username, user.roles, process_key or None, match)
             pages = max(1, -(-total // page_size))
             page = min(max(1, page), pages)
             tasks = uow.tasks.inbox_page(user.username, user.roles, process_key or None, sort,
-                                         (page - 1) * page_size, page_size)
-            total_all = uow.tasks.inbox_count(user.username, user.roles) if process_key else total
+                                         (page - 1) * page_size, page_size, match)
+            filtered = process_key or match
+            total_all = uow.tasks.inbox_count(user.username, user.roles) if filtered else total
             procedures = uow.tasks.inbox_processes(user.username, user.roles)
         return InboxPage(tuple(_light_task_view(t) for t in tasks), total, total_all, page, pages, tuple(procedures))
 
@@ -291,9 +294,10 @@ class ReadingMixin:
             user = self._user(uow, username)
             return uow.tasks.inbox_count(user.username, user.roles)
 
-    def department_tasks(self, username: str) -> list[TaskView]:
+    def department_tasks(self, username: str, search: str = "") -> list[TaskView]:
         """Open tasks, claimed or not, of the departments `username` manages (every department
-        for the director); empty for someone who manages none. Forms are not loaded.
+        for the director); empty for someone who manages none. Forms are not loaded. `search`
+        filters as in `inbox_page`.
 
         Raises:
             UserNotFound.
@@ -304,8 +308,18 @@ class ReadingMixin:
                 departments = {d.key for d in uow.users.departments()}
             else:
                 departments = {r.removesuffix("-manager") for r in user.roles if r.endswith("-manager")}
-            tasks = uow.tasks.open_in_departments(sorted(departments)) if departments else []
+            match = self._text_match(uow, search)
+            tasks = uow.tasks.open_in_departments(sorted(departments), match) if departments else []
         return [_light_task_view(t) for t in tasks]
+
+    def _text_match(self, uow: UnitOfWork, search: str) -> TextMatch | None:
+        """A search over task titles and subjects, and the procedures whose names contain it."""
+        text = (search or "").strip().lower()
+        if not text:
+            return None
+        keys = tuple(v.key for v in uow.versions.all_latest()
+                     if text in v.key.lower() or any(text in n.lower() for n in v.entry.name.values()))
+        return TextMatch(text[:200], keys)
 
     def instance_forms(self, instance_id: str) -> list[FormView]:
         """Every form of the instance's version, start form first: labels for its data and history.
@@ -331,7 +345,7 @@ class ReadingMixin:
 def _light_task_view(task: TaskRecord) -> TaskView:
     return TaskView(task.id, task.instance_id, task.process_key, task.spec_name, task.title,
                     task.candidates, task.claimed_by, task.due_at, task.created_at, task.status,
-                    None, task.lane, task.completed_by, task.completed_at)
+                    None, task.lane, task.completed_by, task.completed_at, task.subject)
 
 
 def may_start(user: UserRecord, version: StoredVersion) -> bool:

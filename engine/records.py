@@ -66,6 +66,16 @@ class TaskRecord:
     department: str | None = None
     submitted: dict[str, Any] | None = None
     context: dict[str, Any] | None = None
+    subject: dict[str, str] | None = None  # what the task is about, {zh, en} (engine/subjects.py)
+
+
+@dataclass(frozen=True)
+class TextMatch:
+    """An inbox search: text in a task's title or subject, or one of the procedures whose name
+    matched it (`process_keys`)."""
+
+    text: str
+    process_keys: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

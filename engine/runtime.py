@@ -27,6 +27,7 @@ from engine.reading import ReadingMixin, may_start
 from engine.worker import TimerCommands
 from engine.records import InstanceRecord, Organisation, StoredVersion, TaskRecord, UserRecord
 from engine.specs import SpecCache, compile_bundle
+from engine.subjects import formatter_for
 from engine.views import DeployResult, InstanceView, TaskView
 
 
@@ -276,10 +277,12 @@ class Engine(ReadingMixin, TimerCommands, AuditCommands, AuditQueries, OwnerComm
             uow.tasks.save(task)
         for kind, payload in outcomes.entries:
             journal.add(kind, payload, actor=None)
+        subjects = formatter_for(self._compiled_for(uow, record.version_hash), uow.users.get)
         for ready in outcomes.entered:
             uow.tasks.add(TaskRecord(ready.id, record.id, record.process_key, ready.spec_name, ready.title,
                                      ready.lane, ready.form_key, ready.candidates, now, due_at=ready.due_at,
-                                     department=_department_of(ready.candidates), context=ready.context))
+                                     department=_department_of(ready.candidates), context=ready.context,
+                                     subject=subjects.format(result.data, ready.context)))
         record.state, record.status, record.data = result.state, result.status, result.data
         record.next_wake_at = result.next_wake_at if result.status == "running" else None
         record.current_step, record.incident, record.updated_at = result.current_step, result.incident, now

@@ -10,6 +10,7 @@ the step's item variable (its `inputDataItem`), taken from the task's context.
 
 from __future__ import annotations
 
+import functools
 import string
 from typing import Any, Callable, Iterable, Mapping
 
@@ -114,7 +115,13 @@ class SubjectFormatter:
         except ValueError:
             return ""
         filled = template.format_map({n: self.text(n, values.get(n), lang) for n in names})
-        return " ".join(part for part in filled.split() if part.strip("·-—|/,，"))  # no dangling separators
+        words: list[str] = []
+        for word in filled.split():  # a missing field leaves no dangling or doubled separator
+            if not _is_separator(word) or (words and not _is_separator(words[-1])):
+                words.append(word)
+        while words and _is_separator(words[-1]):
+            words.pop()
+        return " ".join(words)
 
     def text(self, key: str, value: Any, lang: str) -> str:
         """One value as words: option label, yes/no, a person's name, a list joined."""
@@ -135,3 +142,30 @@ class SubjectFormatter:
         if isinstance(value, str):
             return self.name_of(value) or value
         return str(value)
+
+
+def _is_separator(word: str) -> bool:
+    return not word.strip("·-—|/,，;；:：")
+
+
+def formatter_for(compiled: Any, user_of: Callable[[str], Any]) -> SubjectFormatter:
+    """The subject formatter of a compiled version; `user_of(username)` gives a user record
+    (with `.name`) or None."""
+    entry = compiled.bundle.entry
+    hints: dict[str, Mapping[str, Any]] = {}
+    for form in (compiled.start_form, *compiled.forms.values()):
+        for name, hint in ((form.ui.get("fields") or {}) if form is not None else {}).items():
+            hints.setdefault(name, hint)
+    for name, hint in entry.data_fields.items():
+        hints.setdefault(name, hint)
+
+    def name_of(username: str) -> str | None:
+        user = user_of(username) if username.isidentifier() else None
+        return user.name if user is not None else None
+
+    return SubjectFormatter(entry.subject, hints, _items(compiled.bundle.files.get(entry.bpmn, "")), name_of)
+
+
+@functools.lru_cache(maxsize=64)
+def _items(bpmn: str) -> tuple[str, ...]:
+    return item_variables(bpmn)

@@ -38,13 +38,14 @@ class TaskView:
     lane: str | None = None
     completed_by: str | None = None
     completed_at: datetime | None = None
+    subject: dict[str, str] | None = None  # what the task is about, {zh, en}
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "id": self.id, "instance_id": self.instance_id, "process_key": self.process_key,
             "name": self.name, "title": self.title, "candidates": list(self.candidates),
             "claimed_by": self.claimed_by, "due_at": _iso(self.due_at), "created_at": _iso(self.created_at),
-            "status": self.status, "lane": self.lane,
+            "status": self.status, "lane": self.lane, "subject": self.subject,
             "form": self.form.to_dict() if self.form else None,
         }
 

@@ -97,6 +97,9 @@ class TaskRow(Base):
     completed_by: Mapped[str | None] = mapped_column(String(100))
     submitted: Mapped[dict | None] = mapped_column(JSON)
     context: Mapped[dict | None] = mapped_column(JSON)
+    subject: Mapped[dict | None] = mapped_column(JSON)
+    # title and subject in both languages, lower-cased: what an inbox search looks in
+    search_text: Mapped[str | None] = mapped_column(Text)
 
 
 class TaskCandidateRow(Base):

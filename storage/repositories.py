@@ -13,7 +13,7 @@ from engine.definitions import CatalogEntry
 from engine.errors import ConcurrentUpdate
 from engine.journal import JournalEntry
 from engine.ports import InstanceFilter
-from engine.records import Department, InstanceRecord, Role, StoredVersion, TaskRecord, UserRecord
+from engine.records import Department, InstanceRecord, Role, StoredVersion, TaskRecord, TextMatch, UserRecord
 from storage.models import (
     DepartmentRow, InstanceRow, JournalRow, ProcessVersionRow, RoleRow, TaskCandidateRow, TaskRow, UserRow,
 )
@@ -211,16 +211,17 @@ class SqlTaskRepository:
     def inbox(self, username: str, roles: tuple[str, ...]) -> list[TaskRecord]:
         return self.inbox_page(username, roles, None, "due", 0, None)
 
-    def _inbox_query(self, username: str, roles: tuple[str, ...], process_key: str | None):
+    def _inbox_query(self, username: str, roles: tuple[str, ...], process_key: str | None,
+                     match: TextMatch | None = None):
         mine = [f"user:{username}", *(f"role:{r}" for r in roles)]
         offered = select(TaskCandidateRow.task_id).where(TaskCandidateRow.candidate.in_(mine))
-        query = select(TaskRow).where(TaskRow.status == "open", or_(
-            TaskRow.claimed_by == username, and_(TaskRow.claimed_by.is_(None), TaskRow.id.in_(offered))))
+        query = _matching(select(TaskRow).where(TaskRow.status == "open", or_(
+            TaskRow.claimed_by == username, and_(TaskRow.claimed_by.is_(None), TaskRow.id.in_(offered)))), match)
         return query.where(TaskRow.process_key == process_key) if process_key else query
 
     def inbox_page(self, username: str, roles: tuple[str, ...], process_key: str | None, sort: str,
-                   offset: int, limit: int | None) -> list[TaskRecord]:
-        query = self._inbox_query(username, roles, process_key)
+                   offset: int, limit: int | None, match: TextMatch | None = None) -> list[TaskRecord]:
+        query = self._inbox_query(username, roles, process_key, match)
         if sort == "created":
             query = query.order_by(TaskRow.created_at, TaskRow.id)
         else:
@@ -228,18 +229,32 @@ class SqlTaskRepository:
         query = query.offset(offset).limit(limit) if limit is not None else query
         return [_task(r) for r in self.session.scalars(query)]
 
-    def inbox_count(self, username: str, roles: tuple[str, ...], process_key: str | None = None) -> int:
-        inner = self._inbox_query(username, roles, process_key).with_only_columns(TaskRow.id).subquery()
+    def inbox_count(self, username: str, roles: tuple[str, ...], process_key: str | None = None,
+                    match: TextMatch | None = None) -> int:
+        inner = self._inbox_query(username, roles, process_key, match).with_only_columns(TaskRow.id).subquery()
         return self.session.scalar(select(func.count()).select_from(inner)) or 0
 
     def inbox_processes(self, username: str, roles: tuple[str, ...]) -> list[str]:
         inner = self._inbox_query(username, roles, None).with_only_columns(TaskRow.process_key).subquery()
         return list(self.session.scalars(select(inner.c.process_key).distinct().order_by(inner.c.process_key)))
 
-    def open_in_departments(self, departments: list[str]) -> list[TaskRecord]:
-        query = select(TaskRow).where(TaskRow.status == "open", TaskRow.department.in_(departments)) \
+    def open_in_departments(self, departments: list[str], match: TextMatch | None = None) -> list[TaskRecord]:
+        query = _matching(select(TaskRow).where(TaskRow.status == "open", TaskRow.department.in_(departments)), match) \
             .order_by(TaskRow.due_at.is_(None), TaskRow.due_at, TaskRow.created_at, TaskRow.id)
         return [_task(r) for r in self.session.scalars(query)]
+
+
+def _matching(query, match: TextMatch | None):
+    """`query` narrowed to tasks whose title or subject contains the text, or whose procedure's
+    name matched; it runs on the rows the indexed inbox conditions already chose."""
+    if match is None or not match.text.strip():
+        return query
+    found = TaskRow.search_text.contains(match.text.strip().lower(), autoescape=True)
+    return query.where(or_(found, TaskRow.process_key.in_(match.process_keys)) if match.process_keys else found)
+
+
+def _search_text(task: TaskRecord) -> str:
+    return "\n".join([task.title, *(task.subject or {}).values()]).lower()
 
 
 def _task_columns(task: TaskRecord) -> dict:
@@ -247,13 +262,15 @@ def _task_columns(task: TaskRecord) -> dict:
                 title=task.title, lane=task.lane, form_key=task.form_key, candidates=list(task.candidates),
                 status=task.status, claimed_by=task.claimed_by, department=task.department,
                 created_at=task.created_at, due_at=task.due_at, completed_at=task.completed_at,
-                completed_by=task.completed_by, submitted=task.submitted, context=task.context)
+                completed_by=task.completed_by, submitted=task.submitted, context=task.context,
+                subject=task.subject, search_text=_search_text(task))
 
 
 def _task(row: TaskRow) -> TaskRecord:
     return TaskRecord(row.id, row.instance_id, row.process_key, row.spec_name, row.title, row.lane, row.form_key,
                       tuple(row.candidates), as_utc(row.created_at), row.status, row.claimed_by, _utc(row.due_at),
-                      _utc(row.completed_at), row.completed_by, row.department, row.submitted, row.context)
+                      _utc(row.completed_at), row.completed_by, row.department, row.submitted, row.context,
+                      row.subject)
 
 
 class SqlJournalRepository:

@@ -157,20 +157,29 @@ class _Tasks:
             t.claimed_by == username or (t.claimed_by is None and mine & set(t.candidates)))]
         return sorted(found, key=lambda t: (t.due_at is None, t.due_at or t.created_at, t.created_at, t.id))
 
-    def inbox_page(self, username, roles, process_key, sort, offset, limit):
+    def inbox_page(self, username, roles, process_key, sort, offset, limit, match=None):
         found = [t for t in self.inbox(username, roles) if not process_key or t.process_key == process_key]
+        found = [t for t in found if _matches(t, match)]
         if sort == "created":
             found.sort(key=lambda t: (t.created_at, t.id))
         return found[offset:None if limit is None else offset + limit]
 
-    def inbox_count(self, username, roles, process_key=None) -> int:
-        return len(self.inbox_page(username, roles, process_key, "due", 0, None))
+    def inbox_count(self, username, roles, process_key=None, match=None) -> int:
+        return len(self.inbox_page(username, roles, process_key, "due", 0, None, match))
 
     def inbox_processes(self, username, roles) -> list[str]:
         return sorted({t.process_key for t in self.inbox(username, roles)})
 
-    def open_in_departments(self, departments: list[str]) -> list[TaskRecord]:
-        return [copy.deepcopy(t) for t in self.work.tasks.values() if t.status == "open" and t.department in departments]
+    def open_in_departments(self, departments: list[str], match=None) -> list[TaskRecord]:
+        return [copy.deepcopy(t) for t in self.work.tasks.values()
+                if t.status == "open" and t.department in departments and _matches(t, match)]
+
+
+def _matches(task: TaskRecord, match) -> bool:
+    if match is None:
+        return True
+    text = "\n".join([task.title, *(task.subject or {}).values()]).lower()
+    return match.text.lower() in text or task.process_key in match.process_keys
 
 
 class _Journal:
