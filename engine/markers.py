@@ -12,8 +12,10 @@ of the instance are, replay must still reproduce them.
 from __future__ import annotations
 
 import dataclasses
+import re
 from dataclasses import dataclass
 from typing import Any, Iterable
+from xml.etree import ElementTree
 
 from engine.journal import SALTS, JournalEntry, is_marker
 from engine.records import InstanceRecord, TaskRecord
@@ -34,6 +36,27 @@ class Withheld:
 def journal_markers(entries: Iterable[JournalEntry]) -> int:
     """How many values of the journal's data and changes are markers."""
     return sum(is_marker(value) for entry in entries for _, _, value in _journal_values(entry))
+
+
+def hidden_fields(entries: Iterable[JournalEntry]) -> frozenset[str]:
+    """The fields whose values the journal hides somewhere."""
+    return frozenset(name for entry in entries for _, name, value in _journal_values(entry) if is_marker(value))
+
+
+def reads(bpmn: str, element: str | None, names: Iterable[str]) -> list[str]:
+    """Which of `names` the element `element` of the BPMN text mentions (a script or condition
+    that computes from them)."""
+    if not element:
+        return []
+    try:
+        root = ElementTree.fromstring(bpmn)
+    except ElementTree.ParseError:
+        return []
+    found = next((e for e in root.iter() if e.get("id") == element), None)
+    if found is None:
+        return []
+    text = " ".join(found.itertext())
+    return sorted(n for n in names if re.search(rf"\b{re.escape(n)}\b", text))
 
 
 def misplaced(record: InstanceRecord, entries: list[JournalEntry], tasks: list[TaskRecord],

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from engine.journal import GENESIS, JournalEntry, compute_hash, json_safe, verify_chain
-from engine.markers import BLANK, blanked, journal_markers, misplaced
+from engine.markers import BLANK, blanked, hidden_fields, journal_markers, misplaced, reads
 from engine.records import InstanceRecord, TaskRecord
 from engine.replay import Divergence, Replayed, Resolver, first_difference, dig, replay
 from engine.specs import CompiledVersion
@@ -18,7 +18,8 @@ from engine.specs import CompiledVersion
 class Verdict:
     """`ok`, `tampered` (the chain breaks at `entry`) or `diverged` (replay disagrees); for a
     redacted bundle `redacted`: the chain holds and everything replays but the
-    `redacted_values` values it hides behind markers, which only the chain vouches for."""
+    `redacted_values` values it hides behind markers, which only the chain vouches for; or
+    `unreplayable`: replay stops at `element`, which computes from hidden values (`field`)."""
 
     instance_id: str
     status: str
@@ -76,6 +77,13 @@ def verify_instance(compiled: CompiledVersion | None, record: InstanceRecord, en
         _compare_record(record, done, entries[-1].seq, state_withheld=hidden > 0)
         _compare_tasks(record, done, tasks, entries[-1].seq)
     except Divergence as div:
+        if hidden:
+            reading = reads(compiled.bundle.files.get(compiled.bundle.entry.bpmn, ""), div.element, hidden_fields(entries))
+            if reading:  # not a forgery shown: a bundle without those values cannot replay past this
+                return Verdict(record.id, "unreplayable", div.seq, div.element, ", ".join(reading),
+                               reason=f"chain ok, but replay stops at entry {div.seq}: {div.element} computes from "
+                                      f"the redacted value(s) {', '.join(reading)}; verify the instance in the "
+                                      f"database or an unredacted export", redacted_values=hidden)
         return Verdict(record.id, "diverged", div.seq, div.element, div.field, div.recorded, div.replayed, div.reason)
     last = entries[-1].seq if entries else None
     if hidden:

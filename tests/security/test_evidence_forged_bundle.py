@@ -112,3 +112,19 @@ def test_the_cli_says_redacted_distinctly_and_fails_on_a_forgery(zhidu, tmp_path
     assert cli_module.main(["verify", "--bundle", str(forged), "--json"]) == 1
     [verdict] = json.loads(capsys.readouterr().out)["verdicts"]
     assert verdict["verdict"] == "diverged" and verdict["field"] == "data.customer_calmed"
+
+
+def test_a_script_computing_from_a_hidden_value_is_reported_unreplayable_not_forged(zhidu):
+    """The revisit list is confidential (it holds contacts) and a script sorts it: a redacted
+    bundle cannot replay past that script. That is neither ok nor evidence of forgery."""
+    from tests.processes.helpers import complete_as, start
+    from tests.processes.test_customer_revisit import plan, results
+
+    instance_id = start(zhidu, "customer_revisit", "cs_staff1", {})
+    complete_as(zhidu, instance_id, "Task_PlanList", "cs_staff1", plan(("华东贸易", True), ("张三", False)))
+    complete_as(zhidu, instance_id, "Task_Revisit", "cs_staff2", results(("华东贸易", False), ("张三", True)))
+    [full] = verify_bundle(_bundle(zhidu, instance_id))
+    [verdict] = verify_bundle(_bundle(zhidu, instance_id, "auditor"))
+    assert full.status == "ok"
+    assert (verdict.status, verdict.element, verdict.field) == ("unreplayable", "Script_Sort", "revisit_list")
+    assert not verdict.sound and "replay stops at entry" in verdict.reason
