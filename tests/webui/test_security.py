@@ -36,7 +36,8 @@ ACCESS: dict[str, set[str] | None] = {
     "owner.index": OWNERS, "owner.edit": OWNERS, "owner.create": OWNERS, "owner.validate": OWNERS,
     "owner.deploy": OWNERS, "owner.form_preview": OWNERS, "owner.compare": OWNERS, "owner.migration": OWNERS,
     "owner.migrate": OWNERS,
-    "admin.users": ADMINS, "admin.add_user": ADMINS, "admin.set_roles": ADMINS, "admin.deactivate": ADMINS,
+    "admin.users": ADMINS, "admin.add_user": ADMINS, "admin.deactivate": ADMINS,
+    "admin.user": ADMINS, "admin.update_user": ADMINS, "admin.set_password": ADMINS, "admin.reactivate": ADMINS,
 }
 HOSTILE = "<script>alert('x')</script>\"'; DROP TABLE instances; --"
 
@@ -188,9 +189,10 @@ def test_administrator_adds_changes_and_deactivates_a_user_and_the_journal_names
     response = auth.post("/admin/users", {"username": "newbie", "name": "新人", "roles": "customer-service-staff",
                                           "department": "customer-service", "password": "a-long-password"})
     assert response.status_code == 302 and engine.user("newbie").roles == ("customer-service-staff",)
-    assert auth.post("/admin/users/newbie/roles", {"roles": "marketing-staff"}).status_code == 302
+    assert auth.post("/admin/users/newbie", {"name": "新人", "department": "marketing",
+                                             "roles": "marketing-staff"}).status_code == 302
     assert engine.user("newbie").roles == ("marketing-staff",)
-    assert auth.post(f"/admin/users/{STAFF}/deactivate").status_code == 302
+    assert auth.post(f"/admin/users/{STAFF}/deactivate", {"confirm": "yes"}).status_code == 302
     assert not [u for u in engine.users() if u.username == STAFF][0].active
     released = engine.history(world["instance_id"])[-1]
     assert (released.kind, released.actor, released.payload["from"]) == ("released", "admin", STAFF)
