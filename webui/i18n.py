@@ -161,6 +161,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     # --- reading (add this area's messages below this line) ---
     "data.started_by": ("发起人", "Started by"),
     "data.reason": ("原因", "Reason"),
+    "inbox.search": ("搜索", "Search"),
+    "inbox.search_hint": ("客户、主题或流程", "Customer, subject or procedure"),
+    "inbox.no_match": ("没有符合条件的任务。", "No task matches."),
     # --- audit_admin (add this area's messages below this line) ---
     # --- walker (add this area's messages below this line) ---
 }

@@ -97,3 +97,43 @@ def test_navigation_count_follows_my_own_submissions(client, auth, engine):
     assert nav_count(client.get("/requests").get_data(as_text=True)) == 2  # Verify took its place
     engine.complete_task(engine.task_list("cs_staff1")[0].id, "cs_staff2", {"details": "d", "customer_calmed": True})
     assert nav_count(client.get("/").get_data(as_text=True)) == 2  # the inbox itself always recounts
+
+
+def complaint(engine, customer: str, category: str) -> str:
+    return engine.start("complaint_handling", "cs_staff1", {**INTAKE, "customer_name": customer,
+                                                            "category": category}).active_tasks[0].id
+
+
+def rows(page: str) -> list[str]:
+    return re.findall(r'data-task-id="([^"]+)"', page)
+
+
+def test_each_row_says_what_the_task_is_about_in_the_reader_language(client, auth, engine):
+    complaint(engine, "李先生", "billing")
+    auth.sign_in("cs_staff2")
+    assert "李先生 · 费用" in client.get("/").get_data(as_text=True)
+    auth.post("/language", {"lang": "en", "next": "/"})
+    assert "李先生 · Billing" in client.get("/").get_data(as_text=True)
+
+
+def test_the_inbox_searches_subject_and_procedure_and_keeps_the_search_across_pages(client, auth, engine, app):
+    li, wang = complaint(engine, "李先生", "billing"), complaint(engine, "王女士", "delivery")
+    auth.sign_in("cs_staff2")
+    assert rows(client.get("/?q=李先生").get_data(as_text=True)) == [li]
+    assert rows(client.get("/?q=delivery").get_data(as_text=True)) == [wang]  # the English subject too
+    assert set(rows(client.get("/?q=投诉处理").get_data(as_text=True))) == {li, wang}  # the procedure's name
+    assert set(rows(client.get("/?q=Complaint").get_data(as_text=True))) == {li, wang}
+    page = client.get("/?q=100%25").get_data(as_text=True)  # a LIKE wildcard is text, not "anything"
+    assert rows(page) == [] and 'id="inbox-empty"' in page
+    app.config["INBOX_PAGE_SIZE"] = 1
+    page = client.get("/?q=投诉处理").get_data(as_text=True)
+    assert "q=%E6%8A%95%E8%AF%89%E5%A4%84%E7%90%86" in page and "page=2" in page
+
+
+def test_the_team_page_shows_subjects_and_searches(client, auth, engine):
+    li, wang = complaint(engine, "李先生", "billing"), complaint(engine, "王女士", "delivery")
+    auth.sign_in("cs_manager")
+    page = client.get("/team").get_data(as_text=True)
+    assert "李先生 · 费用" in page and "王女士 · 交付" in page
+    page = client.get("/team?q=王女士").get_data(as_text=True)
+    assert rows(page) == [wang]

@@ -35,7 +35,7 @@ def inbox():
 @bp.get("/team")
 def team():
     """A manager's view of the open tasks of their department."""
-    return render_template("employee/team.html", **pages.team(engine(), g.user))
+    return render_template("employee/team.html", **pages.team(engine(), g.user, request.args.get("q", "")))
 
 
 @bp.post("/tasks/<task_id>/claim")

@@ -23,18 +23,19 @@ def process_names(engine: Engine) -> dict[str, Mapping[str, str]]:
 
 def inbox(engine: Engine, username: str, args: Mapping[str, str], page_size: int) -> dict[str, Any]:
     """Tasks claimed by me and unclaimed ones offered to me, filtered, sorted and paged."""
-    procedure, sort = args.get("process", ""), args.get("sort", "due")
-    found = engine.inbox_page(username, procedure or None, sort, _int(args.get("page"), 1), page_size)
+    procedure, sort, search = args.get("process", ""), args.get("sort", "due"), args.get("q", "").strip()
+    found = engine.inbox_page(username, procedure or None, sort, _int(args.get("page"), 1), page_size, search)
     return {"tasks": list(found.tasks), "total": found.total, "total_all": found.total_all, "page": found.page,
             "pages": found.pages, "process": procedure, "sort": sort, "procedures": list(found.procedures),
-            "names": process_names(engine)}
+            "names": process_names(engine), "q": search}
 
 
-def team(engine: Engine, user: UserView) -> dict[str, Any]:
+def team(engine: Engine, user: UserView, search: str = "") -> dict[str, Any]:
     """Open tasks of the departments `user` manages, with who each may be given to."""
-    tasks = engine.department_tasks(user.username)
+    tasks = engine.department_tasks(user.username, search.strip())
     people = [u for u in engine.users() if u.active]
-    return {"tasks": tasks, "names": process_names(engine),
+    return {"tasks": tasks, "names": process_names(engine), "q": search.strip(),
+            "claimers": {u.username: u.name for u in engine.users()},
             "people": {t.id: [u for u in people if offered_to(u, t) and u.username != t.claimed_by]
                        for t in tasks}}
 
