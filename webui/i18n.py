@@ -165,6 +165,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "inbox.search_hint": ("客户、主题或流程", "Customer, subject or procedure"),
     "inbox.no_match": ("没有符合条件的任务。", "No task matches."),
     # --- audit_admin (add this area's messages below this line) ---
+    "nav.menu": ("菜单", "Menu"),
     # --- walker (add this area's messages below this line) ---
 }
 

@@ -12,7 +12,8 @@
   var labels = data.labels;
   var entry = data.entry;
   var forms = data.forms;
-  var modeler = new BpmnJS({ container: "#canvas", keyboard: { bindTo: document },
+  // Keyboard shortcuts bind to the canvas implicitly (bpmn-js 17 logs an error for bindTo).
+  var modeler = new BpmnJS({ container: "#canvas",
                              moddleExtensions: window.ZhiduModdle.extensions });
   var problemsBox = document.getElementById("problems");
   var statusBox = document.getElementById("editor-status");
