@@ -35,7 +35,7 @@ ACCESS: dict[str, set[str] | None] = {
     "audit.search_csv": AUDITORS, "audit.organisation": AUDITORS,
     "owner.index": OWNERS, "owner.edit": OWNERS, "owner.create": OWNERS, "owner.validate": OWNERS,
     "owner.deploy": OWNERS, "owner.form_preview": OWNERS, "owner.compare": OWNERS, "owner.migration": OWNERS,
-    "owner.migrate": OWNERS,
+    "owner.migrate": OWNERS, "owner.save_draft": OWNERS, "owner.load_draft": OWNERS, "owner.discard_draft": OWNERS,
     "admin.users": ADMINS, "admin.add_user": ADMINS, "admin.deactivate": ADMINS,
     "admin.user": ADMINS, "admin.update_user": ADMINS, "admin.set_password": ADMINS, "admin.reactivate": ADMINS,
 }
