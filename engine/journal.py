@@ -12,7 +12,7 @@ GENESIS = "0" * 64
 
 # Commands are inputs (replayable); outcomes are what the engine did in response.
 COMMANDS = {"started", "claimed", "released", "reassigned", "completed", "timer_fired",
-            "message_received", "cancelled", "migrated", "incident_retried"}
+            "message_received", "cancelled", "withdrawn", "migrated", "incident_retried"}
 OUTCOMES = {"task_entered", "task_left", "element_completed", "instance_completed", "instance_failed",
             "instance_cancelled", "lookup"}
 

@@ -95,10 +95,13 @@ class ReadingMixin:
             return uow.journal.for_instance(instance_id)
 
     def my_requests(self, username: str) -> list[InstanceView]:
+        """Instances `username` started, with their open tasks (without forms): whom each waits on."""
         with self.uow_factory() as uow:
             user = self._user(uow, username)
-            return [self._redacted(uow, self._instance_view(uow, r, with_tasks=False), user)
-                    for r in uow.instances.started_by(username)]
+            return [self._redacted(uow, dataclasses.replace(
+                self._instance_view(uow, r, with_tasks=False),
+                active_tasks=tuple(_light_task_view(t) for t in uow.tasks.open_for_instance(r.id))), user)
+                for r in uow.instances.started_by(username)]
 
     def tasks_for(self, username: str) -> list[TaskView]:
         """Tasks claimed by `username` and unclaimed tasks offered to them. Raises: UserNotFound."""

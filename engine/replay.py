@@ -159,11 +159,20 @@ def _run_command(compiled: CompiledVersion, entry: JournalEntry, state: dict | N
         return Execution(compiled, clock, state, functions).receive_message(payload.get("name", ""), payload.get("payload") or {})
     if entry.kind == "cancelled":
         return Execution(compiled, clock, state, functions).cancel(payload.get("reason") or "")
+    if entry.kind == "withdrawn":
+        return withdrawn(Execution(compiled, clock, state, functions), payload.get("reason") or "")
     if entry.kind == "migrated":
         return migrate_state(before or compiled, compiled, state, clock)
     if entry.kind == "incident_retried":
         return Execution(compiled, clock, state, functions).retry(payload.get("data") or {})
     raise Divergence(entry.seq, None, "kind", entry.kind, None, f"replay cannot run {entry.kind!r} commands yet")
+
+
+def withdrawn(execution: Execution, reason: str) -> StepResult:
+    """Run a withdrawal: a cancel whose instance ends `withdrawn` (the runtime's command too)."""
+    result = execution.cancel(reason)
+    result.status = "withdrawn"
+    return result
 
 
 def _compare(done: Replayed, command: JournalEntry, result: StepResult, recorded: list[JournalEntry]) -> None:

@@ -16,7 +16,7 @@ from engine.clock import Clock, CommandClock, SystemClock, zone_name
 from engine.definitions import ProcessBundle
 from engine.confidential import Fingerprints, ephemeral_fingerprints
 from engine.errors import (
-    PermissionDenied, ProcessNotFound, TaskAlreadyClaimed, TaskNotClaimed, TaskNotReady,
+    FieldError, FormInvalid, PermissionDenied, ProcessNotFound, TaskAlreadyClaimed, TaskNotClaimed, TaskNotReady,
 )
 from engine.execution import Execution, StepResult
 from engine.journal import GENESIS, JournalWriter
@@ -24,6 +24,7 @@ from engine.outcomes import outcomes_of
 from engine.owner import OwnerCommands
 from engine.ports import UnitOfWork
 from engine.reading import ReadingMixin, may_start
+from engine.replay import withdrawn
 from engine.worker import TimerCommands
 from engine.records import InstanceRecord, Organisation, StoredVersion, TaskRecord, UserRecord
 from engine.specs import SpecCache, compile_bundle
@@ -166,6 +167,34 @@ class Engine(ReadingMixin, TimerCommands, AuditCommands, AuditQueries, OwnerComm
             result = Execution(compiled, self.clock, record.state, self._script_functions()).cancel(reason)
             journal = self._journal(uow, record, actor)
             journal.add("cancelled", {"reason": reason})
+            self._apply(uow, record, result, journal, expected_revision=record.revision)
+            uow.commit()
+            return self._instance_view(uow, record)
+
+    def withdraw(self, instance_id: str, actor: str, reason: str) -> InstanceView:
+        """The starter takes back their own request, saying why: its open tasks are cancelled and
+        the instance ends as `withdrawn`, journaled like a cancel (replay and verify know it).
+
+        Raises:
+            UserNotFound, InstanceNotFound, PermissionDenied (not its starter), TaskNotReady
+            (already finished), FormInvalid (no reason, or one over 2,000 characters).
+        """
+        reason = (reason or "").strip()
+        if not reason or len(reason) > 2000:
+            code = "required" if not reason else "maxLength"
+            message = "a reason is required" if not reason else "the reason is over 2000 characters"
+            raise FormInvalid("withdraw", [FieldError("reason", message, code, {"limit": 2000} if reason else {})])
+        with self.uow_factory() as uow:
+            self._user(uow, actor)
+            record = self._instance(uow, instance_id)
+            if record.started_by != actor:
+                raise PermissionDenied(f"only its starter may withdraw instance {instance_id}")
+            if record.status not in ("running", "failed"):
+                raise TaskNotReady(f"instance {instance_id} is already {record.status}")
+            compiled = self._compiled_for(uow, record.version_hash)
+            result = withdrawn(Execution(compiled, self.clock, record.state, self._script_functions()), reason)
+            journal = self._journal(uow, record, actor)
+            journal.add("withdrawn", {"reason": reason})
             self._apply(uow, record, result, journal, expected_revision=record.revision)
             uow.commit()
             return self._instance_view(uow, record)

@@ -126,6 +126,10 @@ def cmd_cancel(args: argparse.Namespace) -> Any:
     return build().engine.cancel(args.instance, args.actor, args.reason).to_dict()
 
 
+def cmd_withdraw(args: argparse.Namespace) -> Any:
+    return build().engine.withdraw(args.instance, args.actor, args.reason).to_dict()
+
+
 def cmd_verify(args: argparse.Namespace) -> Any:
     from engine.audit import verify_bundle
     from engine.verify import Verdict
@@ -244,6 +248,10 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("instance")
     p.add_argument("--as", dest="actor", required=True)
     p.add_argument("--reason", default="", help="why (recorded in the journal)")
+    p = add("withdraw", cmd_withdraw, "withdraw your own request (its starter only), with a reason")
+    p.add_argument("instance")
+    p.add_argument("--as", dest="actor", required=True)
+    p.add_argument("--reason", required=True, help="why (required; recorded in the journal)")
     p = add("verify", cmd_verify, "check that journals are intact and replay to the stored state")
     p.add_argument("instance", nargs="?")
     p.add_argument("--all", action="store_true", help="every instance")

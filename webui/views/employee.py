@@ -108,7 +108,7 @@ def start(key: str):
 @bp.get("/requests")
 def my_requests():
     """Instances I started, their status and current step."""
-    return render_template("employee/requests.html", **pages.requests(engine(), g.user.username))
+    return render_template("employee/requests.html", **pages.requests(engine(), g.user.username, language()))
 
 
 @bp.get("/instances/<instance_id>")
@@ -116,3 +116,15 @@ def instance(instance_id: str):
     """An instance: diagram with progress, history, current data."""
     page = pages.instance_page(engine(), g.user.username, instance_id, language(), zone())
     return render_template("employee/instance.html", **page)
+
+
+@bp.post("/instances/<instance_id>/withdraw")
+def withdraw(instance_id: str):
+    """The requester takes back their request, with a reason; without one the page says so."""
+    reason = request.form.get("reason", "")
+    g.form_invalid = lambda errors: render_template(
+        "employee/instance.html", withdraw_error=pages.error_texts(errors, language()).get("reason", ""),
+        reason=reason, **pages.instance_page(engine(), g.user.username, instance_id, language(), zone()))
+    engine().withdraw(instance_id, g.user.username, reason)
+    flash(t("withdrawn"), "success")
+    return redirect(url_for("employee.instance", instance_id=instance_id))

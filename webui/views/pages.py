@@ -125,7 +125,10 @@ def instance_page(engine: Engine, username: str, instance_id: str, lang: str, zo
                           bilingual(elements.get(e.payload.get("element", ""), ""), lang),
                           e.kind in COMMANDS, _details(e.kind, e.payload, display))
                for e in engine.visible_history(instance_id, username)]
+    waits = WaitingOn(engine, lang)
     return {"instance": instance, "history": history, "data": display.rows(instance.data),
+            "waiting": {t.id: waits(t) for t in instance.active_tasks},
+            "may_withdraw": may_withdraw(instance, username),
             "diagram": {"xml": diagram.bpmn, "completed": diagram.completed, "active": list(diagram.active)},
             "process_name": process_names(engine).get(instance.process_key), "people": people}
 
@@ -150,10 +153,34 @@ def element_names(bpmn: str) -> dict[str, str]:
     return {el.get("id", ""): el.get("name", "") for el in root.iter() if el.get("id") and el.get("name")}
 
 
-def requests(engine: Engine, username: str) -> dict[str, Any]:
-    """Instances `username` started, newest first."""
+def requests(engine: Engine, username: str, lang: str) -> dict[str, Any]:
+    """Instances `username` started, newest first, with whom each open step waits on."""
     mine = sorted(engine.my_requests(username), key=lambda i: i.started_at, reverse=True)
-    return {"instances": mine, "names": process_names(engine)}
+    waits = WaitingOn(engine, lang)
+    return {"instances": mine, "names": process_names(engine),
+            "waiting": {i.id: [(t, waits(t)) for t in i.active_tasks] for i in mine}}
+
+
+class WaitingOn:
+    """Whom an open task waits on, as its requester reads it: the claimant, else the people and
+    roles it is offered to, by name."""
+
+    def __init__(self, engine: Engine, lang: str):
+        self.lang, self.people = lang, people_names(engine)
+        self.roles = dict(engine.organisation().roles)
+
+    def __call__(self, task: TaskView) -> str:
+        if task.claimed_by:
+            return self.people.get(task.claimed_by, task.claimed_by)
+        names = []
+        for candidate in task.candidates:
+            kind, _, key = candidate.partition(":")
+            names.append(self.people.get(key, key) if kind == "user" else localised(self.roles.get(key), self.lang, key))
+        return ("、" if self.lang == "zh" else ", ").join(names)
+
+
+def may_withdraw(instance: Any, username: str) -> bool:
+    return instance.started_by == username and instance.status in ("running", "failed")
 
 
 def is_overdue(task: TaskView, now: datetime | None = None) -> bool:
