@@ -18,7 +18,7 @@ from engine.views import InstanceView
 
 # Data keys are form field names; anything else could not be a key and would need quoting in SQL.
 _DATA_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,99}$")
-STATUSES = ("running", "completed", "failed", "cancelled")
+STATUSES = ("running", "completed", "failed", "cancelled", "withdrawn")
 
 
 @dataclass(frozen=True)
