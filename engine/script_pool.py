@@ -150,8 +150,7 @@ class WorkerPool:
                     answer = worker.run(request, callbacks, limits.seconds)
             except (EOFError, _Stale):
                 worker.kill()
-                raise ScriptLimitExceeded("limit exceeded: the script's sandbox stopped "
-                                          f"(more than {limits.memory_bytes // 2**20} MB?)") from None
+                raise ScriptLimitExceeded("limit exceeded: the sandbox running the script stopped") from None
             except BaseException:
                 if worker.process.poll() is None:
                     worker.kill()

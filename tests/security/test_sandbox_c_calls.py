@@ -90,6 +90,15 @@ def test_a_c_call_ends_as_an_incident_while_another_command_is_answered(clock, n
     assert attack["seconds"] < 3.0, f"the incident took {attack['seconds']:.2f} s"
 
 
+def test_verify_replays_the_failed_run_within_the_same_bound(clock):
+    # verify and the auditor's pages replay the journal, running the script again
+    hostile = engine_with("x = 1\ny = list(map(divmod, [1 << 999999] * 60, [(1 << 500000) + 1] * 60))", clock)
+    instance = hostile.start("sec_script", STAFF)
+    assert instance.status == "failed"
+    seconds, verdict = timed(lambda: hostile.verify(instance.id))
+    assert verdict.status == "ok" and seconds < 3.0
+
+
 def test_memory_is_bounded_inside_one_c_call_not_only_between_lines():
     # 'y' * n is checked before it allocates; with the size check lifted, only the worker's
     # address-space limit stands between one C call and the server's memory.
