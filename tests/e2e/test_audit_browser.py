@@ -44,7 +44,16 @@ def highlighted(page) -> list[str]:
         "#audit-diagram .djs-element.zd-active", "els => els.map(e => e.getAttribute('data-element-id'))"))
 
 
-def test_auditor_steps_through_a_complaint_and_verifies_it(new_page, server, complaint):
+def current_element(page) -> list[str]:
+    return page.eval_on_selector_all(
+        "#audit-diagram .djs-element.zd-current", "els => els.map(e => e.getAttribute('data-element-id'))")
+
+
+def step(page) -> str:
+    return page.get_attribute("#audit-diagram", "data-step")
+
+
+def test_auditor_steps_through_every_entry_with_the_keys_and_verifies(new_page, server, complaint):
     page = new_page("auditor")
     page.click("#nav-audit")
     page.select_option("#participant", "cs_staff2")
@@ -52,21 +61,28 @@ def test_auditor_steps_through_a_complaint_and_verifies_it(new_page, server, com
     page.click(f"tr[data-instance-id='{complaint}'] a")
     page.wait_for_selector("#audit-diagram[data-rendered=true]")
 
-    assert highlighted(page) == ["Task_Decide"]  # the last step: waiting for the manager's decision
-    page.click("#step-prev")
-    assert page.get_attribute("#audit-diagram", "data-step") == "1"
-    assert highlighted(page) == ["Task_Verify"]
-    assert page.is_visible("section.zd-step[data-step='1'] >> text=客户三次预约均未送达")
-    page.fill("#step-slider", "0")  # drag the slider to the start
+    steps = page.locator("section.zd-step").count()
+    assert steps == page.locator("#timeline li.zd-entry").count() == 10  # every journal entry is a step
+    assert step(page) == "9" and highlighted(page) == ["Task_Decide"]  # the last: waiting for the manager
+    page.locator("body").press("ArrowLeft")  # the arrow keys move through the entries
+    assert step(page) == "8" and highlighted(page) == [] and current_element(page) == ["Gateway_Founded"]
+    assert page.is_visible("section.zd-step[data-step='8'] >> text=步骤完成")
+    page.locator("body").press("Home")
+    assert step(page) == "0" and page.is_disabled("#step-prev")
+    assert page.is_visible("section.zd-step[data-step='0'] .zd-step-actor >> text=杨丽")  # a name, not cs_staff1
+    page.fill("#step-slider", "2")  # drag the slider: the complaint waits to be recorded (and its timer)
     assert highlighted(page) == ["Task_Record", "Timer_Response"]
-    assert page.is_disabled("#step-prev") and not page.is_visible("section.zd-step[data-step='1']")
-    page.click("#step-next")
-    assert highlighted(page) == ["Task_Verify"]
-    assert page.locator("section.zd-step[data-step='1'] dt.zd-changed[data-key=details]").count() == 1
+    page.locator("body").press("ArrowRight")
+    assert step(page) == "3" and page.is_visible("section.zd-step[data-step='3'] >> text=客户三次预约均未送达")
+    page.locator("body").press("ArrowRight")
+    assert page.locator("section.zd-step[data-step='4'] .zd-changes tr[data-key=details]").is_visible()
+    assert not page.is_visible("section.zd-step[data-step='3']")
+    page.click("#timeline a.zd-goto[href='#entry-6']")  # an entry of the full history, on the diagram
+    assert step(page) == "5" and highlighted(page) == ["Task_Verify"]
+    assert page.get_attribute("#entry-6", "class").endswith("zd-current")
 
-    page.click("#verify")
+    page.click("#verify")  # posts, then comes back to the instance page with the verdict
     page.wait_for_selector("#verdict[data-verdict=ok]")
+    assert page.url.split("#")[0].endswith(f"/audit/instances/{complaint}")
     page.wait_for_selector("#audit-diagram[data-rendered=true]")
-    page.fill("#step-slider", "1")
-    assert highlighted(page) == ["Task_Verify"]
     screenshot(page, "audit-step-through")

@@ -61,9 +61,10 @@ def sign_in(context, base: str, username: str, lang: str):
     page.fill("#password", DEMO_PASSWORD)
     page.click("#sign-in-form button[type=submit]")
     page.wait_for_selector("#current-user", state="attached")
-    if lang == "en":
+    wanted = "zh-CN" if lang == "zh" else "en"
+    if page.get_attribute("html", "lang") != wanted:  # the browser's language chose the other one
         page.evaluate("document.getElementById('language-switch').click()")
-        page.wait_for_selector("html[lang=en]", state="attached")
+        page.wait_for_selector(f"html[lang={wanted}]", state="attached")
     return page
 
 
@@ -120,7 +121,7 @@ def test_every_page_of_every_role(browser, world, lang, width):
                 if endpoint in seen:
                     continue
                 status, html = answer(context, base + path)
-                if status == 200:
+                if status == 200 or (status == 404 and not html):  # an API's "none yet" answers too
                     answered.add(endpoint)
                 if status != 200 or not html:
                     continue
