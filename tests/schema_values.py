@@ -130,7 +130,10 @@ class SchemaValues:
         count = self.rng.randint(max(low, 1), max(high, 1))
         if items.get("type") == "object":
             return [self.object(items) for _ in range(count)]
-        return [self.value(name, items) for _ in range(count)]
+        values = [self.value(name, items) for _ in range(count)]
+        if prop.get("uniqueItems"):
+            values = list(dict.fromkeys(values))  # a person ticks each box once
+        return values
 
     def _object(self, name: str, prop: dict[str, Any]) -> dict[str, Any]:
         return self.object(prop)

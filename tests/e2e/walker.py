@@ -162,39 +162,53 @@ def put_value(scope, name: str, prop: dict[str, Any], value: Any) -> None:
         return
     if prop.get("type") == "array" and prop.get("items", {}).get("type") == "object":
         return put_rows(scope, name, prop["items"], value)
-    inputs = scope.locator(f"[name='{name}']")
+    return put_control(scope, name, prop, value)
+
+
+def put_control(scope, name: str, prop: dict[str, Any], value: Any) -> None:
+    """Fill the visible input(s) named `name` inside `scope`: boxes are ticked, options chosen,
+    text typed. A select of people (no enum) takes one of the people it offers."""
+    inputs = scope.locator(f"[name='{name}']:not([type=hidden])")
     if inputs.count() == 0:
         raise WalkFailed(f"field {name} shows no input")
     kind = inputs.first.evaluate("e => e.tagName.toLowerCase() + ':' + (e.type || '')")
     if kind in ("input:radio", "input:checkbox"):
-        return put_choices(scope, name, value)
+        return put_choices(inputs, name, value)
     if kind.startswith("select"):
-        chosen = [str(v) for v in value] if isinstance(value, list) else str(value)
-        try:
-            inputs.first.select_option(chosen, timeout=2000)
-        except Exception as err:
-            raise WalkFailed(f"field {name}: no option for {chosen!r} ({type(err).__name__})") from None
-        return None
+        return put_select(inputs.first, name, prop, value)
     inputs.first.fill(text_of(value))
     return None
 
 
-def put_choices(scope, name: str, value: Any) -> None:
-    boxes = scope.locator(f"input[name='{name}']")
+def put_select(select, name: str, prop: dict[str, Any], value: Any) -> None:
+    offered = [o for o in select.locator("option").evaluate_all("os => os.map(o => o.value)") if o]
+    wanted = [text_of(v) for v in value] if isinstance(value, list) else [text_of(value)]
+    if not prop.get("enum") and not prop.get("items", {}).get("enum") and offered:
+        wanted = [w if w in offered else offered[(i + len(name)) % len(offered)] for i, w in enumerate(wanted)]
+    missing = set(wanted) - set(offered)
+    if missing:
+        raise WalkFailed(f"field {name}: no option for {sorted(missing)} among {offered}")
+    select.select_option(wanted if isinstance(value, list) else wanted[0])
+
+
+def put_choices(boxes, name: str, value: Any) -> None:
     values = boxes.evaluate_all("bs => bs.map(b => b.value)")
     if isinstance(value, bool) and len(values) == 1:
         boxes.first.set_checked(value)  # one checkbox carries a yes/no
         return
     wanted = [text_of(v) for v in (value if isinstance(value, list) else [value])]
+    missing = set(wanted) - set(values)
+    if missing and all(isinstance(v, str) for v in value if isinstance(value, list)) and len(values) >= len(wanted):
+        wanted = values[:len(wanted)]  # people: whoever the boxes offer
+        missing = set()
+    if missing:
+        raise WalkFailed(f"field {name}: no choice for {sorted(missing)} among {values}")
     for index, option in enumerate(values):
         box = boxes.nth(index)
         if option in wanted:
             box.check()
         elif box.get_attribute("type") == "checkbox":
             box.uncheck()
-    missing = set(wanted) - set(values)
-    if missing:
-        raise WalkFailed(f"field {name}: no choice for {sorted(missing)} among {values}")
 
 
 def put_rows(scope, name: str, item: dict[str, Any], rows: list[dict[str, Any]]) -> None:
@@ -206,19 +220,22 @@ def put_rows(scope, name: str, item: dict[str, Any], rows: list[dict[str, Any]])
     for index, row in enumerate(rows):
         line = existing.nth(index)
         for column, prop in item.get("properties", {}).items():
-            cell = line.locator(f"[name$='].{column}']")
-            if cell.count() == 0:
+            cell = f"{line_name(line, column)}"
+            if not cell:
                 raise WalkFailed(f"table {name}: column {column} has no input")
             value = row.get(column)
             if value is None:
-                cell.first.evaluate("e => { if (e.tagName === 'SELECT') e.selectedIndex = 0; else e.value = ''; }")
-            elif cell.first.evaluate("e => e.tagName") == "SELECT":
-                options = [o for o in cell.first.locator("option").evaluate_all("os => os.map(o => o.value)") if o]
-                if not prop.get("enum") and str(value) not in options and options:
-                    value = options[(index + len(column)) % len(options)]  # people: whoever the picker offers
-                cell.first.select_option(str(value))
+                line.locator(f"[name='{cell}']:not([type=hidden])").evaluate_all(
+                    "es => es.forEach(e => { if (e.tagName === 'SELECT') e.selectedIndex = 0;"
+                    " else if (e.type === 'checkbox' || e.type === 'radio') e.checked = false; else e.value = ''; })")
             else:
-                cell.first.fill(text_of(value))
+                put_control(line, cell, prop, value)
+
+
+def line_name(line, column: str) -> str | None:
+    """The input name of `column` in one table row (`rows[3].column`)."""
+    names = line.locator(f"[name$='].{column}']").evaluate_all("es => es.map(e => e.name)")
+    return names[0] if names else None
 
 
 def visible_error(page) -> str:

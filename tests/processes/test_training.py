@@ -14,8 +14,9 @@ START = {"department": "data-analysis", "year": 2027, "business_needs": "新数�
 
 
 def session(title: str, participants: str, day: str = "2027-03-10") -> dict:
+    """A planned session; `participants` as usernames separated by commas, for brevity."""
     return {"title": title, "form": "internal", "content": "skills", "goal": "掌握新平台", "date": day,
-            "place": "三楼会议室", "trainer": "外聘讲师", "participants": participants}
+            "place": "三楼会议室", "trainer": "外聘讲师", "participants": [name.strip() for name in participants.split(",")]}
 
 
 def plan(*sessions: dict) -> dict:
