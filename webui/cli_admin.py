@@ -109,9 +109,19 @@ def register(add: Callable[[str, Callable, str], argparse.ArgumentParser]) -> No
     p.add_argument("--as", dest="actor", default=None, help="the administrator acting (optional)")
 
 
+def _change(payload: dict[str, Any]) -> str:
+    """An organisation entry's payload as one readable line: `user  field: before -> after`."""
+    def text(value: Any) -> str:
+        return ",".join(map(str, value)) if isinstance(value, list) else "-" if value in (None, "") else str(value)
+    before, after = payload.get("before") or {}, payload.get("after") or {}
+    parts = [f"{k}: {text(before.get(k))} -> {text(after.get(k))}" for k in after]
+    parts += [f"{k}: {text(v)}" for k, v in payload.items() if k not in ("username", "before", "after")]
+    return "  ".join([str(payload.get("username", "")), *parts])
+
+
 PRINTERS = {
     "org-history": lambda entries: "\n".join(
-        f"{e['seq']:>4} {e['at']} {e['kind']:<16} {e['actor'] or '-':<10} {e['payload']}" for e in entries)
+        f"{e['seq']:>4} {e['at']} {e['kind']:<16} {e['actor'] or '-':<10} {_change(e['payload'])}" for e in entries)
     or "no organisation changes recorded",
     "user-add": lambda u: f"added {u['username']} ({', '.join(u['roles'])})",
     "user-roles": lambda u: f"{u['username']} now has roles {', '.join(u['roles'])}",

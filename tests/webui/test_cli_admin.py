@@ -148,3 +148,10 @@ def test_refused_user_details_name_the_field(cli):
     assert code == 1 and document["error"] == "invalid_input"
     assert {f["field"]: f["code"] for f in document["fields"]} == {
         "username": "username_taken", "roles": "unknown_role", "department": "unknown_department"}
+
+
+def test_org_history_text_is_readable(cli):
+    cli("user-roles", "mk_staff1", "--roles", "customer-service-staff", "--as", "admin")
+    code, out, _ = cli("org-history", "--as", "auditor", as_json=False)
+    assert code == 0 and "{" not in out
+    assert "roles_changed" in out and "mk_staff1  roles: marketing-staff -> customer-service-staff" in out
