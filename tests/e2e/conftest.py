@@ -81,7 +81,7 @@ def sign_in(page, base: str, username: str, password: str = DEMO_PASSWORD) -> No
     page.fill("#username", username)
     page.fill("#password", password)
     page.click("#sign-in-form button[type=submit]")
-    page.wait_for_selector("#current-user")
+    page.wait_for_selector("#current-user", state="attached")  # on a phone it is inside the closed menu
 
 
 def screenshot(page, name: str) -> Path:
