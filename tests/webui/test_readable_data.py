@@ -225,3 +225,9 @@ def test_every_page_with_data_reads_as_words(site, key):
     for lang in ("zh", "en"):
         reader.read("director", f"/instances/{instance.id}", lang, keys)
     reader.read(starter, f"/instances/{instance.id}", "zh", keys)
+
+
+def test_a_lone_row_of_a_table_reads_with_the_table_columns_and_an_empty_list_as_a_dash():
+    rows = {r.key: r for r in DataDisplay([FORM], "zh").rows({"session": {"topic": "入门"}, "evaluations": []})}
+    assert [(f.label, f.value.text) for f in rows["session"].value.fields] == [("主题", "入门")]
+    assert rows["evaluations"].value.text == "—"

@@ -164,3 +164,10 @@ def test_unknown_task_and_instance_are_404(client, auth):
     assert client.get("/tasks/nope").status_code == 404
     assert client.get("/instances/nope").status_code == 404
     assert auth.post("/tasks/nope/claim").status_code == 404
+
+
+def test_the_task_page_says_what_the_task_is_about(client, auth, engine):
+    task_id = engine.start("complaint_handling", "cs_staff1", INTAKE).active_tasks[0].id
+    auth.sign_in("cs_staff1")
+    page = client.get(f"/tasks/{task_id}").get_data(as_text=True)
+    assert 'id="task-subject">王女士 · 服务<' in page

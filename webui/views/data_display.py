@@ -101,6 +101,11 @@ class DataDisplay:
                 self.schemas.setdefault(name, schema)
         for name, hint in (data_fields or {}).items():
             self.hints.setdefault(name, hint)
+        # a table's column hints also label a lone row of it (a loop's current item, say)
+        self.column_hints: dict[str, Mapping[str, Any]] = {}
+        for hint in list(self.hints.values()):
+            for name, column in (hint.get("columns") or {}).items():
+                self.column_hints.setdefault(name, column)
 
     # -- public ------------------------------------------------------------------------------
     def rows(self, data: Mapping[str, Any], keys: Iterable[str] | None = None) -> list[DataRow]:
@@ -113,7 +118,7 @@ class DataDisplay:
 
     def label(self, key: str, hint: Mapping[str, Any] | None = None) -> str:
         """The label of `key` in the reader's language; a readable form of the key if none."""
-        hint = self.hints.get(key, {}) if hint is None else hint
+        hint = self.hints.get(key) or self.column_hints.get(key) or {} if hint is None else hint
         if hint.get("label"):
             return localised(hint["label"], self.lang, key)
         message = f"data.{key}"
@@ -123,7 +128,7 @@ class DataDisplay:
     def value(self, key: str, value: Any, hint: Mapping[str, Any] | None = None,
               schema: Mapping[str, Any] | None = None) -> DataValue:
         """`value` of `key` ready to draw (`hint`/`schema` default to the form's for `key`)."""
-        hint = self.hints.get(key, {}) if hint is None else hint
+        hint = self.hints.get(key) or self.column_hints.get(key) or {} if hint is None else hint
         schema = self.schemas.get(key, {}) if schema is None else schema
         if is_marker(value):  # a confidential value this reader is not cleared for
             digest = value.get("sha256")
@@ -134,6 +139,8 @@ class DataDisplay:
         if isinstance(value, (list, tuple)):
             if value and all(isinstance(v, Mapping) for v in value):
                 return self._table(value, hint, schema)
+            if not value:
+                return _text("—")
             item_schema = schema.get("items") or {}
             comma = "，" if self.lang == "zh" else ", "
             return _text(comma.join(self.value(key, v, hint, item_schema).plain(self.lang) for v in value))
@@ -168,7 +175,7 @@ class DataDisplay:
         keys = [*[k for k in hints if k in value], *[k for k in props if k in value and k not in hints],
                 *[k for k in value if k not in hints and k not in props]]
         return DataValue("fields", fields=tuple(
-            DataRow(k, self._sub_label(k, hints.get(k)), self.value(k, value[k], hints.get(k) or self.hints.get(k, {}),
+            DataRow(k, self._sub_label(k, hints.get(k)), self.value(k, value[k], self._sub_hint(k, hints),
                                                                      props.get(k) or {}))
             for k in keys))
 
@@ -180,9 +187,12 @@ class DataDisplay:
         for key in [*props, *(k for r in rows for k in r)]:
             if key not in keys and any(key in r for r in rows):
                 keys.append(key)
-        cells = tuple(tuple(self.value(k, r[k], hints.get(k) or self.hints.get(k, {}), props.get(k) or {})
+        cells = tuple(tuple(self.value(k, r[k], self._sub_hint(k, hints), props.get(k) or {})
                             if k in r else _text("") for k in keys) for r in rows)
         return DataValue("table", columns=tuple(self._sub_label(k, hints.get(k)) for k in keys), cells=cells)
+
+    def _sub_hint(self, key: str, hints: Mapping[str, Any]) -> Mapping[str, Any]:
+        return hints.get(key) or self.hints.get(key) or self.column_hints.get(key) or {}
 
     def _sub_label(self, key: str, hint: Mapping[str, Any] | None) -> str:
         return self.label(key, hint) if hint and hint.get("label") else self.label(key)
