@@ -55,6 +55,8 @@ def main() -> None:
         client = app.test_client()
         _sign_in(client, "cs_staff1")
         for label, url in (("inbox (first page of 50)", "/"), ("inbox, page 100", "/?page=100"),
+                           ("inbox, search a subject", "/?q=%E7%8E%8B%E5%A5%B3%E5%A3%AB"),
+                           ("inbox, search, no match", "/?q=nobody"),
                            ("task page", f"/tasks/{sample.active_tasks[0].id}")):
             times = _time(client, url)
             print(f"   {label:<26} median {statistics.median(times) * 1000:7.1f} ms  "
