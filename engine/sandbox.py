@@ -22,9 +22,12 @@ server waits, and replay, audit views and ``verify`` run it again. Two ways out 
     server's thread waits on a pipe with the GIL released. Costs: a pipe round trip and pickling
     the task data per run, and helpers that need the server (clock, journaled lookups) are called
     back over the pipe. ``bench/sandbox_cost.py`` (``make bench``) measures it; when this was
-    written, on a shared 2-core machine under load: plain exec 6 µs per script, RestrictedPython
-    with the bounds of (a) in process 0.5 ms, in a worker 1.6 ms (0.8 ms per gateway expression),
-    i.e. about 1 ms more per script, against the several milliseconds an engine step costs.
+    written, on a shared 2-core machine under heavy load (load average 6-10): plain exec 3-6 µs
+    per script, RestrictedPython with the bounds of (a) in process 0.2-0.5 ms, in a worker
+    1.6-1.9 ms (0.75 ms per gateway expression): the round trip, mostly waking the other process,
+    adds 1-1.5 ms per script, against the several milliseconds an engine step costs. If that
+    ever matters (a decision table evaluates one expression per entry), expressions whose cost is
+    provably linear could stay in process; nothing here depends on that.
 
 zhidu does (b), and keeps the in-process bounds of (a) inside the worker (engine/limits.py,
 engine/number_guards.py): they stop the common cases at once with the script's line number,
