@@ -126,7 +126,8 @@ def test_due_dates_come_from_a_duration_and_from_data_and_mark_the_case_overdue(
     d.complete("Task_Verify", "cs_staff1", {"findings": "属实", "founded": True})
     d.complete("Task_Decide", "cs_manager", DECIDE)
     handle = d.active()["Task_Handle"]
-    assert handle.due_at.isoformat() == "2026-12-05T23:59:59+00:00"
+    # resolve_by is a date: it ends with the last instant of that day in the clock's zone (UTC here)
+    assert handle.due_at.isoformat() == "2026-12-05T23:59:59.999999+00:00"
     assert d.show().overdue is False
 
 
