@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import timezone
+import html as html_lib
+import random
+import re
+from datetime import date, timedelta, timezone
 
+import pytest
+
+from engine.definitions import load_catalog
 from engine.views import FormView
+from tests.webui.conftest import Auth
+from tests.webui.support import FORMS, PROCESSES, build_services
+from webui.app import create_app
 from webui.views.data_display import DataDisplay, humanise
 
 FORM = FormView("f", {"type": "object", "properties": {
@@ -52,18 +61,6 @@ def test_rows_of_given_keys_keep_their_order_and_skip_missing():
 
 
 # -- every procedure, walked at engine level with data generated from its schemas -----------
-
-import html as html_lib  # noqa: E402
-import random  # noqa: E402
-import re  # noqa: E402
-from datetime import date, timedelta  # noqa: E402
-
-import pytest  # noqa: E402
-
-from engine.definitions import load_catalog  # noqa: E402
-from tests.webui.conftest import Auth  # noqa: E402
-from tests.webui.support import FORMS, PROCESSES, build_services  # noqa: E402
-from webui.app import create_app  # noqa: E402
 
 STAFF = ("cs_staff1", "mk_staff1", "da_staff1", "pm_staff1", "da_staff2", "cs_staff2")
 PATTERNS = {r"^[0-9]{4}(-(0[1-9]|1[0-2])|-Q[1-4])?$": "2026-Q4", r"^NDA-[0-9]{4}-[0-9]{3,6}$": "NDA-2026-0042"}
@@ -170,6 +167,7 @@ class Reader:
         assert response.status_code == 200, (url, username, response.status_code)
         text = visible_text(response.get_data(as_text=True))
         problems = [bad for bad in ("{'", "[{", "True", "False", "None", "[]", "{}") if bad in text]
+        problems += [f"message key {m}" for m in re.findall(r"\b(?:kind|status|col|data|instance)\.[a-z_]+\b", text)]
         problems += [f"username {u}: {around(text, u)}" for u, name in self.people.items()
                      if name != u and "_" in u and re.search(rf"\b{u}\b", text)]
         problems += [f"key {k}: {around(text, k)}" for k in keys if "_" in k and re.search(rf"\b{k}\b", text)]
@@ -225,6 +223,7 @@ def test_every_page_with_data_reads_as_words(site, key):
     for lang in ("zh", "en"):
         reader.read("director", f"/instances/{instance.id}", lang, keys)
     reader.read(starter, f"/instances/{instance.id}", "zh", keys)
+    reader.read(starter, "/requests", "en", keys)
 
 
 def test_a_lone_row_of_a_table_reads_with_the_table_columns_and_an_empty_list_as_a_dash():
