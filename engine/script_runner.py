@@ -61,6 +61,7 @@ FORBIDDEN_NAMES = {"open", "exec", "eval", "compile", "globals", "locals", "vars
 DECIMAL_CONTEXT = decimal.Context(prec=28, Emax=4300, Emin=-4300)
 # Helpers every script sees besides the builtins (the names are the documented script API).
 STANDARD_HELPERS = ("math", "Decimal", "timedelta", "date", "datetime", "now", "today")
+WALL_CLOCK = {"now", "today", "utcnow", "fromtimestamp", "utcfromtimestamp"}  # date/datetime class methods
 
 
 def _getitem(obj: Any, key: Any) -> Any:
@@ -164,6 +165,9 @@ class ScriptRunner:
         }
 
     def _getattr(self, obj: Any, name: str, *default: Any) -> Any:
+        if name in WALL_CLOCK and (obj in (_dt.date, _dt.datetime) or isinstance(obj, _dt.date)):
+            # Replay must rebuild the same values (decision 6): the wall clock differs each run.
+            raise AttributeError(f"{name}() reads the computer's clock; use now() or today(), the engine's clock")
         return self.guards.attribute(obj, name, lambda o, n: safer_getattr(o, n, *default))
 
     def _inplacevar(self, op: str, x: Any, y: Any) -> Any:
