@@ -128,7 +128,7 @@ def _verify(value: dict) -> str:
 _PRINTERS = {
     "tasks": _tasks, "start": lambda i: i["id"], "show": _instance, "complete": _instance,
     "history": _history, "verify": _verify,
-    "export": lambda v: f"wrote {v['instances']} instance(s) and {v['versions']} version(s) to {v['out']}", "fire-timers": _fired, "retry": _instance, "cancel": _instance, "message": _instance, "processes": _processes, "users": _users, "deploy": _deploy, "init": _init,
+    "export": lambda v: f"wrote {v['instances']} instance(s) and {v['versions']} version(s) to {v['out']}", "fire-timers": _fired, "retry": _instance, "cancel": _instance, "withdraw": _instance, "message": _instance, "processes": _processes, "users": _users, "deploy": _deploy, "init": _init,
     "claim": lambda t: f"claimed {t['id']} ({t['title']})",
     "release": lambda t: f"released {t['id']} ({t['title']})",
 }
