@@ -61,6 +61,7 @@ def test_withdrawing_in_the_browser_needs_a_reason_and_shows_the_new_status(clie
     response = auth.post(f"/instances/{iid}/withdraw", {"reason": "客户撤诉"}, follow_redirects=True)
     page = response.get_data(as_text=True)
     assert 'data-status="withdrawn"' in page and "已撤回" in page and "客户撤诉" in page
+    assert 'zd-command" data-kind="withdrawn"' in page
     assert 'id="withdraw"' not in page
     assert "已撤回" in client.get("/requests").get_data(as_text=True)
 

@@ -14,7 +14,8 @@ from webui.i18n import bilingual, localised
 from webui.views.data_display import DataDisplay, DataRow, DataValue
 from webui.views.form_fields import build_fields, error_texts, prefill
 
-COMMANDS = ("started", "claimed", "released", "reassigned", "completed", "timer_fired")
+COMMANDS = ("started", "claimed", "released", "reassigned", "completed", "timer_fired", "message_received",
+            "cancelled", "withdrawn", "migrated", "incident_retried")
 
 
 def process_names(engine: Engine) -> dict[str, Mapping[str, str]]:
