@@ -14,25 +14,13 @@ from engine.definitions import ProcessBundle
 from engine.errors import InstanceNotFound, PermissionDenied, ProcessNotFound, TaskNotFound, UserNotFound
 from engine.journal import JournalEntry
 from engine.ports import UnitOfWork
-from engine.records import InstanceRecord, StoredVersion, TaskRecord, TextMatch, UserRecord
+from engine.records import InstanceRecord, StoredVersion, TaskRecord, UserRecord
 from engine.specs import CompiledVersion, SpecCache
 from engine.views import FormView, InstanceView, ProcessView, TaskView, UserView
 
 # Roles that may read every instance.
 READ_ALL_ROLES = {"director", "auditor", "admin"}
 _LIVE_STATES = 8 | 16 | 32  # SpiffWorkflow TaskState WAITING | READY | STARTED
-
-
-@dataclass(frozen=True)
-class InboxPage:
-    """One page of an inbox: the tasks, how many match, how many in all, and the procedures."""
-
-    tasks: tuple[TaskView, ...]
-    total: int
-    total_all: int
-    page: int
-    pages: int
-    procedures: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -100,7 +88,7 @@ class ReadingMixin:
             user = self._user(uow, username)
             return [self._redacted(uow, dataclasses.replace(
                 self._instance_view(uow, r, with_tasks=False),
-                active_tasks=tuple(_light_task_view(t) for t in uow.tasks.open_for_instance(r.id))), user)
+                active_tasks=tuple(light_task_view(t) for t in uow.tasks.open_for_instance(r.id))), user)
                 for r in uow.instances.started_by(username)]
 
     def tasks_for(self, username: str) -> list[TaskView]:
@@ -260,70 +248,6 @@ class ReadingMixin:
             user = uow.users.get(username)
         return user.password_hash if user is not None and user.active else None
 
-    def task_list(self, username: str) -> list[TaskView]:
-        """Like `tasks_for`, without forms: one query, fit for inboxes of thousands of tasks.
-
-        Raises:
-            UserNotFound.
-        """
-        with self.uow_factory() as uow:
-            user = self._user(uow, username)
-            return [_light_task_view(t) for t in uow.tasks.inbox(user.username, user.roles)]
-
-    def inbox_page(self, username: str, process_key: str | None = None, sort: str = "due",
-                   page: int = 1, page_size: int = 50, search: str = "") -> InboxPage:
-        """One page of `username`'s inbox, with counts; queries stay indexed at any inbox size.
-        `search` keeps tasks whose title or subject contains it or whose procedure's name does.
-
-        Raises:
-            UserNotFound.
-        """
-        with self.uow_factory() as uow:
-            user = self._user(uow, username)
-            match = self._text_match(uow, search)
-            total = uow.tasks.inbox_count(user.username, user.roles, process_key or None, match)
-            pages = max(1, -(-total // page_size))
-            page = min(max(1, page), pages)
-            tasks = uow.tasks.inbox_page(user.username, user.roles, process_key or None, sort,
-                                         (page - 1) * page_size, page_size, match)
-            filtered = process_key or match
-            total_all = uow.tasks.inbox_count(user.username, user.roles) if filtered else total
-            procedures = uow.tasks.inbox_processes(user.username, user.roles)
-        return InboxPage(tuple(_light_task_view(t) for t in tasks), total, total_all, page, pages, tuple(procedures))
-
-    def inbox_count(self, username: str) -> int:
-        """How many tasks are in `username`'s inbox. Raises: UserNotFound."""
-        with self.uow_factory() as uow:
-            user = self._user(uow, username)
-            return uow.tasks.inbox_count(user.username, user.roles)
-
-    def department_tasks(self, username: str, search: str = "") -> list[TaskView]:
-        """Open tasks, claimed or not, of the departments `username` manages (every department
-        for the director); empty for someone who manages none. Forms are not loaded. `search`
-        filters as in `inbox_page`.
-
-        Raises:
-            UserNotFound.
-        """
-        with self.uow_factory() as uow:
-            user = self._user(uow, username)
-            if "director" in user.roles:
-                departments = {d.key for d in uow.users.departments()}
-            else:
-                departments = {r.removesuffix("-manager") for r in user.roles if r.endswith("-manager")}
-            match = self._text_match(uow, search)
-            tasks = uow.tasks.open_in_departments(sorted(departments), match) if departments else []
-        return [_light_task_view(t) for t in tasks]
-
-    def _text_match(self, uow: UnitOfWork, search: str) -> TextMatch | None:
-        """A search over task titles and subjects, and the procedures whose names contain it."""
-        text = (search or "").strip().lower()
-        if not text:
-            return None
-        keys = tuple(v.key for v in uow.versions.all_latest()
-                     if text in v.key.lower() or any(text in n.lower() for n in v.entry.name.values()))
-        return TextMatch(text[:200], keys)
-
     def instance_forms(self, instance_id: str) -> list[FormView]:
         """Every form of the instance's version, start form first: labels for its data and history.
 
@@ -345,7 +269,7 @@ class ReadingMixin:
         return copy.deepcopy(version.entry.data_fields)
 
 
-def _light_task_view(task: TaskRecord) -> TaskView:
+def light_task_view(task: TaskRecord) -> TaskView:
     return TaskView(task.id, task.instance_id, task.process_key, task.spec_name, task.title,
                     task.candidates, task.claimed_by, task.due_at, task.created_at, task.status,
                     None, task.lane, task.completed_by, task.completed_at, task.subject)

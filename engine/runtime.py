@@ -23,6 +23,7 @@ from engine.journal import GENESIS, JournalWriter
 from engine.outcomes import outcomes_of
 from engine.owner import OwnerCommands
 from engine.ports import UnitOfWork
+from engine.inbox import InboxQueries
 from engine.reading import ReadingMixin, may_start
 from engine.replay import withdrawn
 from engine.worker import TimerCommands
@@ -32,7 +33,7 @@ from engine.subjects import formatter_for
 from engine.views import DeployResult, InstanceView, TaskView
 
 
-class Engine(ReadingMixin, TimerCommands, AuditCommands, AuditQueries, OwnerCommands, AdminCommands):
+class Engine(ReadingMixin, InboxQueries, TimerCommands, AuditCommands, AuditQueries, OwnerCommands, AdminCommands):
     """zhidu's runtime facade over SpiffWorkflow and storage."""
 
     def __init__(self, uow_factory: Callable[[], UnitOfWork], clock: Clock | None = None,
