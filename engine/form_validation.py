@@ -23,6 +23,7 @@ import re2
 from jsonschema import ValidationError
 
 from engine.errors import FieldError
+from engine.form_distinct import distinct_errors
 
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _DATE_TIME = re.compile(r"(\d{4}-\d{2}-\d{2})[Tt](\d{2}:\d{2}:\d{2})(\.\d+)?([Zz]|[+-]\d{2}:\d{2})")
@@ -163,7 +164,9 @@ def form_errors(schema: Mapping[str, Any], data: Any, people: People | None = No
     refused = content_errors(schema, data)
     taken = {e.field for e in refused}
     errors = [_field_error(err) for err in schema_errors(schema, data, people)]
-    return refused + [e for e in errors if e.field not in taken]
+    errors = refused + [e for e in errors if e.field not in taken]
+    taken |= {e.field for e in errors}
+    return errors + [e for e in distinct_errors(schema, data) if e.field not in taken]
 
 
 def _field_error(err: ValidationError) -> FieldError:

@@ -9,6 +9,7 @@ from typing import Any, Iterator, Mapping
 import jsonschema
 
 from engine.confidential import check_confidential
+from engine.form_distinct import distinct_problems
 from engine.errors import FieldError, FormInvalid, Problem
 from engine.form_validation import ROLE_KEYWORD, People, compile_pattern, form_errors
 from engine.form_widgets import WIDGETS, widget_problem
@@ -120,7 +121,7 @@ def check_form(form: FormDefinition, file: str) -> list[Problem]:
         if not label.get("zh") or not label.get("en"):
             problems.append(Problem(file, f"field {name!r} needs a label in zh and en", name))
         problems += [Problem(file, f"form {form.key}: {reason}", name) for reason in _widget_problems(name, prop, hint)]
-    return problems + check_confidential(form.ui, file)
+    return problems + distinct_problems(form.schema, file) + check_confidential(form.ui, file)
 
 
 def _widget_problems(name: str, prop: Any, hint: Mapping[str, Any]) -> list[str]:

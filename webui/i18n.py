@@ -201,6 +201,7 @@ FIELD_ERRORS: dict[str, tuple[str, str]] = {
     "format": ("请输入有效的{limit}", "must be a valid {limit}"),
     "pattern": ("格式不正确", "has the wrong format"),
     "unknown": ("不是此表单的字段", "is not a field of this form"),
+    "distinct": ("此人已在本表单中出现，请选择其他人", "names someone already named in this form"),
 }
 _TYPE_NAMES = {
     "integer": ("整数", "a whole number"), "number": ("数字", "a number"),

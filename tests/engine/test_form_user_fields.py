@@ -11,6 +11,7 @@ import pytest
 
 from engine.errors import FormInvalid
 from engine.records import UserRecord
+from tests.webui.support import FORMS
 
 START = {"employee": "mk_staff1", "supervisor": "mk_manager", "period_type": "quarter", "period_label": "2026-Q4",
          "results_indicators": "销售额", "ability_indicators": "策划", "attitude_indicators": "责任心",
@@ -44,3 +45,20 @@ def test_a_user_field_with_a_role_refuses_someone_without_it(fake_engine):
 
 def test_active_people_with_the_right_roles_start_the_appraisal(fake_engine):
     assert fake_engine.start("performance_appraisal", "mk_manager", START).status == "running"
+
+
+def test_nobody_is_their_own_peer_and_the_supervisor_is_no_peer(fake_engine, store):
+    """Before, the form took the employee as their own only peer and the start failed later in
+    a script, as an incident; the form says `x-distinct` and refuses it at the field."""
+    assert refused(fake_engine, {**START, "peer_rows": [{"username": "mk_staff1"}]}) == {
+        "peer_rows[0].username": "distinct"}
+    assert refused(fake_engine, {**START, "peer_rows": [{"username": "mk_staff2"}, {"username": "mk_manager"}]}) == {
+        "peer_rows[1].username": "distinct"}
+    assert store.instances == {}
+
+
+def test_a_distinct_group_naming_an_unknown_field_is_refused_at_load():
+    from engine.forms import check_form, parse_form
+    text = (FORMS / "appraisal_start.yaml").read_text(encoding="utf-8").replace('"peer_rows[].username"', '"peer_rows[].user"')
+    problems = check_form(parse_form(text, "appraisal_start.yaml"), "appraisal_start.yaml")
+    assert any("x-distinct names 'peer_rows[].user'" in p.reason for p in problems)

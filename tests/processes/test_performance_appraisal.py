@@ -12,8 +12,7 @@ from tests.processes.helpers import (
 
 START = {"employee": "mk_staff1", "supervisor": "mk_manager", "period_type": "quarter", "period_label": "2026-Q4",
          "results_indicators": "销售额、活动数", "ability_indicators": "策划能力", "attitude_indicators": "责任心",
-         "peer_rows": [{"username": "mk_staff2"}, {"username": "da_staff1"}, {"username": "mk_staff1"},
-                       {"username": "mk_staff2"}]}
+         "peer_rows": [{"username": "mk_staff2"}, {"username": "da_staff1"}]}
 
 
 def evaluate(zhidu, iid: str, score: int, peer_scores: tuple[int, int] | None = None) -> None:
