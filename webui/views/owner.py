@@ -115,7 +115,7 @@ def discard_draft(key: str):
 @bp.post("/form-preview")
 def form_preview():
     """A form definition being edited, drawn as the task page would draw it."""
-    preview = pages.form_preview(request.form.get("text", ""), language())
+    preview = pages.form_preview(request.form.get("text", ""), language(), engine().users())
     return jsonify(html=render_template("owner/form_preview.html", **preview), problems=preview["problems"])
 
 

@@ -7,7 +7,7 @@ import json
 import re
 import xml.etree.ElementTree as ET
 from dataclasses import replace
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Mapping, Sequence
 
 from engine.definitions import CatalogEntry, ProcessBundle, form_keys_in
 from engine.diff import describe_elements
@@ -201,15 +201,16 @@ def int_or_none(text: str | None) -> int | None:
         return None
 
 
-def form_preview(text: str, lang: str) -> dict[str, Any]:
-    """Fields to draw for a form definition being edited, or why it cannot be drawn."""
+def form_preview(text: str, lang: str, people: Sequence[Any] = ()) -> dict[str, Any]:
+    """Fields to draw for a form definition being edited, or why it cannot be drawn; its user
+    fields offer `people` (UserViews) as the task page would."""
     try:
         form = parse_form(text, "preview")
     except Exception as err:  # YAML errors come in several types; all mean "unreadable"
         return {"fields": [], "problems": [f"cannot read the form: {err}".split("\n")[0]]}
     problems = [p.describe() for p in check_form(form, "preview")]
     try:
-        fields = build_fields(FormView(form.key, form.schema, form.title, form.ui), lang)
+        fields = build_fields(FormView(form.key, form.schema, form.title, form.ui), lang, people=people)
     except (KeyError, TypeError, ValueError, AttributeError) as err:
         return {"fields": [], "problems": problems + [f"cannot draw the form: {err}"]}
     return {"fields": fields, "problems": problems, "title": form.title}

@@ -12,6 +12,7 @@ from engine.runtime import Engine
 from engine.views import ProcessView, TaskView, UserView
 from webui.i18n import bilingual, localised
 from webui.views.data_display import DataDisplay, DataRow, DataValue
+from webui.views.form_fields import person_options
 from webui.views.form_fields import build_fields, error_texts, prefill
 
 COMMANDS = ("started", "claimed", "released", "reassigned", "completed", "timer_fired", "message_received",
@@ -32,12 +33,13 @@ def inbox(engine: Engine, username: str, args: Mapping[str, str], page_size: int
 
 
 def team(engine: Engine, user: UserView, search: str = "") -> dict[str, Any]:
-    """Open tasks of the departments `user` manages, with who each may be given to."""
+    """Open tasks of the departments `user` manages, with who each may be given to: (username,
+    name) pairs, the username shown only where two people share a name."""
     tasks = engine.department_tasks(user.username, search.strip())
     people = [u for u in engine.users() if u.active]
     return {"tasks": tasks, "names": process_names(engine), "q": search.strip(),
             "claimers": {u.username: u.name for u in engine.users()},
-            "people": {t.id: [u for u in people if offered_to(u, t) and u.username != t.claimed_by]
+            "people": {t.id: person_options({}, [u for u in people if offered_to(u, t) and u.username != t.claimed_by])
                        for t in tasks}}
 
 

@@ -1,0 +1,47 @@
+"""Small things people noticed using the pages: names instead of usernames in pickers, tables a
+phone can read (each row a card whose cells say what they are), pickers that are never empty."""
+
+from __future__ import annotations
+
+import re
+
+from tests.webui.support import INTAKE
+
+
+def table(page: str, table_id: str) -> str:
+    match = re.search(rf'<table [^>]*id="{table_id}"[^>]*>.*?</table>', page, re.S)
+    assert match, f"no table #{table_id}"
+    return match.group(0)
+
+
+def labelled_cells(html: str) -> list[str]:
+    return re.findall(r'<td[^>]*data-label="([^"]+)"', html)
+
+
+def test_the_team_reassign_picker_shows_names_not_usernames(client, auth, engine):
+    engine.start("complaint_handling", "cs_staff1", INTAKE)
+    auth.sign_in("cs_manager")
+    options = re.findall(r'<option value="([^"]+)">([^<]*)</option>', table(client.get("/team").get_data(as_text=True), "team"))
+    assert ("cs_staff2", "赵磊") in options and ("cs_staff1", "杨丽") in options
+    assert not any("(" in label for _, label in options)
+
+
+def test_inbox_team_and_requests_stack_as_labelled_cards_on_a_phone(client, auth, engine):
+    engine.start("complaint_handling", "cs_staff1", INTAKE)
+    auth.sign_in("cs_staff1")
+    inbox = table(client.get("/").get_data(as_text=True), "inbox")
+    requests = table(client.get("/requests").get_data(as_text=True), "requests")
+    assert "zd-stack" in inbox and "zd-stack" in requests
+    assert {"截止时间", "认领人"} <= set(labelled_cells(inbox))
+    assert "等待" in " ".join(labelled_cells(requests))
+    auth.sign_in("cs_manager")
+    team = table(client.get("/team").get_data(as_text=True), "team")
+    assert "zd-stack" in team and "截止时间" in labelled_cells(team)
+
+
+def test_the_owner_form_preview_offers_people_in_a_user_field(client, auth):
+    auth.sign_in("owner")
+    text = "\n".join(["key: pick", "title: {zh: 指派, en: Assign}", "schema:", "  type: object", "  properties:",
+                      "    who: {type: string, format: user}", "ui:", "  fields:", "    who: {label: {zh: 人, en: Who}}"])
+    preview = auth.post("/owner/form-preview", {"text": text}).get_json()
+    assert '<option value="cs_staff2"' in preview["html"] and "赵磊" in preview["html"]
