@@ -11,6 +11,7 @@ from engine.journal import JournalEntry
 from engine.ports import InstanceFilter
 from engine.records import Department, InstanceRecord, Role, Schedule, StoredVersion, TaskRecord, UserRecord
 from tests.engine.fakes_signin import FakePreferences, FakeSessions, FakeThrottle
+from tests.engine.fakes_owner import FakeDrafts, FakeVersionNotes
 
 
 class FakeStore:
@@ -28,6 +29,8 @@ class FakeStore:
         self.throttle: dict[str, dict] = {}
         self.web_sessions: dict = {}
         self.languages: dict[str, str] = {}
+        self.drafts: dict = {}
+        self.version_notes: list = []
 
 
 class FakeUnitOfWork:
@@ -47,6 +50,8 @@ class FakeUnitOfWork:
         self.throttle = FakeThrottle(self.work)
         self.sessions = FakeSessions(self.work)
         self.preferences = FakePreferences(self.work)
+        self.drafts = FakeDrafts(self.work)
+        self.version_notes = FakeVersionNotes(self.work)
         return self
 
     def __exit__(self, *exc: object) -> None:
