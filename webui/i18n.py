@@ -183,6 +183,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     # --- audit_admin (add this area's messages below this line) ---
     "nav.menu": ("菜单", "Menu"),
     # --- walker (add this area's messages below this line) ---
+    "walker.reassign_to": ("转派给…", "Give to…"),
+    "walker.sort": ("排序", "Sort"),
+    "walker.reassign_nobody": ("请先选择要转派给谁。", "Choose whom to give the task to first."),
 }
 
 FIELD_ERRORS: dict[str, tuple[str, str]] = {

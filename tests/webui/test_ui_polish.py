@@ -45,3 +45,22 @@ def test_the_owner_form_preview_offers_people_in_a_user_field(client, auth):
                       "    who: {type: string, format: user}", "ui:", "  fields:", "    who: {label: {zh: 人, en: Who}}"])
     preview = auth.post("/owner/form-preview", {"text": text}).get_json()
     assert '<option value="cs_staff2"' in preview["html"] and "赵磊" in preview["html"]
+
+
+def test_reassigning_names_the_person_and_nobody_is_preselected(client, auth, engine):
+    task_id = engine.start("complaint_handling", "cs_staff1", INTAKE).active_tasks[0].id
+    auth.sign_in("cs_manager")
+    picker = table(client.get("/team").get_data(as_text=True), "team")
+    assert re.search(r'<select [^>]*name="to_user" required>\s*<option value="" selected disabled>转派给…</option>', picker)
+    page = auth.post(f"/tasks/{task_id}/reassign", {"to_user": "cs_staff2"}, follow_redirects=True).get_data(as_text=True)
+    assert "已将任务转派给 赵磊。" in page
+    for nobody in ("", "no_such_user"):
+        response = auth.post(f"/tasks/{task_id}/reassign", {"to_user": nobody}, follow_redirects=True)
+        assert response.status_code == 200 and "请先选择要转派给谁。" in response.get_data(as_text=True)
+    assert engine.show(engine.task(task_id).instance_id).active_tasks[0].claimed_by == "cs_staff2"
+
+
+def test_the_inbox_sort_picker_has_a_label(client, auth, engine):
+    engine.start("complaint_handling", "cs_staff1", INTAKE)
+    auth.sign_in("cs_staff1")
+    assert '<label class="form-label small mb-0" for="sort">排序</label>' in client.get("/").get_data(as_text=True)

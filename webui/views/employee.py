@@ -58,8 +58,12 @@ def release(task_id: str):
 def reassign(task_id: str):
     """A manager gives a task to someone."""
     to_user = request.form.get("to_user", "")
+    names = pages.people_names(engine())
+    if to_user not in names:  # nobody chosen (or a name that is not a user): say so, change nothing
+        flash(t("walker.reassign_nobody"), "danger")
+        return redirect(back_to(url_for("employee.team", _anchor=task_id)))
     task = engine().reassign(task_id, g.user.username, to_user)
-    flash(t("reassigned", user=to_user), "success")
+    flash(t("reassigned", user=names[to_user]), "success")
     return redirect(back_to(url_for("employee.team", _anchor=task.id)))
 
 
