@@ -64,3 +64,12 @@ def test_the_inbox_sort_picker_has_a_label(client, auth, engine):
     engine.start("complaint_handling", "cs_staff1", INTAKE)
     auth.sign_in("cs_staff1")
     assert '<label class="form-label small mb-0" for="sort">排序</label>' in client.get("/").get_data(as_text=True)
+
+
+def test_the_editor_names_the_procedure_and_its_fit_button_in_the_reader_language(client, auth):
+    auth.sign_in("owner")
+    page = client.get("/owner/performance_appraisal/edit").get_data(as_text=True)
+    assert '<li class="breadcrumb-item active">绩效考核</li>' in page
+    assert 'id="fit" title="整图适应窗口"' in page
+    new = auth.post("/owner/new", {"key": "leave_request", "name_zh": "请假", "name_en": "Leave"}).get_data(as_text=True)
+    assert '<li class="breadcrumb-item active">请假</li>' in new
