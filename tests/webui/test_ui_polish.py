@@ -73,3 +73,18 @@ def test_the_editor_names_the_procedure_and_its_fit_button_in_the_reader_languag
     assert 'id="fit" title="整图适应窗口"' in page
     new = auth.post("/owner/new", {"key": "leave_request", "name_zh": "请假", "name_en": "Leave"}).get_data(as_text=True)
     assert '<li class="breadcrumb-item active">请假</li>' in new
+
+
+def test_labels_take_a_full_width_colon_in_chinese_and_a_spaced_one_in_english(client, auth, engine):
+    instance_id = engine.start("complaint_handling", "cs_staff1", INTAKE).id
+    auth.sign_in("cs_staff1")
+    waiting = table(client.get("/requests").get_data(as_text=True), "requests")
+    assert "安抚客户并记录详情：</span>" in waiting and "详情:</span>" not in waiting
+    assert "制度条款：R" in client.get("/start").get_data(as_text=True)
+    auth.post("/language", {"lang": "en", "next": "/"})
+    assert "Calm the customer and record details: </span>" in client.get("/requests").get_data(as_text=True)
+    auth.sign_in("auditor")
+    auth.post("/language", {"lang": "zh", "next": "/"})
+    page = client.get(f"/audit/instances/{instance_id}").get_data(as_text=True)
+    assert "等待中：<span" in page
+    assert f'd-block d-md-inline">{instance_id}</span></h1>' in page  # the long id gets its own line on a phone
