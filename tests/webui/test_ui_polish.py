@@ -88,3 +88,14 @@ def test_labels_take_a_full_width_colon_in_chinese_and_a_spaced_one_in_english(c
     page = client.get(f"/audit/instances/{instance_id}").get_data(as_text=True)
     assert "等待中：<span" in page
     assert f'd-block d-md-inline">{instance_id}</span></h1>' in page  # the long id gets its own line on a phone
+
+
+def test_the_version_history_names_who_deployed(client, auth):
+    from tests.webui.test_owner_pages import editor_payload, posted
+
+    auth.sign_in("owner")
+    data = editor_payload(client)
+    renamed = data["xml"].replace('name="调查核实 Investigate and verify"', 'name="调查 Investigate"')
+    assert auth.post("/owner/deploy", {"payload": posted(data, xml=renamed), "comment": "改名"}).get_json()["deployed"]
+    page = client.get("/owner/").get_data(as_text=True)
+    assert re.search(r'<tr data-version="2"><td>2</td><td>林流程</td>', page)

@@ -53,9 +53,11 @@ ui:
 
 
 def catalog(engine: Engine, username: str) -> dict[str, Any]:
-    """Every deployed procedure with its version history, newest version first."""
+    """Every deployed procedure with its version history, newest version first, and who
+    deployed each by name (`people`: username → name)."""
     procedures = engine.processes()
-    return {"procedures": [(p, engine.version_history(p.key, username)) for p in procedures]}
+    return {"procedures": [(p, engine.version_history(p.key, username)) for p in procedures],
+            "people": {u.username: u.name for u in engine.users()}}
 
 
 def editor_data(engine: Engine, username: str, key: str, lang: str) -> dict[str, Any]:
