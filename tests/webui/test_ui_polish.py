@@ -99,3 +99,11 @@ def test_the_version_history_names_who_deployed(client, auth):
     assert auth.post("/owner/deploy", {"payload": posted(data, xml=renamed), "comment": "改名"}).get_json()["deployed"]
     page = client.get("/owner/").get_data(as_text=True)
     assert re.search(r'<tr data-version="2"><td>2</td><td>林流程</td>', page)
+
+
+def test_compare_and_migrate_name_the_procedure_and_their_versions_read_without_a_dangling_dot(client, auth):
+    auth.sign_in("owner")
+    for url in ("/owner/complaint_handling/compare", "/owner/complaint_handling/migrate"):
+        page = client.get(url).get_data(as_text=True)
+        assert re.search(r'<li class="breadcrumb-item active">客户投诉处理 · [^<]+</li>', page), url
+        assert re.search(r'>v1 · \d{4}-\d\d-\d\d \d\d:\d\d</option>', page), url

@@ -230,7 +230,7 @@ def compare_page(engine: Engine, username: str, key: str, args: Mapping[str, str
     before = engine.version_bundle(key, username, old)
     described = {**describe_elements(before.files.get(before.entry.bpmn, "")),
                  **describe_elements(after.files.get(after.entry.bpmn, ""))}
-    return {"key": key, "history": history, "old": old, "new": new, "diff": diff,
+    return {"key": key, "history": history, "old": old, "new": new, "diff": diff, "name": _name_of(engine, key),
             "changes": change_rows(diff, described, lang),
             "diagram": {"xml": after.files.get(after.entry.bpmn, ""),
                         "added": [c.element for c in diff.of_kind("added")],
@@ -241,8 +241,13 @@ def migrate_page(engine: Engine, username: str, key: str, args: Mapping[str, str
     """The dry run: which running instances can move to the target version, and why not."""
     history = engine.version_history(key, username)
     target = _int(args.get("to"), history[0].number)
-    return {"key": key, "history": history, "target": target,
+    return {"key": key, "history": history, "target": target, "name": _name_of(engine, key),
             "checks": engine.migration_plan(key, username, target)}
+
+
+def _name_of(engine: Engine, key: str) -> Mapping[str, str] | None:
+    """The {zh, en} name of procedure `key`, for headings that would otherwise show its key."""
+    return next((p.name for p in engine.processes() if p.key == key), None)
 
 
 def process_id_of(xml: str) -> str | None:
