@@ -107,3 +107,23 @@ def test_compare_and_migrate_name_the_procedure_and_their_versions_read_without_
         page = client.get(url).get_data(as_text=True)
         assert re.search(r'<li class="breadcrumb-item active">客户投诉处理 · [^<]+</li>', page), url
         assert re.search(r'>v1 · \d{4}-\d\d-\d\d \d\d:\d\d</option>', page), url
+
+
+APPRAISAL = {"employee": "cs_staff1", "supervisor": "cs_manager", "period_type": "quarter", "period_label": "2026-Q3",
+             "results_indicators": "完成率", "ability_indicators": "沟通", "attitude_indicators": "积极",
+             "peer_rows": [{"username": "cs_staff2"}, {"username": "mk_staff1"}]}
+
+
+def test_a_multi_instance_item_is_named_like_its_activity_in_history_and_step_through(client, auth, engine):
+    instance = engine.start("performance_appraisal", "cs_manager", APPRAISAL)
+    peer = next(t for t in instance.active_tasks if "user:mk_staff1" in t.candidates)
+    engine.claim(peer.id, "mk_staff1")
+    auth.sign_in("cs_manager")
+    page = client.get(f"/instances/{instance.id}").get_data(as_text=True)
+    assert re.findall(r'任务到达 · 同事评价', page) and "认领任务 · 同事评价" in page
+    assert "[child]" not in page
+    auth.sign_in("auditor")
+    page = client.get(f"/audit/instances/{instance.id}").get_data(as_text=True)
+    assert "[child]" not in page and "认领任务 · 同事评价" in page
+    steps = re.search(r'"active": \[[^\]]*"Task_PeerEval"', page)
+    assert steps, "the step-through marks the multi-instance activity on the diagram"

@@ -16,6 +16,8 @@ from typing import Any, Callable, Mapping, Sequence
 from engine.journal import COMMANDS, JournalEntry
 from webui.views.data_display import DataRow, DataValue
 
+CHILD_SUFFIX = " [child]"
+
 # Outcomes that mean an element ran to its end (a cancelled task did not).
 DONE_KINDS = ("element_completed", "task_left")
 
@@ -72,7 +74,7 @@ def build_steps(entries: Sequence[JournalEntry], replayed: Sequence[Mapping[str,
     anchor: Mapping[str, Any] | None = None
     steps = []
     for index, entry in enumerate(entries):
-        payload, element = entry.payload, entry.payload.get("element") or ""
+        payload, element = entry.payload, element_id(entry.payload.get("element") or "")
         anchor = anchors.get(entry.seq, anchor)
         changed = _apply(entry, data)
         if entry.kind == "task_entered" and element and element not in active:
@@ -83,7 +85,7 @@ def build_steps(entries: Sequence[JournalEntry], replayed: Sequence[Mapping[str,
                 done.add(element)
         last_of_command = index + 1 == len(entries) or entries[index + 1].kind in COMMANDS
         if last_of_command and anchor is not None:
-            active, data = list(anchor["active"]), dict(anchor["data"])
+            active, data = list(dict.fromkeys(element_id(a) for a in anchor["active"])), dict(anchor["data"])
         steps.append(_step(index, entry, readers, active, done, data, changed))
     return steps
 
@@ -106,7 +108,7 @@ def _apply(entry: JournalEntry, data: dict[str, Any]) -> frozenset[str]:
 def _step(index: int, entry: JournalEntry, readers: Readers, active: list[str], done: set[str],
           data: Mapping[str, Any], changed: frozenset[str]) -> Step:
     payload = entry.payload
-    element = payload.get("element") or ""
+    element = element_id(payload.get("element") or "")
     submitted = payload.get("data") if entry.kind in ("started", "completed") else None
     changes = [Change(k, readers.label(k), readers.value(k, c.get("before")), readers.value(k, c.get("after")))
                for k, c in (payload.get("changes") or {}).items() if isinstance(c, dict)]
@@ -116,6 +118,12 @@ def _step(index: int, entry: JournalEntry, readers: Readers, active: list[str], 
                 readers.rows(submitted) if isinstance(submitted, dict) else [], changes, list(active),
                 [readers.elements.get(a, a) for a in active], sorted(done - set(active)), readers.rows(data),
                 changed)
+
+
+def element_id(raw: str) -> str:
+    """The diagram element a journal entry names: SpiffWorkflow calls the task of one item of a
+    multi-instance activity "Task_X [child]"; people and the diagram know it as Task_X."""
+    return raw.removesuffix(CHILD_SUFFIX)
 
 
 def diagram_steps(steps: Sequence[Step]) -> list[dict[str, Any]]:

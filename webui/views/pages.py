@@ -11,6 +11,7 @@ from engine.errors import FieldError, PermissionDenied, ProcessNotFound, TaskNot
 from engine.runtime import Engine
 from engine.views import ProcessView, TaskView, UserView
 from webui.i18n import bilingual, localised
+from webui.views.audit_steps import element_id
 from webui.views.data_display import DataDisplay, DataRow, DataValue
 from webui.views.form_fields import person_options
 from webui.views.form_fields import build_fields, error_texts, prefill
@@ -125,14 +126,14 @@ def instance_page(engine: Engine, username: str, instance_id: str, lang: str, zo
     elements = element_names(diagram.bpmn)
     people = display.people
     history = [HistoryRow(e.seq, e.kind, people.get(e.actor or "", e.actor or ""), e.at,
-                          bilingual(elements.get(e.payload.get("element", ""), ""), lang),
+                          bilingual(elements.get(element_id(e.payload.get("element", "")), ""), lang),
                           e.kind in COMMANDS, _details(e.kind, e.payload, display))
                for e in engine.visible_history(instance_id, username)]
     waits = WaitingOn(engine, lang)
     return {"instance": instance, "history": history, "data": display.rows(instance.data),
             "waiting": {t.id: waits(t) for t in instance.active_tasks},
             "may_withdraw": may_withdraw(instance, username),
-            "diagram": {"xml": diagram.bpmn, "completed": diagram.completed, "active": list(diagram.active)},
+            "diagram": {"xml": diagram.bpmn, "completed": diagram.completed, "active": list(dict.fromkeys(map(element_id, diagram.active)))},
             "process_name": process_names(engine).get(instance.process_key), "people": people}
 
 
