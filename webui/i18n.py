@@ -185,6 +185,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     # --- walker (add this area's messages below this line) ---
     "walker.reassign_to": ("转派给…", "Give to…"),
     "walker.sort": ("排序", "Sort"),
+    "walker.one_version": ("目前只有一个版本", "There is only one version so far"),
     "walker.colon": ("：", ": "),  # a label's colon: full width in Chinese, with a space in English
     "walker.fit": ("整图适应窗口", "Fit the diagram to the window"),
     "walker.reassign_nobody": ("请先选择要转派给谁。", "Choose whom to give the task to first."),

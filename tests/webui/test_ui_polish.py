@@ -99,6 +99,10 @@ def test_the_version_history_names_who_deployed(client, auth):
     assert auth.post("/owner/deploy", {"payload": posted(data, xml=renamed), "comment": "改名"}).get_json()["deployed"]
     page = client.get("/owner/").get_data(as_text=True)
     assert re.search(r'<tr data-version="2"><td>2</td><td>林流程</td>', page)
+    complaint = page[page.index('id="history-complaint_handling"'):]
+    assert '<a class="btn btn-sm btn-outline-secondary" data-action="compare" href="/owner/complaint_handling/compare">' in complaint
+    appraisal = page[page.index('id="history-performance_appraisal"'):]  # one version: nothing to compare
+    assert re.match(r'(?s)((?!</div>).)*<span class="btn btn-sm btn-outline-secondary disabled" data-action="compare"', appraisal)
 
 
 def test_compare_and_migrate_name_the_procedure_and_their_versions_read_without_a_dangling_dot(client, auth):
