@@ -131,3 +131,14 @@ def test_a_multi_instance_item_is_named_like_its_activity_in_history_and_step_th
     assert "[child]" not in page and "认领任务 · 同事评价" in page
     steps = re.search(r'"active": \[[^\]]*"Task_PeerEval"', page)
     assert steps, "the step-through marks the multi-instance activity on the diagram"
+
+
+def test_the_current_step_names_a_multi_instance_step_once_and_lists_in_the_reader_language(client, auth, engine):
+    engine.start("performance_appraisal", "cs_manager", APPRAISAL)
+    auth.sign_in("auditor")
+    page = client.get("/audit/").get_data(as_text=True)
+    assert page.count("同事评价") == 1 and "，" in page
+    auth.post("/language", {"lang": "en", "next": "/audit/"})
+    page = client.get("/audit/").get_data(as_text=True)
+    assert page.count("Peer evaluation") == 1 and ("Self-evaluation, " in page or ", Self-evaluation" in page)
+    assert "，" not in page

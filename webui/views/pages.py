@@ -10,7 +10,7 @@ from typing import Any, Mapping
 from engine.errors import FieldError, PermissionDenied, ProcessNotFound, TaskNotReady, UserNotFound
 from engine.runtime import Engine
 from engine.views import ProcessView, TaskView, UserView
-from webui.i18n import bilingual, localised
+from webui.i18n import bilingual, localised, normalise
 from webui.views.audit_steps import element_id
 from webui.views.data_display import DataDisplay, DataRow, DataValue
 from webui.views.form_fields import person_options
@@ -208,8 +208,10 @@ def _int(text: str | None, default: int) -> int:
 
 
 def steps(current_step: str | None, lang: str) -> str:
-    """An instance's current step(s) in `lang`."""
-    return "，".join(bilingual(s, lang) for s in (current_step or "").split(", ") if s)
+    """An instance's current step(s) in `lang`, each once (the items of a multi-instance step
+    share its name), joined as the language punctuates a list."""
+    names = dict.fromkeys(bilingual(s, lang) for s in (current_step or "").split(", ") if s)
+    return ("，" if normalise(lang) == "zh" else ", ").join(names)
 
 
 def procedure_name(names: Mapping[str, Mapping[str, str]], key: str, lang: str) -> str:
