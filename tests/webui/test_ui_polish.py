@@ -142,3 +142,10 @@ def test_the_current_step_names_a_multi_instance_step_once_and_lists_in_the_read
     page = client.get("/audit/").get_data(as_text=True)
     assert page.count("Peer evaluation") == 1 and ("Self-evaluation, " in page or ", Self-evaluation" in page)
     assert "，" not in page
+
+
+def test_the_organisation_history_reads_field_colon_value_without_a_stray_space(client, auth, engine):
+    engine.add_user("newbie", "新人", ["customer-service-staff"], "customer-service", actor="admin")
+    auth.sign_in("auditor")
+    page = client.get("/audit/organisation").get_data(as_text=True)
+    assert re.search(r'部门：</span>客户服务部', page)
