@@ -9,6 +9,8 @@ size and its nesting depth (PyYAML composes recursively).
 
 from __future__ import annotations
 
+import copy
+from functools import lru_cache
 from typing import Any
 
 import yaml
@@ -21,35 +23,46 @@ class YamlRefused(yaml.YAMLError):
     """A definition uses a YAML feature zhidu refuses; the message says which and where."""
 
 
-class _DefinitionLoader(yaml.SafeLoader):
-    """SafeLoader that refuses anchors and aliases and bounds nesting."""
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: deploys parse hundreds of files
+_OPENING = (yaml.MappingStartEvent, yaml.SequenceStartEvent)
+_CLOSING = (yaml.MappingEndEvent, yaml.SequenceEndEvent)
 
-    def compose_node(self, parent: Any, index: Any) -> Any:
-        event = self.peek_event()
+
+def _refuse_expansion(text: str) -> None:
+    """Walk the parser's events (no nodes built) and refuse anchors, aliases and deep nesting."""
+    depth = 0
+    try:
+        events = list(yaml.parse(text, Loader=_Loader))
+    except yaml.YAMLError as err:
+        if "nesting depth" in str(err):  # libyaml's own bound (1,000) is met before ours
+            raise YamlRefused(f"the YAML is nested more than {MAX_DEPTH} levels deep") from None
+        raise
+    for event in events:
         line = event.start_mark.line + 1 if event.start_mark else "?"
         if isinstance(event, yaml.AliasEvent):
             raise YamlRefused(f"line {line}: YAML aliases (*{event.anchor}) are not allowed in definitions")
         if getattr(event, "anchor", None):
             raise YamlRefused(f"line {line}: YAML anchors (&{event.anchor}) are not allowed in definitions")
-        self._depth = getattr(self, "_depth", 0) + 1
-        try:
-            if self._depth > MAX_DEPTH:
-                raise YamlRefused(f"line {line}: the YAML is nested more than {MAX_DEPTH} levels deep")
-            return super().compose_node(parent, index)
-        finally:
-            self._depth -= 1
+        depth += isinstance(event, _OPENING) - isinstance(event, _CLOSING)
+        if depth > MAX_DEPTH:
+            raise YamlRefused(f"line {line}: the YAML is nested more than {MAX_DEPTH} levels deep")
 
 
 def load_definition(text: str) -> Any:
     """Parse one definition document, refusing aliases, anchors and oversized input.
+
+    Deploying reads every form of every procedure, and the same texts again at every deploy, so
+    parsed documents are kept by their text (a copy is handed out: callers may change it).
 
     Raises:
         yaml.YAMLError: the text is not YAML, or is refused (`YamlRefused`).
     """
     if len(text.encode("utf-8", errors="replace")) > MAX_DEFINITION_BYTES:
         raise YamlRefused(f"the definition is larger than {MAX_DEFINITION_BYTES // 1024} KB")
-    loader = _DefinitionLoader(text)
-    try:
-        return loader.get_single_data()
-    finally:
-        loader.dispose()
+    return copy.deepcopy(_parsed(text))
+
+
+@lru_cache(maxsize=1024)
+def _parsed(text: str) -> Any:
+    _refuse_expansion(text)
+    return yaml.load(text, Loader=_Loader)  # noqa: S506 - a safe loader; nothing can expand any more

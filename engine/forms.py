@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import copy
+import json
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Iterator, Mapping
 
 import jsonschema
 
 from engine.confidential import check_confidential
-from engine.form_distinct import distinct_problems
 from engine.errors import FieldError, FormInvalid, Problem
+from engine.form_distinct import distinct_problems
 from engine.form_validation import ROLE_KEYWORD, People, compile_pattern, form_errors
 from engine.form_widgets import WIDGETS, widget_problem
 from engine.form_yaml import load_definition
@@ -97,6 +99,17 @@ def parse_form(text: str, file: str) -> FormDefinition:
     )
 
 
+@lru_cache(maxsize=1024)
+def _schema_problem(schema_json: str) -> str | None:
+    """Why a schema (as canonical JSON) is not valid JSON Schema; kept, as deploys check the same
+    schemas again and the meta-schema check is the slowest part of loading a form."""
+    try:
+        jsonschema.Draft202012Validator.check_schema(json.loads(schema_json))
+    except jsonschema.SchemaError as err:
+        return err.message
+    return None
+
+
 def check_form(form: FormDefinition, file: str) -> list[Problem]:
     """List what is wrong with a form definition (empty when it is sound)."""
     problems = []
@@ -104,10 +117,9 @@ def check_form(form: FormDefinition, file: str) -> list[Problem]:
         problems.append(Problem(file, "the form has no key"))
     if not form.title.get("zh") or not form.title.get("en"):
         problems.append(Problem(file, "the form needs a title in zh and en"))
-    try:
-        jsonschema.Draft202012Validator.check_schema(form.schema)
-    except jsonschema.SchemaError as err:
-        problems.append(Problem(file, f"the schema is not valid JSON Schema: {err.message}"))
+    invalid = _schema_problem(json.dumps(form.schema, sort_keys=True, ensure_ascii=False, default=str))
+    if invalid:
+        problems.append(Problem(file, f"the schema is not valid JSON Schema: {invalid}"))
         return problems
     problems += [Problem(file, reason, name) for name, reason in _pattern_problems(form.schema)]
     properties = form.schema.get("properties", {})

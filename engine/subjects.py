@@ -18,11 +18,12 @@ import yaml
 from lxml import etree
 
 from engine.errors import Problem
+from engine.form_yaml import load_definition
+from engine.namespaces import BPMN_NS
 
 LANGUAGES = ("zh", "en")
 _YES_NO = {"zh": ("是", "否"), "en": ("Yes", "No")}
 _SEPARATOR = {"zh": "，", "en": ", "}
-_BPMN = "{http://www.omg.org/spec/BPMN/20100524/MODEL}"
 MAX_LENGTH = 200
 
 
@@ -65,8 +66,10 @@ def form_fields(files: Mapping[str, str]) -> set[str]:
     for name, text in files.items():
         if name.startswith("forms/"):
             try:
-                form = yaml.safe_load(text) or {}
+                form = load_definition(text) or {}
             except yaml.YAMLError:
+                continue
+            if not isinstance(form, dict):
                 continue
             names |= set(((form.get("schema") or {}).get("properties") or {}))
     return names
@@ -78,7 +81,7 @@ def item_variables(bpmn: str) -> tuple[str, ...]:
         root = etree.fromstring(bpmn.encode())
     except etree.XMLSyntaxError:
         return ()
-    return tuple(el.get("name") or el.get("id") for el in root.iter(f"{_BPMN}inputDataItem")
+    return tuple(el.get("name") or el.get("id") for el in root.iter(f"{{{BPMN_NS}}}inputDataItem")
                  if el.get("name") or el.get("id"))
 
 

@@ -40,7 +40,7 @@ def test_a_deactivated_user_cannot_be_named(fake_engine, store):
 
 
 def test_a_user_field_with_a_role_refuses_someone_without_it(fake_engine):
-    assert refused(fake_engine, {**START, "supervisor": "mk_staff2"}) == {"supervisor": "role"}
+    assert refused(fake_engine, {**START, "supervisor": "cs_staff1"}) == {"supervisor": "role"}
 
 
 def test_active_people_with_the_right_roles_start_the_appraisal(fake_engine):
