@@ -10,14 +10,25 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app, g
+from flask.json.provider import DefaultJSONProvider
 
 from engine.clock import zone_name
 from webui import auth, security
+from webui.cli_output import strict_json
 from webui.current import engine, language, t
 from webui.i18n import bilingual, localised
 from webui.views import admin, audit, employee, errors, owner
 from webui.views.pages import is_overdue, steps
 from webui.wiring import build
+
+
+class StrictJSONProvider(DefaultJSONProvider):
+    """JSON responses every parser reads: non-finite numbers as strings, never bare NaN/Infinity."""
+
+    def dumps(self, obj: Any, **kwargs: Any) -> str:
+        kwargs.pop("allow_nan", None)
+        kwargs.pop("default", None)
+        return strict_json(obj, **{k: v for k, v in kwargs.items() if k in ("indent", "sort_keys", "separators")})
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
@@ -26,6 +37,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     prebuilt engine, for tests), DISPLAY_TIMEZONE (default: the engine clock's zone, i.e. the
     organisation's `time_zone`), INBOX_PAGE_SIZE."""
     app = Flask(__name__)
+    app.json = StrictJSONProvider(app)
     app.config.from_mapping(
         DATABASE_URL=None, SECRET_KEY=None, ENGINE=None, SECRET_KEY_FILE="var/secret_key",
         DISPLAY_TIMEZONE=None, INBOX_PAGE_SIZE=50,
@@ -38,10 +50,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = os.environ.get("ZHIDU_SECRET_KEY") or _stored_secret(app.config["SECRET_KEY_FILE"])
     app.extensions["zhidu"] = app.config["ENGINE"] or build(app.config["DATABASE_URL"]).engine
-    app.register_blueprint(auth.bp)
-    app.register_blueprint(employee.bp)
     # One zone: the pages show and read days in the zone the engine computes deadlines in.
     app.config["DISPLAY_TIMEZONE"] = app.config["DISPLAY_TIMEZONE"] or zone_name(app.extensions["zhidu"].clock.zone)
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(employee.bp)
     app.register_blueprint(audit.bp)
     app.register_blueprint(owner.bp)
     app.register_blueprint(admin.bp)

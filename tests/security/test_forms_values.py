@@ -105,3 +105,19 @@ BPMN_FORM_TASK = """<?xml version="1.0" encoding="UTF-8"?>
   </bpmn:process>
 </bpmn:definitions>
 """
+
+
+def test_json_responses_of_the_web_app_are_strict(zhidu):
+    """Attack: a stored non-finite number makes a JSON response that strict parsers reject
+    (`NaN` is not JSON). Every JSON the web app sends goes through one strict provider."""
+    import json as json_lib
+
+    from flask import jsonify
+
+    from webui.app import create_app
+
+    app = create_app({"SECRET_KEY": "t", "ENGINE": zhidu})
+    with app.app_context():
+        body = jsonify(value=float("nan"), big=float("inf"), rows=[1.5]).get_data(as_text=True)
+    assert json_lib.loads(body, parse_constant=lambda c: (_ for _ in ()).throw(ValueError(c))) == {
+        "value": "NaN", "big": "Infinity", "rows": [1.5]}
