@@ -37,6 +37,9 @@ def test_inbox_team_and_requests_stack_as_labelled_cards_on_a_phone(client, auth
     auth.sign_in("cs_manager")
     team = table(client.get("/team").get_data(as_text=True), "team")
     assert "zd-stack" in team and "截止时间" in labelled_cells(team)
+    auth.sign_in("auditor")
+    found = table(client.get("/audit/").get_data(as_text=True), "audit-results")
+    assert "zd-stack" in found and {"流程", "当前步骤"} <= set(labelled_cells(found))
 
 
 def test_the_owner_form_preview_offers_people_in_a_user_field(client, auth):
