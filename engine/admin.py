@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, replace
 from typing import Any, Callable
 
-from engine.errors import FieldError, InvalidInput, PermissionDenied, UserNotFound
+from engine.errors import FieldError, InvalidInput, PermissionDenied, UserInvalid, UserNotFound
 from engine.journal import GENESIS, JournalEntry, JournalWriter, verify_chain
 from engine.ports import UnitOfWork
 from engine.records import UserRecord
@@ -26,19 +26,6 @@ MAX_NAME = 100
 # The journal stream of organisation changes (kept beside the instances' journals).
 ORGANISATION_JOURNAL = "organisation"
 log = logging.getLogger("zhidu.admin")
-
-
-class UserInvalid(InvalidInput):
-    """A user's details that cannot be stored, field by field (`code` of each: required,
-    username_format, username_taken, unknown_role, unknown_department, name_too_long)."""
-
-    def __init__(self, field_errors: list[FieldError]):
-        self.field_errors = field_errors
-        super().__init__("; ".join(e.message for e in field_errors))
-
-    def to_dict(self) -> dict:
-        return {**super().to_dict(), "fields": [{"field": e.field, "message": e.message, "code": e.code}
-                                                 for e in self.field_errors]}
 
 
 @dataclass(frozen=True)

@@ -11,11 +11,11 @@ from typing import Any, Callable, Iterable
 from engine.clock import Clock
 from engine.definitions import CatalogEntry, ProcessBundle
 from engine.confidential import Redactor, version_rules
-from engine.errors import DefinitionInvalid, InvalidInput, PermissionDenied
+from engine.errors import DefinitionInvalid, Divergence, InvalidInput, PermissionDenied
 from engine.journal import JournalEntry
 from engine.ports import UnitOfWork
 from engine.records import InstanceRecord, TaskRecord, UserRecord
-from engine.replay import Divergence, replay
+from engine.replay import replay
 from engine.specs import CompiledVersion, SpecCache
 from engine.verify import Verdict, verify_instance
 from engine.views import FormView, InstanceView

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 
 class ZhiduError(Exception):
@@ -78,6 +79,19 @@ class FieldError:
     params: dict = field(default_factory=dict, hash=False, compare=False)
 
 
+class UserInvalid(InvalidInput):
+    """A user's details that cannot be stored, field by field (`code` of each: required,
+    username_format, username_taken, unknown_role, unknown_department, name_too_long)."""
+
+    def __init__(self, field_errors: list[FieldError]):
+        self.field_errors = field_errors
+        super().__init__("; ".join(e.message for e in field_errors))
+
+    def to_dict(self) -> dict:
+        return {**super().to_dict(), "fields": [{"field": e.field, "message": e.message, "code": e.code}
+                                                 for e in self.field_errors]}
+
+
 class FormInvalid(ZhiduError):
     code = "form_invalid"
 
@@ -145,3 +159,35 @@ class ScriptFailed(ZhiduError):
 
     def to_dict(self) -> dict:
         return {**super().to_dict(), "element": self.element, "line": self.line}
+
+
+class WarningsNotAccepted(ZhiduError):
+    """A deploy whose validation warns (a step nobody can finish from, say) was not confirmed
+    with a reason; nothing was deployed."""
+
+    code = "warnings_not_accepted"
+
+    def __init__(self, warnings: list[Problem]):
+        self.warnings = warnings
+        super().__init__("deploying despite these warnings needs a reason: "
+                         + "; ".join(p.describe() for p in warnings))
+
+
+class MigrationRefused(ZhiduError):
+    """The instance cannot move; `reasons` say why, in words an owner can act on."""
+
+    code = "migration_refused"
+
+    def __init__(self, reasons: list[str]):
+        super().__init__("; ".join(reasons))
+        self.reasons = reasons
+
+
+class Divergence(Exception):
+    """Replay disagrees with the record (verify turns it into a verdict, not a user error)."""
+
+    def __init__(self, seq: int | None, element: str | None, field_name: str | None,
+                 recorded: Any, replayed: Any, reason: str):
+        super().__init__(reason)
+        self.seq, self.element, self.field = seq, element, field_name
+        self.recorded, self.replayed, self.reason = recorded, replayed, reason

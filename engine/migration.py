@@ -19,23 +19,13 @@ from SpiffWorkflow.util.task import TaskState
 from engine.clock import Clock, SystemClock
 from engine.confidential import version_rules
 from engine.diff import CONNECTION_FIELDS, describe_elements
-from engine.errors import ZhiduError
+from engine.errors import MigrationRefused
 from engine.execution import Execution, StepResult
 from engine.forms import FormDefinition
 from engine.specs import CompiledVersion
 from engine.state import spec_registry
 
 _ALIVE = TaskState.WAITING | TaskState.READY | TaskState.STARTED
-
-
-class MigrationRefused(ZhiduError):
-    """The instance cannot move; `reasons` say why, in words an owner can act on."""
-
-    code = "migration_refused"
-
-    def __init__(self, reasons: list[str]):
-        super().__init__("; ".join(reasons))
-        self.reasons = reasons
 
 
 def blockers(old: CompiledVersion, new: CompiledVersion, state: dict[str, Any],

@@ -14,9 +14,12 @@ from typing import Any, Callable
 from engine.clock import Clock, FixedClock
 from engine.definitions import ProcessBundle
 from engine.diff import VersionDiff, diff_versions
-from engine.errors import DefinitionInvalid, InvalidInput, PermissionDenied, ProcessNotFound, Problem, ZhiduError
+from engine.errors import (
+    DefinitionInvalid, InvalidInput, MigrationRefused, PermissionDenied, ProcessNotFound, Problem,
+    WarningsNotAccepted,
+)
 from engine.journal import GENESIS, JournalWriter
-from engine.migration import MigrationRefused, blockers, migrate_state
+from engine.migration import blockers, migrate_state
 from engine.ports import OwnerDraft, UnitOfWork, VersionNote
 from engine.records import InstanceRecord, StoredVersion
 from engine.specs import SpecCache, validate_bundle
@@ -24,18 +27,6 @@ from engine.views import DeployResult, InstanceView
 
 OWNER_ROLE = "process-owner"
 DRAFT_LIMIT = 4_000_000  # characters of one draft: far above any procedure, far below a flood
-
-
-class WarningsNotAccepted(ZhiduError):
-    """A deploy whose validation warns (a step nobody can finish from, say) was not confirmed
-    with a reason; nothing was deployed."""
-
-    code = "warnings_not_accepted"
-
-    def __init__(self, warnings: list[Problem]):
-        self.warnings = warnings
-        super().__init__("deploying despite these warnings needs a reason: "
-                         + "; ".join(p.describe() for p in warnings))
 
 
 @dataclass(frozen=True)

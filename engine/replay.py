@@ -14,6 +14,7 @@ from datetime import tzinfo
 from typing import Any, Callable
 
 from engine.clock import UTC, FixedClock, zone_named
+from engine.errors import Divergence
 from engine.execution import Execution, StepResult
 from engine.migration import migrate_state
 from engine.journal import COMMANDS, JournalEntry, json_safe, unsalted
@@ -23,16 +24,6 @@ from engine.specs import CompiledVersion
 # Finds the compiled version with a content hash (None when it is missing or altered).
 Resolver = Callable[[str], "CompiledVersion | None"]
 TASK_COMMANDS = {"claimed", "released", "reassigned"}
-
-
-class Divergence(Exception):
-    """Replay disagrees with the record."""
-
-    def __init__(self, seq: int | None, element: str | None, field_name: str | None,
-                 recorded: Any, replayed: Any, reason: str):
-        super().__init__(reason)
-        self.seq, self.element, self.field = seq, element, field_name
-        self.recorded, self.replayed, self.reason = recorded, replayed, reason
 
 
 @dataclass

@@ -10,7 +10,8 @@ from typing import Any
 from engine.journal import GENESIS, JournalEntry, compute_hash, json_safe, verify_chain
 from engine.markers import BLANK, blanked, hidden_fields, journal_markers, misplaced, reads
 from engine.records import InstanceRecord, TaskRecord
-from engine.replay import Divergence, Replayed, Resolver, first_difference, dig, replay
+from engine.errors import Divergence
+from engine.replay import Replayed, Resolver, first_difference, dig, replay
 from engine.specs import CompiledVersion
 
 

@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 
 from engine.errors import PermissionDenied
-from engine.migration import MigrationRefused
+from engine.errors import MigrationRefused
 
 INTAKE = {"customer_name": "王女士", "contact": "13800000000", "channel": "phone", "category": "service",
           "severity": "high", "description": "快递三次未送达"}

@@ -12,7 +12,7 @@ from dataclasses import replace
 
 import pytest
 
-from engine.migration import MigrationRefused
+from engine.errors import MigrationRefused
 from tests.webui.conftest import Auth
 from tests.webui.support import INTAKE, build_services
 from webui import cli as cli_module

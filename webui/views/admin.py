@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 
-from engine.admin import UserInvalid
-from engine.errors import FieldError, PermissionDenied
+from engine.admin import ADMIN_ROLES
+from engine.errors import FieldError, PermissionDenied, UserInvalid
 from webui.current import engine, language, t
 from webui.views import admin_pages
 from webui.views.admin_pages import UserForm
@@ -22,7 +22,7 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 @bp.before_request
 def administrators_only():
     """Every administration page is for administrators (403 before any form is read)."""
-    if g.get("user") is not None and "admin" not in g.user.roles:
+    if g.get("user") is not None and not ADMIN_ROLES & set(g.user.roles):
         raise PermissionDenied(f"{g.user.username} is not an administrator")
 
 

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, g, jsonify, redirect, render_template, request, url_for
 
-from engine.errors import DefinitionInvalid, InvalidInput
-from engine.migration import MigrationRefused
-from engine.owner import OWNER_ROLE, WarningsNotAccepted
+from engine.errors import DefinitionInvalid, InvalidInput, MigrationRefused, WarningsNotAccepted
+from engine.owner import OWNER_ROLE
 from webui.current import engine, language, t
 from webui.views import owner_pages as pages
 from webui.views import owner_text  # noqa: F401  (registers the owner pages' messages)
