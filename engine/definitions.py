@@ -15,8 +15,8 @@ from lxml import etree
 from engine.errors import DefinitionInvalid, Problem
 from engine.subjects import form_fields, subject_problems
 from engine.form_yaml import load_definition
+from engine.namespaces import SPIFF_NS
 
-SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
 FORM_KEY_PROPERTY = "formKey"
 # A form key names a file in forms/; nothing else (no separators, no "..") may reach the disk.
 FORM_KEY = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,99}")

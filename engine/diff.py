@@ -15,9 +15,9 @@ from typing import Any
 
 from lxml import etree
 
-from engine.definitions import SPIFF_NS, ProcessBundle
+from engine.definitions import ProcessBundle
+from engine.namespaces import BPMN_NS, SPIFF_NS
 
-BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 _NS = {"bpmn": BPMN_NS, "spiff": SPIFF_NS}
 # Containers and definitions, not flow elements a person would call a "step".
 _SKIPPED = {"definitions", "process", "laneSet", "collaboration", "participant", "extensionElements",

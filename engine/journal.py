@@ -61,8 +61,7 @@ def compute_hash(entry: JournalEntry) -> str:
 
 def fingerprint(value: Any) -> str:
     """SHA-256 of the canonical JSON of `value` (sorted keys, no spaces, UTF-8)."""
-    text = json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return hashlib.sha256(canonical(value)).hexdigest()
 
 
 def sealed(salt: str, value: Any) -> str:

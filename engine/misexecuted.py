@@ -9,8 +9,8 @@ from __future__ import annotations
 from typing import Any, Iterator
 
 from engine.errors import Problem
+from engine.namespaces import BPMN_NS
 
-BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 ACTIVITIES = ("task", "scriptTask", "userTask", "manualTask", "serviceTask", "sendTask", "receiveTask",
               "businessRuleTask", "callActivity", "subProcess", "transaction", "adHocSubProcess")
 

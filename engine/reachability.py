@@ -12,8 +12,8 @@ from typing import Any
 from lxml import etree
 
 from engine.errors import Problem
+from engine.namespaces import BPMN_NS
 
-BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 _SCOPES = {"process", "subProcess", "transaction"}
 _NOT_NODES = {"sequenceFlow", "laneSet", "extensionElements", "documentation", "dataObject",
               "dataObjectReference", "dataStoreReference", "textAnnotation", "association", "group",

@@ -9,7 +9,7 @@ from __future__ import annotations
 import uuid
 from typing import Any, Callable, Iterable
 
-from engine.admin import AdminCommands
+from engine.admin import ADMIN_ROLES, AdminCommands
 from engine.audit import AuditCommands
 from engine.audit_queries import AuditQueries
 from engine.clock import Clock, CommandClock, SystemClock, zone_name
@@ -160,7 +160,7 @@ class Engine(ReadingMixin, InboxQueries, TimerCommands, AuditCommands, AuditQuer
             if record.status not in ("running", "failed"):
                 raise TaskNotReady(f"instance {instance_id} is already {record.status}")
             departments = {t.department for t in uow.tasks.for_instance(instance_id) if t.department}
-            allowed = record.started_by == actor or {"director", "admin"} & set(user.roles) or \
+            allowed = record.started_by == actor or {"director", *ADMIN_ROLES} & set(user.roles) or \
                 any(f"{d}-manager" in user.roles for d in departments)
             if not allowed:
                 raise PermissionDenied(f"{actor} may not cancel instance {instance_id}")

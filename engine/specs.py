@@ -14,16 +14,16 @@ from lxml import etree
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 
-from engine.definitions import SPIFF_NS, ProcessBundle
+from engine.definitions import ProcessBundle
 from engine.errors import DefinitionInvalid, Problem
 from engine.forms import FormDefinition, check_form, parse_form
 from engine.misexecuted import misexecuted_problems
+from engine.namespaces import BPMN_NS, SPIFF_NS
 from engine.dmn import DecisionParser
 from engine.reachability import path_warnings
 from engine.sandbox import check_source, is_iso_timer_text
 from engine.timers import check_timer_text
 
-BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 NS = {"bpmn": BPMN_NS, "spiff": SPIFF_NS}
 
 # Constructs SpiffWorkflow 3.2 executes wrongly or not at all (see conformance/betsy):

@@ -14,6 +14,7 @@ from typing import Any
 
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 
+from engine.admin import ADMIN_ROLES
 from engine.errors import ConcurrentUpdate, PermissionDenied, TaskNotReady
 from engine.execution import TIMER_DEFINITIONS, Execution
 from engine.ports import UnitOfWork
@@ -25,7 +26,6 @@ from engine.timers import ClockedCycle, ClockedDuration, parse_cycle, parse_mome
 from engine.views import InstanceView
 
 log = logging.getLogger("zhidu.worker")
-ADMIN_ROLES = {"admin"}
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,8 @@ from collections import deque
 
 from lxml import etree
 
-BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
+from engine.namespaces import BPMN_NS
+
 DI = "http://www.omg.org/spec/BPMN/20100524/DI"
 DC = "http://www.omg.org/spec/DD/20100524/DC"
 DI_WAYPOINT = "http://www.omg.org/spec/DD/20100524/DI"
@@ -27,12 +28,12 @@ def with_layout(xml: str) -> str:
         return xml
     if root.find(f"{{{DI}}}BPMNDiagram") is not None:
         return xml
-    process = root.find(f"{{{BPMN}}}process")
+    process = root.find(f"{{{BPMN_NS}}}process")
     if process is None:
         return xml
-    nodes = [n for n in process if isinstance(n.tag, str) and n.tag.startswith(f"{{{BPMN}}}")
+    nodes = [n for n in process if isinstance(n.tag, str) and n.tag.startswith(f"{{{BPMN_NS}}}")
              and etree.QName(n).localname not in _NOT_NODES and n.get("id")]
-    flows = [f for f in process.findall(f"{{{BPMN}}}sequenceFlow")]
+    flows = [f for f in process.findall(f"{{{BPMN_NS}}}sequenceFlow")]
     bounds = _place(nodes, flows)
     diagram = etree.SubElement(root, f"{{{DI}}}BPMNDiagram", id="BPMNDiagram_generated", nsmap={"bpmndi": DI})
     plane = etree.SubElement(diagram, f"{{{DI}}}BPMNPlane", id="BPMNPlane_generated", bpmnElement=process.get("id"))

@@ -13,6 +13,7 @@ from engine.definitions import CatalogEntry, ProcessBundle, form_keys_in
 from engine.diff import describe_elements
 from engine.errors import InvalidInput, ProcessNotFound, Problem
 from engine.forms import check_form, parse_form
+from engine.namespaces import BPMN_NS
 from engine.runtime import Engine
 from engine.views import FormView
 from webui.views.form_fields import build_fields
@@ -22,7 +23,6 @@ from webui.views.owner_layout import with_layout
 from webui.views.owner_text import editor_labels, problem_reason
 
 KEY = re.compile(r"[a-z][a-z0-9_]{1,62}")
-BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 EMPTY_BPMN = """<?xml version="1.0" encoding="UTF-8"?>
 <bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
   xmlns:bpmndi="http://www.omg.org/spec/BPMN/20100524/DI" xmlns:dc="http://www.omg.org/spec/DD/20100524/DC"
