@@ -167,6 +167,7 @@ class ScheduleRow(Base):
     period: Mapped[str | None] = mapped_column(String(100))
     remaining: Mapped[int] = mapped_column(Integer)
 
+
 class SignInThrottleRow(Base):
     """Failed sign-ins of one key (a hash of username and address, or of an address) in the
     current window, and the lock they earned: one row per key, pruned when the window ends."""
