@@ -181,15 +181,15 @@ class Engine(ReadingMixin, InboxQueries, TimerCommands, AuditCommands, AuditQuer
             (already finished), FormInvalid (no reason, or one over 2,000 characters).
         """
         reason = (reason or "").strip()
-        if not reason or len(reason) > 2000:
-            code = "required" if not reason else "maxLength"
-            message = "a reason is required" if not reason else "the reason is over 2000 characters"
-            raise FormInvalid("withdraw", [FieldError("reason", message, code, {"limit": 2000} if reason else {})])
         with self.uow_factory() as uow:
             self._user(uow, actor)
             record = self._instance(uow, instance_id)
-            if record.started_by != actor:
+            if record.started_by != actor:  # before the reason: nobody else learns how it is checked
                 raise PermissionDenied(f"only its starter may withdraw instance {instance_id}")
+            if not reason or len(reason) > 2000:
+                code = "required" if not reason else "maxLength"
+                message = "a reason is required" if not reason else "the reason is over 2000 characters"
+                raise FormInvalid("withdraw", [FieldError("reason", message, code, {"limit": 2000} if reason else {})])
             if record.status not in ("running", "failed"):
                 raise TaskNotReady(f"instance {instance_id} is already {record.status}")
             compiled = self._compiled_for(uow, record.version_hash)

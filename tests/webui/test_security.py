@@ -31,6 +31,7 @@ ACCESS: dict[str, set[str] | None] = {
     "employee.complete": {"cs_staff1", "cs_staff2", "cs_manager", "director"},
     "employee.release": {"cs_staff1", "cs_staff2", "cs_manager", "director"},
     "employee.reassign": {"cs_manager", "director"},
+    "employee.withdraw": {"cs_staff1"},  # the starter only (DESIGN: requesters withdraw their own request)
     "audit.search": AUDITORS, "audit.instance": AUDITORS, "audit.verify": AUDITORS, "audit.export": AUDITORS,
     "audit.search_csv": AUDITORS, "audit.organisation": AUDITORS,
     "owner.index": OWNERS, "owner.edit": OWNERS, "owner.create": OWNERS, "owner.validate": OWNERS,
@@ -48,6 +49,7 @@ def world(engine):
     instance = engine.start("complaint_handling", STAFF, {**INTAKE, "description": HOSTILE})
     task = instance.active_tasks[0]
     engine.claim(task.id, STAFF)
+    engine.save_draft("complaint_handling", "owner", "{}")  # so the owner's draft endpoint has one to load
     return {"instance_id": instance.id, "task_id": task.id, "key": "complaint_handling", "username": "mk_staff2",
             "filename": "zhidu.css"}
 
