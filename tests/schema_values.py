@@ -37,8 +37,28 @@ class SchemaValues:
         self.pick = pick or (lambda name, schema: None)
 
     def form(self, schema: dict[str, Any]) -> dict[str, Any]:
-        """Data for a whole form (an object schema), valid against it."""
-        return self.object(schema)
+        """Data for a whole form (an object schema), valid against it — including its
+        `x-distinct` groups (fields that must name different people)."""
+        data = self.object(schema)
+        for group in schema.get("x-distinct") or []:
+            self._distinct(schema, data, group)
+        return data
+
+    def _distinct(self, schema: dict[str, Any], data: dict[str, Any], group: list[str]) -> None:
+        seen: set[Any] = set()
+        for spec in group:
+            field, _, column = spec.partition("[].")
+            prop = schema["properties"][field]
+            holders = [data] if not column else [row for row in data.get(field) or [] if isinstance(row, dict)]
+            key, inner = (field, prop) if not column else (column, prop["items"]["properties"][column])
+            for holder in holders:
+                for _ in range(50):
+                    if holder.get(key) is None or holder[key] not in seen:
+                        break
+                    holder[key] = self.value(key, inner)
+                else:
+                    raise AssertionError(f"could not find distinct values for {group}")
+                seen.add(holder.get(key))
 
     def object(self, schema: dict[str, Any]) -> dict[str, Any]:
         properties = schema.get("properties", {})

@@ -11,10 +11,12 @@ procedure, task and field.
 
 from __future__ import annotations
 
+import random
 import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from engine.form_validation import ROLE_KEYWORD
 from engine.runtime import Engine
 from engine.views import FormView, TaskView
 from tests.e2e.conftest import sign_in
@@ -122,8 +124,8 @@ class Walk:
     def fill(self, page, form: str, definition: FormView | None, step: str) -> None:
         if definition is None:
             return
-        values = SchemaValues(self.seed * 7919 + len(self.steps), self.optional_rate,
-                              pick=lambda name, prop: self.pick_option(page, form, name, prop))
+        rng = random.Random(self.seed * 7919 + len(self.steps))
+        values = SchemaValues(rng.randrange(10**9), self.optional_rate, pick=lambda name, prop: self.pick_person(rng, prop))
         data = values.form(definition.schema)
         for name, prop in definition.schema.get("properties", {}).items():
             scope = page.locator(f"{form} [data-field='{name}']")
@@ -134,15 +136,15 @@ class Walk:
             except WalkFailed as err:
                 raise WalkFailed(f"{self.key}: {step}: {err}") from None
 
-    def pick_option(self, page, form: str, name: str, prop: dict[str, Any]) -> Any:
-        """For a select the schema cannot fill alone (e.g. people), one of the options it offers."""
-        if prop.get("enum") or prop.get("type") not in (None, "string"):
+    def pick_person(self, rng: random.Random, prop: dict[str, Any]) -> str | None:
+        """For a person field (`format: user`), someone its picker offers: an active user with
+        the field's role, if it names one. The form's `x-distinct` keeps them apart."""
+        if prop.get("format") != "user":
             return None
-        select = page.locator(f"{form} [data-field='{name}'] select[name='{name}']")
-        if select.count() == 0:
-            return None
-        options = [v for v in select.first.locator("option").evaluate_all("os => os.map(o => o.value)") if v]
-        return options[self.seed % len(options)] if options else None
+        wanted = prop.get(ROLE_KEYWORD)
+        roles = {wanted} if isinstance(wanted, str) else set(wanted or [])
+        people = sorted(u.username for u in self.engine.users() if u.active and (not roles or roles & set(u.roles)))
+        return rng.choice(people) if people else None
 
     def submit(self, page, form: str, step: str) -> None:
         page.click(f"{form} button[type=submit]")
