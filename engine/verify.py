@@ -131,7 +131,8 @@ def _compare_record(record: InstanceRecord, done: Replayed, last_seq: int, state
         if state_withheld:
             return
         raise Divergence(last_seq, None, "state", None, None, "the instance state is missing, though no value is hidden")
-    stored_tasks, replayed_tasks = _projection(record.state), _projection(json.loads(json.dumps(result.state)))
+    stored_tasks = _projection(record.state)
+    replayed_tasks = _projection(json.loads(json.dumps(result.state)), {v: k for k, v in done.ids.items()})
     if stored_tasks != replayed_tasks:
         stored_only = [json.loads(d) for d in (Counter(stored_tasks) - Counter(replayed_tasks)).elements()]
         replayed_only = [json.loads(d) for d in (Counter(replayed_tasks) - Counter(stored_tasks)).elements()]
@@ -146,11 +147,21 @@ def _compare_record(record: InstanceRecord, done: Replayed, last_seq: int, state
                          f"the stored state of {element} differs from replay")
 
 
-def _projection(state: dict[str, Any]) -> list[str]:
-    """Tasks without their random ids and wall-clock stamps, so two runs can be compared."""
+def _projection(state: dict[str, Any], recorded_id: dict[str, str] | None = None) -> list[str]:
+    """Tasks without their random ids and wall-clock stamps, so two runs can be compared.
+
+    A multi-instance task lists the children it has merged by their ids (`merged`); replayed
+    children have new ids, so a replayed state's are put back to the recorded ones first."""
     tasks = state.get("tasks", {}).values()
     return sorted(json.dumps({"task_spec": t["task_spec"], "state": t["state"], "data": t["data"],
-                              "internal_data": t["internal_data"]}, sort_keys=True, default=str) for t in tasks)
+                              "internal_data": _recorded_ids(t["internal_data"], recorded_id or {})},
+                             sort_keys=True, default=str) for t in tasks)
+
+
+def _recorded_ids(internal: dict[str, Any], recorded_id: dict[str, str]) -> dict[str, Any]:
+    if not recorded_id or not isinstance(internal.get("merged"), list):
+        return internal
+    return {**internal, "merged": [recorded_id.get(i, i) for i in internal["merged"]]}
 
 
 def _compare_tasks(record: InstanceRecord, done: Replayed, tasks: list[TaskRecord], last_seq: int) -> None:
