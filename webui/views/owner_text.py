@@ -133,28 +133,132 @@ def editor_labels(lang: str) -> dict[str, str]:
 
 MESSAGES.update({f"owner.editor.{key}": pair for key, pair in EDITOR_LABELS.items()})
 
-# Reasons the engine gives in English that zhidu can say in Chinese (the rest are shown as given).
-_REASONS: list[tuple[re.Pattern[str], str]] = [
-    (re.compile(r"this end event cannot be reached from the start event$"), "从开始事件无法到达这个结束事件"),
-    (re.compile(r"this step cannot be reached from the start event$"), "从开始事件无法到达这个步骤"),
-    (re.compile(r"no path leads from here to an end event: an instance that gets here can never finish$"),
+# Reasons the engine gives in English, in Chinese. Named groups are element ids, form keys,
+# field names and the like, kept as given; a group named `reason` is itself a reason and is
+# translated in turn. tests/webui/test_problem_reasons.py checks every engine message has one.
+_Q = r"['\"](?P<{}>[^'\"]*)['\"]"
+
+
+def _q(name: str) -> str:
+    return _Q.format(name)
+
+
+_REASONS: list[tuple[re.Pattern[str], str]] = [(re.compile(p + "$"), t) for p, t in [
+    # reachability
+    (r"this end event cannot be reached from the start event", "从开始事件无法到达这个结束事件"),
+    (r"this step cannot be reached from the start event", "从开始事件无法到达这个步骤"),
+    (r"this (?P<what>.+) cannot be reached from the start event", "从开始事件无法到达这个 {what}"),
+    (r"no path leads from here to an end event: an instance that gets here can never finish",
      "从这里没有通往结束事件的路径：到达这里的实例永远无法结束"),
-    (re.compile(r"has no outgoing flow and is not an end event$"), "没有流出的连线，也不是结束事件"),
-    (re.compile(r"user task has no formKey property$"), "用户任务没有 formKey 属性"),
-    (re.compile(r"form '(?P<form>[^']+)' does not exist in forms/$"), "表单 {form} 不存在"),
-    (re.compile(r"user task is in no lane and names no candidateRoles or assignee$"),
+    (r".*has no outgoing flow and is not an end event", "没有流出的连线，也不是结束事件"),
+    # specs
+    (r"user task has no formKey property", "用户任务没有 formKey 属性"),
+    (r"form " + _q("form") + r" does not exist in forms/", "表单 {form} 不存在"),
+    (r"user task is in no lane and names no candidateRoles or assignee",
      "用户任务不在任何泳道中，也没有 candidateRoles 或 assignee"),
-    (re.compile(r"lane '(?P<lane>[^']+)' is not mapped to a role in the catalog$"), "泳道 {lane} 没有对应的角色"),
-    (re.compile(r"start form '(?P<form>[^']+)' does not exist$"), "发起表单 {form} 不存在"),
-    (re.compile(r"A multiinstance task must specify a cardinality or a loop input data reference\.?$"),
+    (r"lane " + _q("lane") + r" is not mapped to a role in the catalog", "泳道 {lane} 没有对应的角色"),
+    (r"start form " + _q("form") + r" does not exist", "发起表单 {form} 不存在"),
+    (r"A multiinstance task must specify a cardinality or a loop input data reference\.?",
      "多实例任务必须指定实例数或循环输入数据"),
-]
+    (r"the stored files of this version do not match its hash (?P<hash>\S+): they were altered after deployment",
+     "这个版本存储的文件与其哈希 {hash} 不符：部署后被改动过"),
+    (r"no executable process with id " + _q("id"), "没有 id 为 {id} 的可执行流程"),
+    (r"the model cannot be read: (?P<reason>.*)", "无法读取模型：{reason}"),
+    (r"cannot read the form: (?P<reason>.*)", "无法读取表单：{reason}"),
+    (r"file is missing from the bundle", "流程包中缺少这个文件"),
+    (r"XML is not well-formed: (?P<reason>.*)", "XML 格式不正确：{reason}"),
+    (r"the id " + _q("id") + r" is reserved by the engine; rename the element", "id {id} 由引擎保留，请给元素改名"),
+    (r"complex gateways are not supported", "不支持复杂网关"),
+    (r"compensation is not supported", "不支持补偿"),
+    (r"link events are not supported", "不支持链接事件"),
+    (r"ad-hoc subprocesses are not supported", "不支持自由子流程（ad-hoc）"),
+    (r"empty (?P<kind>\w+)", "{kind}为空"),
+    (r"(?P<kind>\w+) refused: (?P<reason>.*)", "{kind}被拒绝：{reason}"),
+    (r"(?P<prop>candidateRoles|assignee|dueIn): (?P<reason>.*)", "{prop}：{reason}"),
+    # definitions, organisation
+    (r"cannot read the catalog: (?P<reason>.*)", "无法读取流程目录：{reason}"),
+    (r"(?P<key>\S+): file (?P<file>.+) does not exist", "{key}：文件 {file} 不存在"),
+    (r"file does not exist", "文件不存在"),
+    (r"cannot read YAML: (?P<reason>.*)", "无法读取 YAML：{reason}"),
+    (r"a user has no username", "有一个用户没有用户名"),
+    (r"user (?P<user>\S+): unknown role\(s\) (?P<roles>.*)", "用户 {user}：未知的角色 {roles}"),
+    (r"user (?P<user>\S+): unknown department (?P<department>.*)", "用户 {user}：未知的部门 {department}"),
+    # subjects
+    (r"(?P<key>\S+): subject needs a (?P<lang>\w+) template", "{key}：主题需要 {lang} 模板"),
+    (r"(?P<key>\S+): subject \((?P<lang>\w+)\) is malformed: (?P<reason>.*)", "{key}：主题（{lang}）格式有误：{reason}"),
+    (r"(?P<key>\S+): subject \((?P<lang>\w+)\) names \{(?P<name>[^}]*)\}, which no form of the procedure has",
+     "{key}：主题（{lang}）引用了 {{{name}}}，但这个流程的表单都没有这个字段"),
+    # forms, widgets, distinct, confidential
+    (r"the form has no key", "表单没有 key"),
+    (r"the form needs a title in zh and en", "表单需要中文和英文标题"),
+    (r"the schema is not valid JSON Schema: (?P<reason>.*)", "schema 不是有效的 JSON Schema：{reason}"),
+    (r"ui\.order names " + _q("field") + r", which is not a property", "ui.order 中的 {field} 不是表单的属性"),
+    (r"field " + _q("field") + r" needs a label in zh and en", "字段 {field} 需要中文和英文标签"),
+    (r"field " + _q("field") + r" is confidential but names no clearance role", "字段 {field} 是保密字段，但没有指定可查看的角色"),
+    (r"field " + _q("field") + r" has unknown widget " + _q("widget"), "字段 {field} 的控件 {widget} 不存在"),
+    (r"field " + _q("field") + r": the property must be a schema mapping", "字段 {field}：属性必须是一个 schema 映射"),
+    (r"field " + _q("field") + r": no widget can carry a property of this type \((?P<type>[^)]*)\)",
+     "字段 {field}：没有控件能承载这种类型（{type}）的属性"),
+    (r"field " + _q("field") + r": (?P<keyword>\S+) must be a role key or a list of them",
+     "字段 {field}：{keyword} 必须是一个角色键或角色键的列表"),
+    (r"field " + _q("field") + r": (?P<reason>.*)", "字段 {field}：{reason}"),
+    (r"form (?P<form>\S+): (?P<reason>.*)", "表单 {form}：{reason}"),
+    (r"(?P<keyword>\S+) must be a list of lists of field names", "{keyword} 必须是由字段名列表组成的列表"),
+    (r"(?P<keyword>\S+) names " + _q("field") + r", which is not a field of the form", "{keyword} 中的 {field} 不是这个表单的字段"),
+    # misexecuted
+    (r"eventDefinitionRef is not supported: the engine ignores it and the event would behave as a plain event; "
+     r"put the event definition inside the event",
+     "不支持 eventDefinitionRef：引擎会忽略它，事件将当作普通事件处理；请把事件定义放在事件内部"),
+    (r"signal end events are not supported: the engine would end there without sending the signal",
+     "不支持信号结束事件：引擎会在那里结束而不发送信号"),
+    (r"error start events of event subprocesses are not supported: .*",
+     "不支持事件子流程的错误开始事件：即使事件子流程处理了错误，引擎也会让错误作为未捕获错误离开流程"),
+    (r"signal start events of event subprocesses are not supported: .*",
+     "不支持事件子流程的信号开始事件：发送信号时引擎不会启动事件子流程"),
+    (r"conditional start events of event subprocesses are not supported: .*",
+     "不支持事件子流程的条件开始事件：条件成立时引擎不会启动事件子流程"),
+    (r"interrupting escalation start events of event subprocesses are not supported: .*",
+     "不支持事件子流程的中断型升级开始事件：引擎不会中断引发升级的工作"),
+    (r"interrupting conditional boundary events are not supported: .*",
+     "不支持中断型条件边界事件：条件成立时引擎不会中断活动"),
+    (r"an interrupting (?P<kind>\w+) boundary event caught from inside its own activity \((?P<inside>[^)]*)\) "
+     r"is not supported: .*",
+     "不支持从自身活动内部（{inside}）捕获的中断型 {kind} 边界事件：引擎会在抛出后继续运行，而不是中断活动"),
+    (r"multi-instance behavior " + _q("behavior") + r" is not supported: .*",
+     "不支持多实例行为 {behavior}：引擎会忽略它，实例完成时也不抛出事件；只支持默认的 'All'"),
+    (r"loopCardinality (?P<value>\S+) is negative: .*", "loopCardinality {value} 为负数：活动不能运行负数次"),
+    (r"loopMaximum (?P<value>\S+) is negative: .*", "loopMaximum {value} 为负数：循环不能运行负数次"),
+    (r"(?P<attribute>\w+)=" + _q("value") + r" is not supported: .*",
+     "不支持 {attribute}={value}：引擎的每个活动总是消耗并产生一个令牌"),
+    (r"a (?P<tag>\w+) from the task's (?P<io>\w+) " + _q("end") + r" to a data object is not supported: .*",
+     "不支持从任务的 {io} {end} 到数据对象的 {tag}：引擎按名称绑定数据对象，不会在它们之间映射"),
+    (r"calling the global task " + _q("task") + r" is not supported: .*",
+     "不支持调用全局任务 {task}：调用活动只能调用流程"),
+    (r"(?P<count>\S+) sequence flows leave this activity \(a split without a gateway\), which is not supported: .*",
+     "有 {count} 条顺序流离开这个活动（没有网关的分支），不支持这样做：请在它后面加一个排他、包容或并行网关"),
+]]
+_KINDS = {"script": "脚本", "expression": "表达式"}
+_FALLBACK = "模型有误："
+
+
+def _translate(reason: str) -> str | None:
+    for pattern, text in _REASONS:
+        found = pattern.match(reason)
+        if found:
+            parts = {k: v or "" for k, v in found.groupdict().items()}
+            if "kind" in parts:
+                parts["kind"] = _KINDS.get(parts["kind"], parts["kind"])
+            if "reason" in parts:
+                parts["reason"] = _translate(parts["reason"]) or parts["reason"]
+            return text.format(**parts)
+    return None
 
 
 def problem_reason(reason: str, lang: str) -> str:
-    """`reason` in `lang` when zhidu knows it, else as the engine gave it."""
+    """`reason` in `lang`: in Chinese when zhidu knows it, else the engine's English behind a Chinese lead-in."""
     if lang != "zh":
         return reason
+    return _translate(reason) or _FALLBACK + reason
     for pattern, text in _REASONS:
         found = pattern.match(reason)
         if found:
