@@ -5,12 +5,13 @@ from __future__ import annotations
 import html as html_lib
 import random
 import re
-from datetime import date, timedelta, timezone
+from datetime import timezone
 
 import pytest
 
 from engine.definitions import load_catalog
 from engine.views import FormView
+from tests.schema_values import SchemaValues
 from tests.webui.conftest import Auth
 from tests.webui.support import FORMS, PROCESSES, build_services
 from webui.app import create_app
@@ -62,62 +63,22 @@ def test_rows_of_given_keys_keep_their_order_and_skip_missing():
 
 # -- every procedure, walked at engine level with data generated from its schemas -----------
 
-STAFF = ("cs_staff1", "mk_staff1", "da_staff1", "pm_staff1", "da_staff2", "cs_staff2")
-PATTERNS = {r"^[0-9]{4}(-(0[1-9]|1[0-2])|-Q[1-4])?$": "2026-Q4", r"^NDA-[0-9]{4}-[0-9]{3,6}$": "NDA-2026-0042"}
 MAX_TASKS = 40
 
 
-class Generated:
-    """Data a person might enter, from a form's JSON Schema (required fields always, optional
-    ones half the time); usernames come from the demo organisation."""
+def generated(seed: int, users) -> SchemaValues:
+    """Data a person might enter, from the forms' schemas (tests/schema_values.py); person
+    fields name active users with the field's role, as the form's picker offers them."""
+    rng = random.Random(seed)
+    people = [u for u in users if u.active]
 
-    def __init__(self, seed: int, users=()):
-        self.rng = random.Random(seed)
-        self.users = [u for u in users if u.active]
-
-    def object(self, schema: dict) -> dict:
-        required = set(schema.get("required", []))
-        data = {n: self.value(n, p) for n, p in (schema.get("properties") or {}).items()
-                if n in required or self.rng.random() < 0.5}
-        branch = schema.get("then") if "if" in schema else None
-        for name in (branch or {}).get("required", []):  # conditional fields: filled, as people would
-            data.setdefault(name, self.value(name, (schema.get("properties") or {}).get(name, {})))
-        return data
-
-    def value(self, name: str, prop: dict):
-        kind = prop.get("type")
-        if "const" in prop:
-            return prop["const"]
-        if "enum" in prop:
-            return self.rng.choice(prop["enum"])
-        if kind == "boolean":
-            return self.rng.random() < 0.5
-        if kind in ("integer", "number"):
-            low, high = prop.get("minimum", 1), prop.get("maximum", 100)
-            return self.rng.randint(int(low), int(high))
-        if kind == "array":
-            items = prop.get("items") or {}
-            count = max(prop.get("minItems", 1), 1)
-            if "enum" in items:
-                return sorted(set(self.rng.sample(items["enum"], min(count, len(items["enum"])))), key=items["enum"].index)
-            return [self.object(items) if items.get("type") == "object" else self.value(name, items) for _ in range(count)]
-        if kind == "object":
-            return self.object(prop)
-        return self.text(name, prop)
-
-    def text(self, name: str, prop: dict) -> str:
-        if prop.get("format") == "date":
-            return (date(2026, 12, 1) + timedelta(days=self.rng.randint(0, 30))).isoformat()
-        if prop.get("format") == "date-time":
-            return "2026-12-01T09:30:00+08:00"
-        if prop.get("format") == "user" and self.users:
-            roles = set(prop.get("x-role") or ())
-            return self.rng.choice([u.username for u in self.users if not roles or roles & set(u.roles)])
-        if prop.get("pattern") in PATTERNS:
-            return PATTERNS[prop["pattern"]]
-        if prop.get("pattern") or name in ("participants",):
-            return ", ".join(self.rng.sample(STAFF, 2)) if name == "participants" else self.rng.choice(STAFF)
-        return self.rng.choice(("核实情况", "跟进客户", "方案已定", "数据复盘"))[: prop.get("maxLength", 40)]
+    def pick(name: str, prop: dict):
+        if prop.get("format") != "user":
+            return None
+        wanted = prop.get("x-role")
+        roles = {wanted} if isinstance(wanted, str) else set(wanted or ())
+        return rng.choice([u.username for u in people if not roles or roles & set(u.roles)])
+    return SchemaValues(seed, 0.5, pick)
 
 
 def visible_text(page: str) -> str:
@@ -201,10 +162,10 @@ def performer(engine, task) -> str | None:
 @pytest.mark.parametrize("key", [e.key for e in load_catalog(PROCESSES, FORMS)])
 def test_every_page_with_data_reads_as_words(site, key):
     engine, app = site
-    reader, gen = Reader(app, engine), Generated(sum(map(ord, key)), engine.users())
+    reader, gen = Reader(app, engine), generated(sum(map(ord, key)), engine.users())
     process = next(p for p in engine.processes() if p.key == key)
     starter = next(u.username for u in engine.users() if u.active and set(u.roles) & set(process.starters or ("x",)))
-    instance = engine.start(key, starter, gen.object(process.start_form.schema) if process.start_form else {})
+    instance = engine.start(key, starter, gen.form(process.start_form.schema) if process.start_form else {})
     seen: set[str] = set()
     for step in range(MAX_TASKS):
         view = engine.show(instance.id)
@@ -217,7 +178,7 @@ def test_every_page_with_data_reads_as_words(site, key):
         seen |= data_keys(engine.task_context(task.id, "director"), set())
         reader.read(who, f"/tasks/{task.id}", ("zh", "en")[step % 2], keys)
         form = engine.task(task.id).form
-        engine.complete_task(task.id, who, gen.object(form.schema) if form else {})
+        engine.complete_task(task.id, who, gen.form(form.schema) if form else {})
     keys = data_keys(engine.show(instance.id).data, set())
     assert_labelled(engine, instance.id, seen | keys)
     for lang in ("zh", "en"):
