@@ -2,12 +2,12 @@
 loop is taken many times; (b) the time to verify 10,000 instances.
 
 (a) Each long instance is driven through the facade (SQLite, fixed clock), then its journal is
-replayed with `engine.replay.replay` a few times; the median is printed.
+replayed with `engine.audit.replay.replay` a few times; the median is printed.
 
 (b) A few real complaints are made through the facade, one per path (unfounded and finished;
 founded, handled and finished; waiting at tracking; just started). The 10,000 instances are
 clones of their rows — instance, task and candidate rows, journal — with every id renewed and
-each journal's hash chain recomputed with `engine.journal.compute_hash`, so each clone is a
+each journal's hash chain recomputed with `engine.audit.journal.compute_hash`, so each clone is a
 real instance that replays and verifies. (Making 10,000 through the facade would take longer
 than the verification being measured.) They are verified with `Engine.verify`, split over
 worker processes, each with its own engine; the verdicts are counted (all should be ok).
@@ -76,7 +76,7 @@ def _complaint(engine: Any, path: str, loops: int = 0) -> str:
 
 
 def _bundles():
-    from engine.definitions import load_catalog
+    from engine.definitions.bundles import load_catalog
 
     return load_catalog(PROCESSES, FORMS, only={"complaint_handling"})
 
@@ -90,8 +90,8 @@ def _fixed(zhidu: Any) -> Any:
 
 def replay_speed(loops: int, instances: int = 3, runs: int = 3) -> None:
     """Entries per second replaying long looped complaints."""
-    from engine.definitions import ProcessBundle
-    from engine.replay import replay
+    from engine.definitions.bundles import ProcessBundle
+    from engine.audit.replay import replay
 
     with temporary_zhidu(_bundles(), cheap_organisation()) as zhidu:
         engine = _fixed(zhidu)
@@ -139,7 +139,7 @@ def _rows(db: Any, instance_id: str) -> dict[str, list[dict[str, Any]]]:
 def _renewed(rows: dict[str, list[dict[str, Any]]], ids: list[str]) -> dict[str, list[dict[str, Any]]]:
     """A clone of one instance's rows: every id renewed, the journal chain and head recomputed."""
     from engine.clock import as_utc
-    from engine.journal import GENESIS, JournalEntry, compute_hash
+    from engine.audit.journal import GENESIS, JournalEntry, compute_hash
 
     mapping = {old: str(uuid.uuid4()) for old in ids}
 

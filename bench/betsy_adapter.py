@@ -27,10 +27,10 @@ from typing import Any
 
 from bench.betsy_translate import executable_processes, started_by_events, translate_model
 from engine.clock import FixedClock
-from engine.definitions import CatalogEntry, ProcessBundle
+from engine.definitions.bundles import CatalogEntry, ProcessBundle
 from engine.errors import DefinitionInvalid
-from engine.execution import Execution
-from engine.specs import CompiledVersion, compile_bundle
+from engine.spiff.execution import Execution
+from engine.spiff.specs import CompiledVersion, compile_bundle
 
 SUITE = Path(__file__).resolve().parents[2] / "shared" / "conformance" / "betsy"
 EPOCH = datetime(2024, 1, 1, tzinfo=timezone.utc)

@@ -66,7 +66,7 @@ class Zhidu:
 @contextmanager
 def temporary_zhidu(bundles: list[Any], organisation: Any) -> Iterator[Zhidu]:
     """initialise('sqlite:///<tmp>/zhidu.db'), deploy `bundles`, load `organisation`."""
-    from webui.wiring import initialise
+    from bootstrap.wiring import initialise
 
     directory = Path(tempfile.mkdtemp(prefix="zhidu-bench-"))
     services = initialise(f"sqlite:///{directory / 'zhidu.db'}")
@@ -81,7 +81,7 @@ def temporary_zhidu(bundles: list[Any], organisation: Any) -> Iterator[Zhidu]:
 
 def cheap_organisation(extra_roles: tuple[str, ...] = (), extra_users: tuple[tuple[str, tuple[str, ...]], ...] = ()) -> Any:
     """The demo organisation without password hashing (hash_password=None), plus extras."""
-    from engine.organisation import parse_organisation
+    from engine.definitions.organisation import parse_organisation
     from engine.records import Organisation, Role, UserRecord
 
     file = PROCESSES / "organisation.yaml"

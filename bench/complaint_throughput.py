@@ -67,7 +67,7 @@ def zhidu_instance(engine: Any) -> None:
 
 def zhidu_run(n: int) -> float:
     """Seconds for `n` complaints on a fresh database (one untimed warm-up instance first)."""
-    from webui.wiring import bundles_from_paths
+    from bootstrap.wiring import bundles_from_paths
 
     bundles = [b for b in bundles_from_paths([str(PROCESSES)]) if b.key == PROCESS_KEY]
     with temporary_zhidu(bundles, cheap_organisation()) as zhidu:

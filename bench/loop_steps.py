@@ -40,7 +40,7 @@ def window(n: int, limit: int) -> range:
 
 
 def loop_bundle() -> Any:
-    from engine.definitions import CatalogEntry, ProcessBundle
+    from engine.definitions.bundles import CatalogEntry, ProcessBundle
 
     entry = CatalogEntry(key="loop", process_id="loop", bpmn="loop.bpmn", name={"zh": "循环", "en": "loop"},
                          starters=(), owner_role="process-owner")

@@ -1,5 +1,5 @@
 """What the script sandbox costs per script: plain exec, the restricted runner in process, and
-the worker pool zhidu uses (engine/sandbox.py says why), in the same run.
+the worker pool zhidu uses (engine/spiff/script_environment.py says why), in the same run.
 
 `python -m bench sandbox_cost`; ZHIDU_BENCH_SANDBOX_RUNS sets the runs per figure (default 2000).
 """
@@ -39,8 +39,8 @@ def per_run_us(run: Callable[[], Any], runs: int) -> float:
 def contenders() -> dict[str, tuple[Callable[[], Any], Callable[[], Any]]]:
     """(script run, expression run) for each way of running a script."""
     from engine.clock import FixedClock
-    from engine.sandbox import SandboxEnvironment
-    from engine.script_runner import ScriptRunner
+    from engine.spiff.script_environment import SandboxEnvironment
+    from engine.sandbox.runner import ScriptRunner
 
     plain_globals = {"now": lambda: NOW}
     plain_script, plain_expression = compile(SCRIPT, "<plain>", "exec"), compile(EXPRESSION, "<plain>", "eval")

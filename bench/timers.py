@@ -41,7 +41,7 @@ POSTGRES = os.environ.get("ZHIDU_BENCH_POSTGRES") or "postgresql+psycopg://postg
 
 
 def _bundle():
-    from engine.definitions import load_catalog
+    from engine.definitions.bundles import load_catalog
 
     return load_catalog(FIXTURES / "timers", FIXTURES / "timers" / "forms", only={KEY})
 
@@ -175,7 +175,7 @@ def _renew(row: dict[str, Any], mapping: dict[str, str], drop: str | None = None
 
 def _rechain(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     from engine.clock import as_utc
-    from engine.journal import GENESIS, JournalEntry, compute_hash
+    from engine.audit.journal import GENESIS, JournalEntry, compute_hash
 
     previous = GENESIS
     for row in rows:

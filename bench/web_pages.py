@@ -22,11 +22,11 @@ from sqlalchemy.orm import Session
 from werkzeug.security import generate_password_hash
 
 from bench.common import FORMS, PROCESSES, env_int
-from engine.definitions import load_catalog
-from engine.organisation import parse_organisation
+from engine.definitions.bundles import load_catalog
+from engine.definitions.organisation import parse_organisation
 from storage.models import InstanceRow, TaskCandidateRow, TaskRow
 from webui.app import create_app
-from webui.wiring import DEMO_PASSWORD, initialise
+from bootstrap.wiring import DEMO_PASSWORD, initialise
 
 INTAKE = {"customer_name": "王女士", "contact": "13800000000", "channel": "phone", "category": "service",
           "severity": "high", "description": "快递三次未送达"}

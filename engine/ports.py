@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from engine.journal import JournalEntry
+from engine.audit.journal import JournalEntry
 from engine.records import (
     Department, InstanceRecord, Role, Schedule, StoredVersion, TaskRecord, TextMatch, UserRecord,
 )

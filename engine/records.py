@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from engine.definitions import CatalogEntry
+from engine.definitions.bundles import CatalogEntry
 
 
 @dataclass(frozen=True)
@@ -66,7 +66,7 @@ class TaskRecord:
     department: str | None = None
     submitted: dict[str, Any] | None = None
     context: dict[str, Any] | None = None
-    subject: dict[str, str] | None = None  # what the task is about, {zh, en} (engine/subjects.py)
+    subject: dict[str, str] | None = None  # what the task is about, {zh, en} (engine/definitions/subjects.py)
 
 
 @dataclass(frozen=True)
@@ -96,8 +96,14 @@ class Department:
 
 @dataclass(frozen=True)
 class Role:
+    """A role; `department` is the department whose staff or manager it is, and `manager` says it
+    manages that department. A manager role without a department manages every department (the
+    director)."""
+
     key: str
     name: dict[str, str]
+    department: str | None = None
+    manager: bool = False
 
 
 @dataclass(frozen=True)

@@ -9,27 +9,27 @@ from __future__ import annotations
 import uuid
 from typing import Any, Callable, Iterable
 
-from engine.admin import ADMIN_ROLES, AdminCommands
-from engine.audit import AuditCommands
-from engine.audit_queries import AuditQueries
+from engine.commands.people import ADMIN_ROLES, AdminCommands
+from engine.commands.evidence import AuditCommands
+from engine.queries.audit_search import AuditQueries
 from engine.clock import Clock, CommandClock, SystemClock, zone_name
-from engine.definitions import ProcessBundle
-from engine.confidential import Fingerprints, ephemeral_fingerprints
+from engine.definitions.bundles import ProcessBundle
+from engine.audit.confidential import Fingerprints, ephemeral_fingerprints
 from engine.errors import (
     FieldError, FormInvalid, PermissionDenied, ProcessNotFound, TaskAlreadyClaimed, TaskNotClaimed, TaskNotReady,
 )
-from engine.execution import Execution, StepResult
-from engine.journal import GENESIS, JournalWriter
-from engine.outcomes import outcomes_of
-from engine.owner import OwnerCommands
+from engine.spiff.execution import Execution, StepResult
+from engine.audit.journal import GENESIS, JournalWriter
+from engine.spiff.outcomes import outcomes_of
+from engine.commands.owner import OwnerCommands
 from engine.ports import UnitOfWork
-from engine.inbox import InboxQueries
-from engine.reading import ReadingMixin, may_start
-from engine.replay import withdrawn
-from engine.worker import TimerCommands
+from engine.queries.inbox import InboxQueries
+from engine.queries.reading import ReadingMixin, may_start
+from engine.audit.replay import withdrawn
+from engine.commands.timers import TimerCommands
 from engine.records import InstanceRecord, Organisation, StoredVersion, TaskRecord, UserRecord
-from engine.specs import SpecCache, compile_bundle
-from engine.subjects import formatter_for
+from engine.spiff.specs import SpecCache, compile_bundle
+from engine.definitions.subjects import formatter_for
 from engine.views import DeployResult, InstanceView, TaskView
 
 
@@ -38,7 +38,7 @@ class Engine(ReadingMixin, InboxQueries, TimerCommands, AuditCommands, AuditQuer
 
     def __init__(self, uow_factory: Callable[[], UnitOfWork], clock: Clock | None = None,
                  cache: SpecCache | None = None, fingerprint_key: bytes | None = None):
-        # Confidential values are fingerprinted under the installation's key (engine/confidential.py).
+        # Confidential values are fingerprinted under the installation's key (engine/audit/confidential.py).
         self.fingerprints = Fingerprints(fingerprint_key) if fingerprint_key else ephemeral_fingerprints()
         self.clock = CommandClock(clock or SystemClock())  # one instant per command, as replay sees it
         self.uow_factory = self.clock.freezing(uow_factory)

@@ -14,12 +14,12 @@ from flask.json.provider import DefaultJSONProvider
 
 from engine.clock import zone_name
 from webui import auth, security
-from webui.cli_output import strict_json
+from bootstrap.json_text import strict_json
 from webui.current import engine, language, t
 from webui.i18n import bilingual, localised
 from webui.views import admin, audit, employee, errors, owner
 from webui.views.pages import is_overdue, steps
-from webui.wiring import build
+from bootstrap.wiring import build
 
 
 class StrictJSONProvider(DefaultJSONProvider):

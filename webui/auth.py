@@ -20,7 +20,7 @@ from engine.errors import PermissionDenied, UserNotFound
 from webui.current import browser_language, engine, t
 from webui.i18n import LANGUAGES, normalise
 from webui.security import limit_request_size, sign_in_guard, web_sessions
-from webui.wiring import DEMO_PASSWORD
+from bootstrap.wiring import DEMO_PASSWORD
 
 bp = Blueprint("auth", __name__)
 log = logging.getLogger("zhidu.webui.auth")

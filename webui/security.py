@@ -21,7 +21,7 @@ from markupsafe import escape
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from engine.signin import SessionPolicy, SignInGuard, SignInPolicy, WebSessions
+from engine.commands.signin import SessionPolicy, SignInGuard, SignInPolicy, WebSessions
 from webui.current import t
 
 log = logging.getLogger("zhidu.webui.security")

@@ -1,29 +1,11 @@
-"""Serving the web app, and the timer worker (in-process with `serve`, or alone as `zhidu worker`)."""
+"""Serving the web app with waitress, with the timer worker in a background thread."""
 
 from __future__ import annotations
 
 import logging
 import threading
 
-from webui.wiring import build
-
-log = logging.getLogger("zhidu.worker")
-
-
-def run_worker(interval: float, once: bool = False, stop: threading.Event | None = None) -> None:
-    """Poll for due timers every `interval` seconds until `stop` is set (or once)."""
-    stop = stop or threading.Event()
-    engine = build().engine
-    while not stop.is_set():
-        try:
-            fired = len(engine.fire_due_timers()) + len(engine.start_due_schedules())
-            if fired:
-                log.info("fired timers of %d instance(s)", fired)
-        except Exception:  # the worker must outlive any one bad instance
-            log.exception("timer pass failed")
-        if once:
-            return
-        stop.wait(interval)
+from bootstrap.worker import run_worker
 
 
 def serve(host: str, port: int, worker: bool = True) -> None:

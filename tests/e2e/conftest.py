@@ -12,7 +12,7 @@ from werkzeug.serving import make_server
 
 from tests.webui.support import build_services
 from webui.app import create_app
-from webui.wiring import DEMO_PASSWORD
+from bootstrap.wiring import DEMO_PASSWORD
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"

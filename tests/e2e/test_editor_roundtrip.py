@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 from lxml import etree
 
-from engine.definitions import load_catalog
+from engine.definitions.bundles import load_catalog
 from tests.conftest import FORMS, PROCESSES
 from tests.e2e.conftest import serving, sign_in
 from tests.webui.support import build_services

@@ -16,7 +16,7 @@ import pytest
 from tests.e2e.conftest import ARTIFACTS, serving
 from tests.webui.support import INTAKE, build_services
 from webui.app import create_app
-from webui.wiring import DEMO_PASSWORD
+from bootstrap.wiring import DEMO_PASSWORD
 
 pytestmark = pytest.mark.browser
 

@@ -11,7 +11,7 @@ import os
 
 import pytest
 
-from engine.definitions import load_catalog
+from engine.definitions.bundles import load_catalog
 from tests.e2e.conftest import serving
 from tests.e2e.walker import Walk
 from tests.webui.support import FORMS, PROCESSES, build_services

@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from engine.form_validation import ROLE_KEYWORD
+from engine.definitions.form_validation import ROLE_KEYWORD
 from engine.runtime import Engine
 from engine.views import FormView, TaskView
 from tests.e2e.conftest import sign_in

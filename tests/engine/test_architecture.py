@@ -1,4 +1,4 @@
-"""Dependencies point one way: `webui` → `engine` ← `storage`.
+"""Dependencies point one way: `webui`, `cli` → `bootstrap` → `engine` ← `storage`.
 
 engine imports neither Flask nor SQLAlchemy nor storage/webui; storage never imports the web
 layer; webui reaches SpiffWorkflow only through the engine. Every package is walked with its
@@ -18,20 +18,22 @@ ROOT = Path(__file__).resolve().parents[2]
 FORBIDDEN = {
     "engine": {"flask", "sqlalchemy", "storage", "webui", "werkzeug", "alembic", "cli"},
     "storage": {"webui", "flask", "werkzeug", "cli"},
-    "webui": {"SpiffWorkflow"},
+    "webui": {"SpiffWorkflow", "cli"},
+    "cli": {"SpiffWorkflow", "flask", "sqlalchemy"},
+    "bootstrap": {"SpiffWorkflow", "flask", "webui", "cli"},
 }
 
 # Exceptions that stay beside the code they belong to: private control flow and the sandbox's
 # internal signals, which SpiffWorkflow or the sandbox turn into `ScriptFailed` before anyone
 # sees them. A domain error someone may catch belongs in engine/errors.py.
 INTERNAL_EXCEPTIONS = {
-    ("execution.py", "_Reroot"),
-    ("script_pool.py", "_Stale"),
-    ("script_pool.py", "SandboxUnavailable"),
-    ("limits.py", "LimitExceeded"),
-    ("limits.py", "ScriptLimitExceeded"),
-    ("sandbox.py", "ScriptError"),
-    ("form_yaml.py", "YamlRefused"),
+    ("spiff/execution.py", "_Reroot"),
+    ("sandbox/pool.py", "_Stale"),
+    ("sandbox/pool.py", "SandboxUnavailable"),
+    ("sandbox/limits.py", "LimitExceeded"),
+    ("sandbox/limits.py", "ScriptLimitExceeded"),
+    ("spiff/script_environment.py", "ScriptError"),
+    ("definitions/form_yaml.py", "YamlRefused"),
 }
 
 
@@ -73,6 +75,22 @@ def test_storage_does_not_import_the_web_layer():
 
 def test_webui_reaches_spiffworkflow_only_through_the_engine():
     assert offenders("webui") == {}
+
+
+def test_the_command_line_is_a_thin_edge():
+    """The CLI reaches storage and SpiffWorkflow only through bootstrap and the engine facade."""
+    assert offenders("cli") == {}
+
+
+def test_bootstrap_imports_no_edge():
+    assert offenders("bootstrap") == {}
+
+
+def test_only_the_adapter_imports_spiffworkflow():
+    """engine/spiff/ is SpiffWorkflow's adapter: the rest of the engine asks it, never the library."""
+    outside = {str(path.relative_to(ROOT)) for path in modules("engine")
+               if "SpiffWorkflow" in imported_roots(path) and path.parent != ROOT / "engine" / "spiff"}
+    assert outside == set()
 
 
 def test_the_rule_sees_an_import_inside_a_function(tmp_path):

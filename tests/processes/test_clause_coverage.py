@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from engine.definitions import load_catalog
-from engine.specs import compile_bundle
+from engine.definitions.bundles import load_catalog
+from engine.spiff.specs import compile_bundle
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]

@@ -11,7 +11,7 @@ from datetime import timedelta
 import pytest
 
 from engine.errors import FormInvalid, PermissionDenied
-from engine.journal import verify_chain
+from engine.audit.journal import verify_chain
 from engine.runtime import Engine
 
 INTAKE = {"customer_name": "张三", "contact": "13800000000", "channel": "phone", "category": "billing",

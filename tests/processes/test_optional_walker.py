@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from engine.definitions import load_catalog
+from engine.definitions.bundles import load_catalog
 from engine.errors import ZhiduError
 from engine.runtime import Engine
 from engine.views import TaskView

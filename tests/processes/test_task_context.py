@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from engine.subjects import SubjectFormatter, subject_problems
+from engine.definitions.subjects import SubjectFormatter, subject_problems
 from tests.processes.helpers import complete_as, entered_in_order, start
 from tests.processes.test_training import APPROVE, RUN, START, plan, session
 from tests.webui.support import INTAKE

@@ -17,7 +17,7 @@ from engine.runtime import Engine
 from storage.database import make_engine, uow_factory
 from tests.webui.support import build_services
 from webui.app import create_app
-from webui.wiring import DEMO_PASSWORD
+from bootstrap.wiring import DEMO_PASSWORD
 
 T0 = datetime(2026, 11, 27, 1, 0, tzinfo=timezone.utc)
 

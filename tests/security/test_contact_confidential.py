@@ -11,7 +11,7 @@ from pathlib import Path
 
 import yaml
 
-from engine.confidential import clearance_of
+from engine.audit.confidential import clearance_of
 
 FORMS = Path(__file__).resolve().parents[2] / "forms"
 # Names and labels that announce contact or identity data.

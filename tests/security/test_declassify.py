@@ -15,7 +15,7 @@ import pytest
 from engine.errors import MigrationRefused
 from tests.webui.conftest import Auth
 from tests.webui.support import INTAKE, build_services
-from webui import cli as cli_module
+from cli import main as cli_module
 from webui.app import create_app
 
 CLEARANCE = "confidential: {clearance: [customer-service-staff, customer-service-manager, director]}"

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import pytest
 
-from engine.definitions import CatalogEntry, ProcessBundle
+from engine.definitions.bundles import CatalogEntry, ProcessBundle
 from engine.errors import DefinitionInvalid
-from engine.specs import compile_bundle
+from engine.spiff.specs import compile_bundle
 from tests.engine.test_dmn import BANDS, BPMN, dmn
 
 ENTRY = CatalogEntry(key="decide", process_id="decide", bpmn="decide.bpmn", name={"zh": "决策", "en": "Decide"},

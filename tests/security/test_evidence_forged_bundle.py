@@ -11,10 +11,10 @@ from datetime import datetime
 
 import pytest
 
-from engine.audit import verify_bundle
-from engine.journal import JournalEntry, compute_hash
+from engine.commands.evidence import verify_bundle
+from engine.audit.journal import JournalEntry, compute_hash
 from tests.processes.test_complaint_handling import INTAKE, RECORD
-from webui import cli as cli_module
+from cli import main as cli_module
 
 
 def _complaint(zhidu) -> str:

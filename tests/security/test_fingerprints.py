@@ -10,13 +10,13 @@ import json
 
 import pytest
 
-from engine.audit import verify_bundle
-from engine.confidential import Fingerprints
-from engine.journal import canonical, fingerprint, verify_chain
+from engine.commands.evidence import verify_bundle
+from engine.audit.confidential import Fingerprints
+from engine.audit.journal import canonical, fingerprint, verify_chain
 from engine.runtime import Engine
 from tests.conftest import make_zhidu
 from tests.processes.test_complaint_handling import INTAKE, RECORD
-from webui import wiring
+from bootstrap import wiring
 
 KEY = b"k" * 32
 PHONE = "13812345678"

@@ -13,7 +13,7 @@ import time
 import pytest
 
 from engine.errors import FormInvalid
-from engine.forms import check_form, parse_form
+from engine.definitions.forms import check_form, parse_form
 from webui.views.owner_pages import form_preview
 
 FORM = """

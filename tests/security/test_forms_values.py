@@ -16,13 +16,13 @@ import math
 
 import pytest
 
-from engine.definitions import bundle_from_files
+from engine.definitions.bundles import bundle_from_files
 from engine.errors import DefinitionInvalid, FormInvalid
-from engine.forms import parse_form
-from engine.specs import compile_bundle
+from engine.definitions.forms import parse_form
+from engine.spiff.specs import compile_bundle
 from tests.conftest import FORMS
-from tests.webui.test_cli import cli  # noqa: F401  (fixture)
-from webui.cli_output import strict_json
+from tests.cli.test_cli import cli  # noqa: F401  (fixture)
+from bootstrap.json_text import strict_json
 
 ALERT = parse_form((FORMS / "monitoring_alert_start.yaml").read_text(encoding="utf-8"), "monitoring_alert_start.yaml")
 GOOD = {"indicator": "日活", "indicator_category": "sales", "value": 12.5, "threshold": 3, "direction": "above",

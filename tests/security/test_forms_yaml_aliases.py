@@ -13,10 +13,10 @@ import time
 
 import pytest
 
-from engine.definitions import load_catalog
+from engine.definitions.bundles import load_catalog
 from engine.errors import DefinitionInvalid
-from engine.forms import parse_form
-from engine.organisation import parse_organisation
+from engine.definitions.forms import parse_form
+from engine.definitions.organisation import parse_organisation
 from webui.views.owner_pages import form_preview
 
 LAUGHS = "\n".join(

@@ -22,11 +22,11 @@ from xml.sax.saxutils import escape
 
 import pytest
 
-from engine.definitions import load_catalog
-from engine.limits import Limits, ScriptLimitExceeded
+from engine.definitions.bundles import load_catalog
+from engine.sandbox.limits import Limits, ScriptLimitExceeded
 from engine.runtime import Engine
-from engine.sandbox import SandboxEnvironment
-from engine.script_runner import ScriptRunner
+from engine.spiff.script_environment import SandboxEnvironment
+from engine.sandbox.runner import ScriptRunner
 from tests.conftest import organisation
 from tests.engine.fakes import FakeStore, FakeUnitOfWork
 
@@ -128,7 +128,7 @@ def test_errors_keep_their_type_and_line_and_values_cross_intact():
 # -- the allow-list, enumerated -------------------------------------------------------------
 # How each name's cost is bounded. "linear": at most proportional to its input, whose size the
 # size limit bounds (or bounded by the Decimal context's precision); "guarded": checked before
-# the call (engine/limits.py, engine/number_guards.py); "refused": not callable from a script;
+# the call (engine/sandbox/limits.py, engine/sandbox/number_guards.py); "refused": not callable from a script;
 # a call (below, in WORKER_BOUND): cost can grow faster than its input (comparing or hashing
 # structures built from shared parts, a translation table of long strings) and only the
 # worker's deadline kill or address-space limit bounds it; the call shows it ending quickly.

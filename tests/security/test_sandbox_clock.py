@@ -10,7 +10,7 @@ from datetime import date, datetime, timezone
 import pytest
 
 from engine.clock import FixedClock
-from engine.sandbox import SandboxEnvironment
+from engine.spiff.script_environment import SandboxEnvironment
 
 T = datetime(2026, 3, 4, 4, 30, tzinfo=timezone.utc)  # the same day in UTC and in Asia/Shanghai
 # Engine clocks on both sides of midnight (UTC and Shanghai); the wall clock is never read.

@@ -12,10 +12,10 @@ from datetime import timedelta
 
 import pytest
 
-from engine.admin import ORGANISATION_JOURNAL
+from engine.commands.people import ORGANISATION_JOURNAL
 from engine.clock import FixedClock
 from engine.runtime import Engine
-from engine.signin import SignInGuard, SignInPolicy
+from engine.commands.signin import SignInGuard, SignInPolicy
 from storage.database import migrate, uow_factory
 from tests.conftest import open_db
 from tests.security.signin_support import T0, Browser, app, demo_database, site  # noqa: F401

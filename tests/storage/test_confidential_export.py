@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from engine.audit import verify_bundle
+from engine.commands.evidence import verify_bundle
 from engine.errors import PermissionDenied
 from tests.processes.test_complaint_handling import INTAKE, RECORD, Driver
 

@@ -3,7 +3,7 @@ the organisation has changed."""
 
 from __future__ import annotations
 
-from engine.definitions import CatalogEntry, ProcessBundle
+from engine.definitions.bundles import CatalogEntry, ProcessBundle
 from engine.records import UserRecord
 from tests.conftest import FIXTURES
 

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import inspect
 
 from engine.errors import ConcurrentUpdate, TaskNotReady
-from engine.journal import verify_chain
+from engine.audit.journal import verify_chain
 from engine.runtime import Engine
 from storage.database import migrate, uow_factory
 from tests.conftest import make_zhidu, open_db
@@ -27,7 +27,7 @@ def test_versions_are_immutable_and_hash_addressed(db_url, clock):
     zhidu = make_zhidu(db_url, clock)
     [process] = [p for p in zhidu.processes() if p.key == "complaint_handling"]
     assert process.version == 1 and len(process.content_hash) == 64
-    from engine.definitions import load_catalog
+    from engine.definitions.bundles import load_catalog
     from tests.conftest import FORMS, PROCESSES
     again = zhidu.deploy(load_catalog(PROCESSES, FORMS))
     assert all(not r.created for r in again)

@@ -15,11 +15,12 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import delete, select, update
 
-from engine.audit import verify_bundle
+from engine.commands.evidence import verify_bundle
 from engine.runtime import Engine
 from storage.models import InstanceRow, JournalRow, ProcessVersionRow, TaskRow
 from tests.conftest import ROOT, make_zhidu, open_db
-from webui import cli as cli_module, wiring
+from bootstrap import wiring
+from cli import main as cli_module
 
 from tests.processes.test_complaint_handling import DECIDE, FEEDBACK, HANDLE, INTAKE, RECORD, REVIEW
 
@@ -129,7 +130,7 @@ def test_two_entries_swapped_are_tampered_at_the_first_of_them(complaint):
 
 def test_swapped_and_rechained_entries_no_longer_replay(complaint):
     """A forger who recomputes every hash after swapping two commands is caught by replay."""
-    from engine.journal import GENESIS, JournalEntry, compute_hash
+    from engine.audit.journal import GENESIS, JournalEntry, compute_hash
 
     entries = complaint.entries()
     record, verify_ = complaint.seq_of("completed", "Task_Record"), complaint.seq_of("completed", "Task_Verify")
@@ -314,7 +315,7 @@ def test_cli_bundle_verifies_in_a_process_with_no_database(cli, complaint, tmp_p
     away.mkdir()
     env = {k: v for k, v in os.environ.items() if not k.startswith("ZHIDU_")}
     env["PYTHONPATH"] = str(ROOT)
-    run = subprocess.run([sys.executable, "-m", "webui.cli", "verify", "--bundle", str(bundle), "--json"],
+    run = subprocess.run([sys.executable, "-m", "cli", "verify", "--bundle", str(bundle), "--json"],
                          cwd=away, env=env, capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stderr
     assert json.loads(run.stdout)["verdicts"][0]["verdict"] == "ok"

@@ -120,7 +120,7 @@ def test_concurrent_workers_start_each_scheduled_instance_once(pg, postgres_url,
 
 def fire_timers_subprocess(url: str, now: str) -> subprocess.Popen:
     env = {**os.environ, "ZHIDU_DATABASE_URL": url, "ZHIDU_HOME": str(ROOT)}
-    return subprocess.Popen([sys.executable, "-m", "webui.cli", "fire-timers", "--now", now, "--json"],
+    return subprocess.Popen([sys.executable, "-m", "cli", "fire-timers", "--now", now, "--json"],
                             cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
 

@@ -9,7 +9,7 @@ import pytest
 
 from tests.webui.support import build_services
 from webui.app import create_app
-from webui.wiring import DEMO_PASSWORD
+from bootstrap.wiring import DEMO_PASSWORD
 
 
 @pytest.fixture

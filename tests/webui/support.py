@@ -6,9 +6,9 @@ from pathlib import Path
 
 from werkzeug.security import generate_password_hash
 
-from engine.definitions import load_catalog
-from engine.organisation import parse_organisation
-from webui.wiring import DEMO_PASSWORD, Services, initialise
+from engine.definitions.bundles import load_catalog
+from engine.definitions.organisation import parse_organisation
+from bootstrap.wiring import DEMO_PASSWORD, Services, initialise
 
 ROOT = Path(__file__).resolve().parents[2]
 PROCESSES, FORMS = ROOT / "processes", ROOT / "forms"

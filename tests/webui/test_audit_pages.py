@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import create_engine, select, update
 
-from engine.audit import verify_bundle
+from engine.commands.evidence import verify_bundle
 from engine.clock import FixedClock
 from storage.models import InstanceRow, JournalRow
 from tests.webui.conftest import csrf_of

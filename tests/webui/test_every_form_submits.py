@@ -21,10 +21,10 @@ from werkzeug.datastructures import MultiDict
 
 import webui
 
-from engine.form_validation import ROLE_KEYWORD
-from engine.form_widgets import kind_of
-from engine.forms import FormDefinition, parse_form
-from engine.organisation import parse_organisation
+from engine.definitions.form_validation import ROLE_KEYWORD
+from engine.definitions.form_widgets import kind_of
+from engine.definitions.forms import FormDefinition, parse_form
+from engine.definitions.organisation import parse_organisation
 from engine.views import FormView
 from tests.conftest import FORMS, PROCESSES
 from tests.schema_values import SchemaValues

@@ -126,7 +126,7 @@ def _render(node: ast.expr) -> str | None:
 
 def _engine_reasons() -> list[tuple[str, str]]:
     found = []
-    for path in sorted(ENGINE.glob("*.py")):
+    for path in sorted(ENGINE.rglob("*.py")):
         tree = ast.parse(path.read_text(encoding="utf-8"))
         for node in ast.walk(tree):
             candidates: list[ast.expr] = []

@@ -9,7 +9,7 @@ from datetime import timezone
 
 import pytest
 
-from engine.definitions import load_catalog
+from engine.definitions.bundles import load_catalog
 from engine.views import FormView
 from tests.schema_values import SchemaValues
 from tests.webui.conftest import Auth

@@ -8,7 +8,7 @@ import pytest
 
 from engine.errors import FormInvalid, PermissionDenied, TaskNotReady
 from tests.webui.support import INTAKE
-from webui import cli
+from cli import main as cli
 
 
 def started(engine) -> str:

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 
-from engine.admin import ADMIN_ROLES
+from engine.commands.people import ADMIN_ROLES
 from engine.errors import FieldError, PermissionDenied, UserInvalid
 from webui.current import engine, language, t
 from webui.views import admin_pages
 from webui.views.admin_pages import UserForm
-from webui.wiring import hash_password
+from bootstrap.wiring import hash_password
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 

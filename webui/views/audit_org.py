@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Mapping
 
-from engine.journal import verify_chain
+from engine.audit.journal import verify_chain
 from engine.runtime import Engine
 from webui.i18n import localised, translate
 

@@ -9,14 +9,14 @@ from datetime import date, datetime
 from typing import Any, Mapping, MutableMapping
 from zoneinfo import ZoneInfo
 
-from engine.audit_queries import STATUSES
+from engine.queries.audit_search import STATUSES
 from engine.errors import PermissionDenied
-from engine.reading import READ_ALL_ROLES
+from engine.queries.reading import READ_ALL_ROLES
 from engine.runtime import Engine
-from engine.verify import Verdict
+from engine.audit.verify import Verdict
 from engine.views import UserView
-from engine.confidential import is_marker
-from webui.cli_output import strict_json
+from engine.audit.confidential import is_marker
+from bootstrap.json_text import strict_json
 from webui.i18n import bilingual, translate
 from webui.views import audit_text  # noqa: F401  (adds the audit pages' messages)
 from webui.views.audit_steps import Readers, build_steps, diagram_steps

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Callable, Mapping, Sequence
 
-from engine.journal import COMMANDS, JournalEntry
+from engine.audit.journal import COMMANDS, JournalEntry
 from webui.views.data_display import DataRow, DataValue
 
 CHILD_SUFFIX = " [child]"

@@ -30,7 +30,7 @@ from datetime import datetime, tzinfo
 from typing import Any, Iterable, Mapping
 from zoneinfo import ZoneInfo
 
-from engine.confidential import is_marker
+from engine.audit.confidential import is_marker
 from engine.views import FormView
 from webui.i18n import localised, translate
 

@@ -7,10 +7,10 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping, Sequence
 
-from engine.confidential import is_marker
+from engine.audit.confidential import is_marker
 from engine.errors import FieldError
-from engine.form_validation import ROLE_KEYWORD
-from engine.form_widgets import default_widget, kind_of
+from engine.definitions.form_validation import ROLE_KEYWORD
+from engine.definitions.form_widgets import default_widget, kind_of
 from engine.views import FormView
 from webui.i18n import field_error_text, localised, translate
 from webui.views.form_values import as_input, convert, prefill, read_submission

@@ -6,8 +6,8 @@ from __future__ import annotations
 import re
 from typing import Any, Iterable, Mapping
 
-from engine.confidential import is_marker
-from engine.form_widgets import kind_of
+from engine.audit.confidential import is_marker
+from engine.definitions.form_widgets import kind_of
 from engine.views import FormView
 
 

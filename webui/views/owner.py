@@ -10,7 +10,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, flash, g, jsonify, redirect, render_template, request, url_for
 
 from engine.errors import DefinitionInvalid, InvalidInput, MigrationRefused, WarningsNotAccepted
-from engine.owner import OWNER_ROLE
+from engine.commands.owner import OWNER_ROLE
 from webui.current import engine, language, t
 from webui.views import owner_pages as pages
 from webui.views import owner_text  # noqa: F401  (registers the owner pages' messages)

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from engine.diff import VersionDiff
+from engine.definitions.diff import VersionDiff
 from webui.i18n import MESSAGES, bilingual, translate
 
 KINDS: dict[str, tuple[str, str]] = {

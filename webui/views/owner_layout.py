@@ -9,7 +9,7 @@ from collections import deque
 
 from lxml import etree
 
-from engine.namespaces import BPMN_NS
+from engine.definitions.namespaces import BPMN_NS
 
 DI = "http://www.omg.org/spec/BPMN/20100524/DI"
 DC = "http://www.omg.org/spec/DD/20100524/DC"

@@ -9,11 +9,11 @@ import xml.etree.ElementTree as ET
 from dataclasses import replace
 from typing import Any, Callable, Mapping, Sequence
 
-from engine.definitions import CatalogEntry, ProcessBundle, form_keys_in
-from engine.diff import describe_elements
+from engine.definitions.bundles import CatalogEntry, ProcessBundle, form_keys_in
+from engine.definitions.diff import describe_elements
 from engine.errors import InvalidInput, ProcessNotFound, Problem
-from engine.forms import check_form, parse_form
-from engine.namespaces import BPMN_NS
+from engine.definitions.forms import check_form, parse_form
+from engine.definitions.namespaces import BPMN_NS
 from engine.runtime import Engine
 from engine.views import FormView
 from webui.views.form_fields import build_fields

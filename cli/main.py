@@ -1,0 +1,297 @@
+"""The `zhidu` command line. Every command takes `--json` and then prints one JSON document.
+
+Errors print one line naming what is wrong (or a JSON error document) and exit non-zero;
+nothing is written when a command fails.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+from bootstrap.json_text import strict_json
+from bootstrap.wiring import DEMO_PASSWORD, build, bundles_from_paths, demo_organisation, initialise
+from cli import admin as cli_admin, output as out
+from engine.errors import InvalidInput, ZhiduError
+
+EXIT_ERROR = 1
+
+
+def parse_data(text: str | None) -> dict[str, Any]:
+    """The `--data` argument: a JSON object, inline or `@file`.
+
+    Raises:
+        InvalidInput: not valid JSON or not an object.
+    """
+    if text is None:
+        return {}
+    if text.startswith("@"):
+        try:
+            text = Path(text[1:]).read_text(encoding="utf-8")
+        except OSError as err:
+            raise InvalidInput(f"--data file cannot be read: {err.strerror}: {text[1:]}") from err
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as err:
+        raise InvalidInput(f"--data is not valid JSON: {err.msg} at line {err.lineno} column {err.colno}") from err
+    if not isinstance(value, dict):
+        raise InvalidInput("--data must be a JSON object, e.g. '{\"field\": \"value\"}'")
+    return value
+
+
+def cmd_init(args: argparse.Namespace) -> Any:
+    services = initialise()
+    deployed = services.engine.deploy(bundles_from_paths([]), actor="zhidu init")
+    users = services.engine.load_organisation(demo_organisation()) if args.demo else 0
+    return {"database": services.url, "deployed": [d.to_dict() for d in deployed], "demo_users": users,
+            "demo_password": DEMO_PASSWORD if args.demo else None}
+
+
+def cmd_deploy(args: argparse.Namespace) -> Any:
+    results = build().engine.deploy(bundles_from_paths(args.paths), actor=args.actor, comment=args.comment)
+    return [r.to_dict() for r in results]
+
+
+def cmd_processes(args: argparse.Namespace) -> Any:
+    return [p.to_dict() for p in build().engine.processes()]
+
+
+def cmd_users(args: argparse.Namespace) -> Any:
+    return [u.to_dict() for u in build().engine.users()]
+
+
+def cmd_start(args: argparse.Namespace) -> Any:
+    return build().engine.start(args.key, args.actor, parse_data(args.data)).to_dict()
+
+
+def cmd_tasks(args: argparse.Namespace) -> Any:
+    return [t.to_dict() for t in build().engine.tasks_for(args.actor)]
+
+
+def cmd_claim(args: argparse.Namespace) -> Any:
+    return build().engine.claim(args.task, args.actor).to_dict()
+
+
+def cmd_release(args: argparse.Namespace) -> Any:
+    return build().engine.release(args.task, args.actor).to_dict()
+
+
+def cmd_complete(args: argparse.Namespace) -> Any:
+    data = parse_data(args.data)
+    return build().engine.complete_task(args.task, args.actor, data).to_dict()
+
+
+def cmd_show(args: argparse.Namespace) -> Any:
+    engine = build().engine
+    if args.actor:  # as that user sees it: refused if they may not, confidential values hidden
+        return engine.visible_instance(args.instance, args.actor).to_dict()
+    return engine.show(args.instance).to_dict()
+
+
+def cmd_history(args: argparse.Namespace) -> Any:
+    engine = build().engine
+    entries = engine.visible_history(args.instance, args.actor) if args.actor else engine.history(args.instance)
+    return [e.to_dict() for e in entries]
+
+
+def cmd_fire_timers(args: argparse.Namespace) -> Any:
+    from datetime import datetime
+
+    from engine.clock import FixedClock, local_moment
+    from bootstrap.wiring import time_zone
+
+    zone = time_zone()
+    try:  # without an offset, --now is wall-clock time in the organisation's zone
+        now = local_moment(args.now, zone)
+    except ValueError as err:
+        raise InvalidInput(f"--now is not an ISO-8601 date-time: {args.now!r}") from err
+    engine = build(clock=FixedClock(now, zone)).engine
+    started = engine.start_due_schedules()
+    fired = engine.fire_due_timers()
+    return {"now": FixedClock(now).now().isoformat(), "started": started, "fired": [f.to_dict() for f in fired]}
+
+
+def cmd_retry(args: argparse.Namespace) -> Any:
+    return build().engine.retry(args.instance, args.actor, parse_data(args.data)).to_dict()
+
+
+def cmd_message(args: argparse.Namespace) -> Any:
+    return build().engine.correlate_message(args.instance, args.name, args.actor, parse_data(args.data)).to_dict()
+
+
+def cmd_cancel(args: argparse.Namespace) -> Any:
+    return build().engine.cancel(args.instance, args.actor, args.reason).to_dict()
+
+
+def cmd_withdraw(args: argparse.Namespace) -> Any:
+    return build().engine.withdraw(args.instance, args.actor, args.reason).to_dict()
+
+
+def cmd_verify(args: argparse.Namespace) -> Any:
+    from engine.commands.evidence import verify_bundle
+    from engine.audit.verify import Verdict
+
+    if args.bundle:
+        verdicts = verify_bundle(_read_json_file(args.bundle, "--bundle"))
+    elif args.all:
+        engine = build().engine
+        verdicts = list(engine.verify_all())
+        broken = engine.verify_organisation()
+        if broken is not None:
+            verdicts.append(Verdict("organisation", "tampered", broken,
+                                    reason=f"the organisation journal's hash chain breaks at entry {broken}"))
+    elif args.instance:
+        verdicts = [build().engine.verify(args.instance)]
+    else:
+        raise InvalidInput("name an INSTANCE, or give --all or --bundle FILE")
+    result = {"verdicts": [v.to_dict() for v in verdicts], "ok": sum(v.status == "ok" for v in verdicts),
+              "redacted": sum(v.status == "redacted" for v in verdicts), "total": len(verdicts)}
+    return Finished(result, 0 if all(v.sound for v in verdicts) else EXIT_ERROR)
+
+
+def cmd_export(args: argparse.Namespace) -> Any:
+    if not args.all and not args.instance:
+        raise InvalidInput("name an INSTANCE or give --all")
+    bundle = build().engine.export(None if args.all else [args.instance], args.actor)
+    try:
+        Path(args.out).write_text(strict_json(bundle, indent=1), encoding="utf-8")
+    except OSError as err:
+        raise InvalidInput(f"cannot write {args.out}: {err.strerror}") from err
+    return {"out": args.out, "instances": len(bundle["instances"]), "versions": len(bundle["versions"])}
+
+
+def _read_json_file(path: str, option: str) -> Any:
+    try:
+        return json.loads(Path(path).read_text(encoding="utf-8"))
+    except OSError as err:
+        raise InvalidInput(f"{option} file cannot be read: {err.strerror}: {path}") from err
+    except json.JSONDecodeError as err:
+        raise InvalidInput(f"{option} file is not valid JSON: {err.msg} at line {err.lineno}") from err
+
+
+@dataclass(frozen=True)
+class Finished:
+    """A result printed as usual but with a non-zero exit status (e.g. verification failed)."""
+
+    value: Any
+    exit_code: int
+
+
+def cmd_serve(args: argparse.Namespace) -> Any:
+    from webui.server import serve
+
+    serve(args.host, args.port, worker=not args.no_worker)
+    return None
+
+
+def cmd_worker(args: argparse.Namespace) -> Any:
+    from bootstrap.worker import run_worker
+
+    run_worker(args.interval, once=args.once)
+    return None
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="zhidu", description="zhidu (制度): the regulation, executable.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def add(name: str, func: Callable, help_text: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        p.add_argument("--json", action="store_true", help="print one JSON document")
+        p.set_defaults(func=func)
+        return p
+
+    add("init", cmd_init, "create or migrate the database and deploy processes/") \
+        .add_argument("--demo", action="store_true", help="also load the demo organisation")
+    p = add("serve", cmd_serve, "serve the web app (with the timer worker in-process)")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=5000)
+    p.add_argument("--no-worker", action="store_true", help="do not run the timer worker in-process")
+    p = add("worker", cmd_worker, "fire due timers until stopped")
+    p.add_argument("--interval", type=float, default=5.0, help="seconds between polls")
+    p.add_argument("--once", action="store_true", help="one pass, then exit")
+    p = add("deploy", cmd_deploy, "deploy procedures (default: processes/) as new versions")
+    p.add_argument("paths", nargs="*", metavar="PATH")
+    p.add_argument("--as", dest="actor", default=None, help="who deploys (recorded)")
+    p.add_argument("--comment", default="")
+    add("processes", cmd_processes, "list the deployed procedures")
+    add("users", cmd_users, "list users, their roles and departments")
+    p = add("start", cmd_start, "start a procedure")
+    p.add_argument("key")
+    p.add_argument("--as", dest="actor", required=True)
+    p.add_argument("--data", help="start data: a JSON object, or @file")
+    add("tasks", cmd_tasks, "tasks offered to or claimed by a user") \
+        .add_argument("--as", dest="actor", required=True)
+    for name, func, text in (("claim", cmd_claim, "claim a task"), ("release", cmd_release, "release a claimed task")):
+        p = add(name, func, text)
+        p.add_argument("task")
+        p.add_argument("--as", dest="actor", required=True)
+    p = add("complete", cmd_complete, "complete a task with form data")
+    p.add_argument("task")
+    p.add_argument("--as", dest="actor", required=True)
+    p.add_argument("--data", required=True, help="form data: a JSON object, or @file")
+    p = add("fire-timers", cmd_fire_timers, "fire every timer due at --now and start scheduled procedures")
+    p.add_argument("--now", required=True, help="ISO-8601 date-time, e.g. 2026-12-01T09:00:00+08:00")
+    p = add("retry", cmd_retry, "retry a failed instance (administrators), optionally with corrected data")
+    p.add_argument("instance")
+    p.add_argument("--as", dest="actor", required=True)
+    p.add_argument("--data", help="corrected data: a JSON object, or @file")
+    p = add("message", cmd_message, "deliver a message to an instance waiting for it")
+    p.add_argument("instance")
+    p.add_argument("name", help="the message name (bpmn:message name)")
+    p.add_argument("--as", dest="actor", required=True)
+    p.add_argument("--data", help="the message payload: a JSON object, or @file")
+    p = add("cancel", cmd_cancel, "cancel a running instance (its starter, managers involved, director, admin)")
+    p.add_argument("instance")
+    p.add_argument("--as", dest="actor", required=True)
+    p.add_argument("--reason", default="", help="why (recorded in the journal)")
+    p = add("withdraw", cmd_withdraw, "withdraw your own request (its starter only), with a reason")
+    p.add_argument("instance")
+    p.add_argument("--as", dest="actor", required=True)
+    p.add_argument("--reason", required=True, help="why (required; recorded in the journal)")
+    p = add("verify", cmd_verify, "check that journals are intact and replay to the stored state")
+    p.add_argument("instance", nargs="?")
+    p.add_argument("--all", action="store_true", help="every instance")
+    p.add_argument("--bundle", help="verify an export bundle, with no database")
+    p = add("export", cmd_export, "write instances with their journals and versions to a bundle")
+    p.add_argument("instance", nargs="?")
+    p.add_argument("--all", action="store_true", help="every instance")
+    p.add_argument("--out", required=True, help="the bundle file to write")
+    p.add_argument("--as", dest="actor", default=None,
+                   help="export as this user sees it: confidential values they are not cleared for become hashes")
+    for name, func, text in (("show", cmd_show, "show an instance: status, active tasks, data"),
+                             ("history", cmd_history, "an instance's journal entries")):
+        p = add(name, func, text)
+        p.add_argument("instance")
+        p.add_argument("--as", dest="actor", default=None,
+                       help="as this user may see it (confidential values hidden); without it, "
+                            "everything, as the operator running zhidu")
+    cli_admin.register(add)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the `zhidu` console script."""
+    args = _parser().parse_args(argv)
+    try:
+        result = args.func(args)
+    except ZhiduError as err:
+        out.error(err, args.json)
+        return EXIT_ERROR
+    except Exception as err:  # last line of defence: never a traceback on the terminal
+        out.unexpected(err, args.json)
+        return EXIT_ERROR
+    code = 0
+    if isinstance(result, Finished):
+        result, code = result.value, result.exit_code
+    if result is not None:
+        out.result(args.command, result, args.json)
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Evidence: the hash-chained journal, replay, verification, and what exports withhold."""

@@ -1,0 +1,1 @@
+"""The facade's commands: each one unit of work through the shared runner (runner.py)."""

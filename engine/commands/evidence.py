@@ -1,0 +1,259 @@
+"""Audit commands of the facade: verify instances, step through them, export bundles, and
+verify a bundle with no database at all."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from typing import Any, Callable, Iterable
+
+from engine.clock import Clock
+from engine.definitions.bundles import CatalogEntry, ProcessBundle
+from engine.audit.confidential import Redactor, version_rules
+from engine.errors import DefinitionInvalid, Divergence, InvalidInput, PermissionDenied
+from engine.audit.journal import JournalEntry
+from engine.ports import UnitOfWork
+from engine.records import InstanceRecord, TaskRecord, UserRecord
+from engine.audit.replay import replay
+from engine.spiff.specs import CompiledVersion, SpecCache
+from engine.audit.verify import Verdict, verify_instance
+from engine.views import FormView, InstanceView
+
+EXPORT_FORMAT = "zhidu-export/1"
+
+
+@dataclass(frozen=True)
+class AuditRead:
+    """Everything the auditor's instance page shows, read in one unit of work from one read of
+    the journal: the timeline and the replayed steps cannot disagree about which entries exist,
+    however many commands run meanwhile."""
+
+    instance: InstanceView
+    bpmn: str
+    entries: tuple[JournalEntry, ...]
+    forms: tuple[FormView, ...]
+    people: dict[str, str]                   # username -> name, for every user
+    steps: tuple[dict[str, Any], ...]        # replay's steps (seq, kind, data, active), redacted
+    replay_error: str | None = None          # why it does not replay (then `steps` is empty)
+
+
+class AuditCommands:
+    """Mixed into the Engine facade; reads only."""
+
+    uow_factory: Callable[[], UnitOfWork]
+    cache: SpecCache
+    clock: Clock
+
+    def verify(self, instance_id: str) -> Verdict:
+        """Verdict for one instance. Raises: InstanceNotFound."""
+        with self.uow_factory() as uow:
+            record = self._instance(uow, instance_id)
+            return self._verify(uow, record)
+
+    def verify_all(self, batch: int = 500) -> Iterable[Verdict]:
+        """Verdicts for every instance, read in batches."""
+        after = ""
+        while True:
+            with self.uow_factory() as uow:
+                ids = uow.instances.ids_after(after, batch)
+                for instance_id in ids:
+                    yield self._verify(uow, uow.instances.get(instance_id))
+            if len(ids) < batch:
+                return
+            after = ids[-1]
+
+    def _verify(self, uow: UnitOfWork, record: InstanceRecord) -> Verdict:
+        version = uow.versions.by_hash(record.version_hash)
+        compiled, intact = None, False
+        if version is not None:
+            bundle = ProcessBundle(version.entry, version.files)
+            intact = bundle.content_hash == record.version_hash
+            compiled = self.cache.get(bundle) if intact else None
+        return verify_instance(compiled, record, uow.journal.for_instance(record.id),
+                               uow.tasks.for_instance(record.id), intact, self._resolver(uow))
+
+    def _resolver(self, uow: UnitOfWork):
+        """Compiled versions by hash for replay across migrations; None if missing or altered."""
+        def resolve(digest: str):
+            version = uow.versions.by_hash(digest)
+            bundle = ProcessBundle(version.entry, version.files) if version is not None else None
+            return self.cache.get(bundle) if bundle is not None and bundle.content_hash == digest else None
+        return resolve
+
+    def step_through(self, instance_id: str) -> list[dict[str, Any]]:
+        """After each command of the journal: its seq, the data, and the active elements.
+
+        Raises:
+            InstanceNotFound; Divergence when the journal does not replay.
+        """
+        with self.uow_factory() as uow:
+            record = self._instance(uow, instance_id)
+            compiled = self._compiled_for(uow, record.version_hash)
+            entries = uow.journal.for_instance(instance_id)
+            return replay(compiled, entries, self._resolver(uow)).steps
+
+    def audit_read(self, auditor: str, instance_id: str) -> AuditRead:
+        """The instance as `auditor` may read it (confidential values as markers), its journal,
+        its diagram, its forms' labels, the names of people and the replayed steps — all from
+        one unit of work, the journal read once.
+
+        Raises:
+            UserNotFound, PermissionDenied (not an auditor), InstanceNotFound.
+        """
+        with self.uow_factory() as uow:
+            user = self._auditor(uow, auditor)
+            record = self._instance(uow, instance_id)
+            version = self._version(uow, record.version_hash)
+            compiled = self._compiled_for(uow, record.version_hash)
+            redactor = self._redactor(uow, record.version_hash, user)
+            entries = uow.journal.for_instance(instance_id)
+            view = self._redacted(uow, self._instance_view(uow, record), user)
+            people = {u.username: u.name for u in uow.users.all()}
+            try:
+                steps, error = replay(compiled, entries, self._resolver(uow)).steps, None
+            except (Divergence, DefinitionInvalid) as err:
+                steps, error = [], str(err)
+        return AuditRead(view, version.files[version.entry.bpmn], tuple(redactor.entry(e) for e in entries),
+                         _forms(compiled), people,
+                         tuple({**step, "data": redactor.data(step["data"])} for step in steps), error)
+
+    def export(self, instance_ids: list[str] | None = None, username: str | None = None) -> dict[str, Any]:
+        """A self-contained bundle: journals, stored rows, and the versions' files and hashes.
+
+        With `username`, confidential values that user is not cleared for are replaced by their
+        keyed fingerprints (the chain still verifies; offline, everything but those values
+        replays) and the instance's live state is left out. Without it, everything (operators,
+        full replay).
+
+        Raises:
+            UserNotFound, InstanceNotFound, PermissionDenied (`username` may not see an instance).
+        """
+        versions: dict[str, Any] = {}
+        instances = []
+        with self.uow_factory() as uow:
+            user = self._user(uow, username) if username else None
+            ids = instance_ids if instance_ids is not None else uow.instances.ids_after("", 10**9)
+            for instance_id in ids:
+                record = self._instance(uow, instance_id)
+                version = self._version(uow, record.version_hash)
+                versions[version.content_hash] = {"key": version.key, "number": version.number,
+                                                   "entry": version.entry.to_dict(), "files": version.files}
+                instances.append(self._exported(uow, record, user))
+        return {"format": EXPORT_FORMAT, "exported_at": self.clock.now().isoformat(),
+                "versions": versions, "instances": instances}
+
+    def _exported(self, uow: UnitOfWork, record: InstanceRecord, user: UserRecord | None) -> dict[str, Any]:
+        entries = uow.journal.for_instance(record.id)
+        tasks = uow.tasks.for_instance(record.id)
+        redactor = None
+        if user is not None:
+            if not self._may_view(uow, user, record):
+                raise PermissionDenied(f"{user.username} may not see instance {record.id}")
+            redactor = dataclasses.replace(self._redactor(uow, record.version_hash, user), with_hash=True)
+        if redactor is not None and redactor.active:
+            entries = [redactor.entry(e) for e in entries]
+        item = {"instance": _plain(asdict(record)), "tasks": [_plain(asdict(t)) for t in tasks],
+                "journal": [e.to_dict() for e in entries]}
+        if redactor is not None and redactor.active:
+            _redact_item(item, record, redactor)
+        return item
+
+
+def _redact_item(item: dict[str, Any], record: InstanceRecord, redactor: Redactor) -> None:
+    item["redacted"] = True
+    item["instance"]["data"] = redactor.data(record.data)
+    item["instance"]["state"] = None
+    for task in item["tasks"]:
+        for key in ("submitted", "context"):
+            if isinstance(task.get(key), dict):
+                task[key] = redactor.data(task[key])
+
+
+def _forms(compiled: CompiledVersion) -> tuple[FormView, ...]:
+    """The version's forms, start form first (their labels name the data)."""
+    forms = [compiled.start_form] if compiled.start_form else []
+    forms += [f for f in compiled.forms.values() if f is not compiled.start_form]
+    return tuple(FormView(f.key, f.schema, f.title, f.ui) for f in forms)
+
+
+def verify_bundle(bundle: dict[str, Any], cache: SpecCache | None = None) -> list[Verdict]:
+    """Verify an export bundle offline: version files against their hashes, then each instance.
+
+    Raises:
+        InvalidInput: the file is not a zhidu export bundle.
+    """
+    if not isinstance(bundle, dict) or bundle.get("format") != EXPORT_FORMAT:
+        raise InvalidInput(f"not a zhidu export bundle (expected format {EXPORT_FORMAT})")
+    cache = cache or SpecCache()
+    compiled = {}
+    for digest, raw in bundle.get("versions", {}).items():
+        process = ProcessBundle(CatalogEntry.from_dict(raw["entry"]), dict(raw["files"]))
+        if process.content_hash == digest:
+            try:
+                compiled[digest] = cache.get(process)
+            except DefinitionInvalid:
+                continue
+    verdicts = []
+    for item in bundle.get("instances", []):
+        try:
+            record = _instance(item["instance"])
+            tasks = [_task(t) for t in item["tasks"]]
+            entries = [_entry(e) for e in item["journal"]]
+        except (KeyError, TypeError, ValueError) as err:
+            raise InvalidInput(f"the bundle is malformed: {err}") from err
+        found = compiled.get(record.version_hash)
+        # The bundle's own "redacted" flag is not evidence: what may be hidden follows from the versions.
+        verdicts.append(verify_instance(found, record, entries, tasks, found is not None, compiled.get,
+                                        confidential=_confidential_fields(record, entries, compiled)))
+    return verdicts
+
+
+def _confidential_fields(record: InstanceRecord, entries: list[JournalEntry],
+                         compiled: dict[str, CompiledVersion]) -> frozenset[str]:
+    """The fields marked confidential in any version the instance lived on (its journal names
+    the versions it started on and was migrated to)."""
+    hashes = {record.version_hash}
+    for entry in entries:
+        if entry.kind == "started":
+            hashes.add(entry.payload.get("version_hash"))
+        elif entry.kind == "migrated":
+            hashes.update((entry.payload.get("from"), entry.payload.get("to")))
+    return frozenset(name for digest in hashes if digest in compiled for name in version_rules(compiled[digest]))
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _when(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None
+
+
+def _instance(raw: dict[str, Any]) -> InstanceRecord:
+    fields = dict(raw)
+    for name in ("started_at", "updated_at", "next_wake_at"):
+        fields[name] = _when(fields.get(name))
+    return InstanceRecord(**fields)
+
+
+def _task(raw: dict[str, Any]) -> TaskRecord:
+    fields = dict(raw)
+    for name in ("created_at", "due_at", "completed_at"):
+        fields[name] = _when(fields.get(name))
+    fields["candidates"] = tuple(fields["candidates"])
+    return TaskRecord(**fields)
+
+
+def _entry(raw: dict[str, Any]) -> JournalEntry:
+    return JournalEntry(raw["instance_id"], raw["seq"], raw["kind"], raw["actor"], datetime.fromisoformat(raw["at"]),
+                        raw["payload"], raw["prev_hash"], raw["hash"])
+
+
+__all__ = ["AuditCommands", "AuditRead", "Divergence", "Verdict", "verify_bundle"]

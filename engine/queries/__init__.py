@@ -1,0 +1,1 @@
+"""The facade's questions: what a person may read, through the shared runner."""

@@ -1,0 +1,349 @@
+"""Running one command against one instance's workflow, with no storage involved.
+
+An `Execution` loads (or creates) the SpiffWorkflow workflow for a compiled version, applies
+a command, runs the engine steps, and reports what happened: the new pruned state, the ready
+user tasks, the journal outcomes, the status. The facade stores the result; replay compares it.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Callable
+from uuid import UUID
+
+from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
+from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
+from SpiffWorkflow.bpmn.util.event import BpmnEvent
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.exceptions import SpiffWorkflowException
+from SpiffWorkflow.util.task import TaskState
+
+from engine.spiff.assignment import candidates_for, due_at_for
+from engine.clock import Clock
+from engine.errors import TaskNotReady
+from engine.audit.journal import data_changes, json_safe
+from engine.spiff.script_environment import SandboxEnvironment
+from engine.spiff.timer_events import CLOCKED, ClockedCycle
+from engine.spiff.specs import CompiledVersion
+from engine.spiff.state import dump_state, load_state
+
+# Engine steps one command may take before it is stopped as an endless loop.
+MAX_STEPS = 10_000
+REROOT_EVERY = 200
+
+
+class _Reroot(Exception):
+    """Raised between two engine steps to prune the task tree in the middle of a long run."""
+TIMER_DEFINITIONS = set(CLOCKED.values())
+TIMER_EVENT_TYPES = {cls.__name__ for cls in TIMER_DEFINITIONS}
+
+
+@dataclass(frozen=True)
+class ReadyTask:
+    """A user task the workflow now waits on, with whom it is offered to."""
+
+    id: str
+    spec_name: str
+    title: str
+    lane: str | None
+    form_key: str | None
+    candidates: tuple[str, ...]
+    due_at: datetime | None
+    context: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class StepResult:
+    state: dict[str, Any]
+    status: str
+    data: dict[str, Any]
+    ready_tasks: list[ReadyTask]
+    outcomes: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    next_wake_at: datetime | None = None
+    incident: dict[str, Any] | None = None
+
+    @property
+    def current_step(self) -> str | None:
+        return ", ".join(t.title for t in self.ready_tasks) or None
+
+
+class Execution:
+    """One instance's workflow, loaded for the length of one command."""
+
+    def __init__(self, compiled: CompiledVersion, clock: Clock, state: dict[str, Any] | None = None,
+                 functions: dict[str, Callable[..., Any]] | None = None):
+        self.compiled = compiled
+        self.clock = clock
+        self.outcomes: list[tuple[str, dict[str, Any]]] = []
+        journaled = {name: self._journaled(name, fn) for name, fn in (functions or {}).items()}
+        self.environment = SandboxEnvironment(clock, journaled)
+        engine = PythonScriptEngine(environment=self.environment)
+        if state is None:
+            self.workflow = BpmnWorkflow(compiled.spec, compiled.subprocess_specs, script_engine=engine)
+        else:
+            self.workflow = load_state(state, compiled.spec, compiled.subprocess_specs, engine)
+        self.incident: dict[str, Any] | None = None
+        self._steps = 0
+        self._cancelled: str | None = None
+
+    def _journaled(self, name: str, function: Callable[..., Any]) -> Callable[..., Any]:
+        """A lookup whose answer is recorded as an outcome, so replay can give the same one
+        after the organisation has changed (replay answers from the journal)."""
+        def call(*args: Any) -> Any:
+            result = function(*args)
+            self.outcomes.append(("lookup", {"function": name, "args": json_safe(list(args)),
+                                             "result": json_safe(result)}))
+            return result
+        return call
+
+    def start(self, data: dict[str, Any], starter: str | None = None) -> StepResult:
+        """Put the start data on the start task and run until the workflow waits.
+
+        The username of whoever started it is in the data as `started_by` (absent when the
+        schedule started it), so a model can assign work back to them. A timer start event fires
+        at once: the instance is started because its time has come (by the schedule) or because
+        someone chose to start it now.
+        """
+        for task in self.workflow.get_tasks(state=TaskState.READY):
+            task.data.update(copy.deepcopy(data))
+            if starter:
+                task.data["started_by"] = starter
+            for child in task.children:
+                definition = getattr(child.task_spec, "event_definition", None)
+                if isinstance(definition, ClockedCycle):
+                    # a cycle start event only runs on through its outputs as a cycle comes due;
+                    # marked fired, it would complete with no outputs and the instance end at once
+                    child.internal_data["event_value"] = {
+                        "cycles": 1, "next": self.clock.now().isoformat(), "duration": 0}
+                elif type(definition) in TIMER_DEFINITIONS:
+                    child.internal_data["event_fired"] = True
+        self._run_engine()
+        return self.result()
+
+    def complete(self, task_id: str, data: dict[str, Any]) -> StepResult:
+        """Complete a ready user task with (already validated) form data.
+
+        Raises:
+            TaskNotReady: the workflow does not hold that task as READY.
+        """
+        task = self.workflow.get_task_from_id(UUID(task_id)) if self._has_task(task_id) else None
+        if task is None or task.state != TaskState.READY or not task.task_spec.manual:
+            raise TaskNotReady(f"task {task_id} is not waiting for input")
+        before = copy.deepcopy(task.data)
+        task.data.update(copy.deepcopy(data))
+        try:
+            task.run()
+        except SpiffWorkflowException as err:
+            self._fail(err)
+            return self.result()
+        self.outcomes.append(("task_left", {
+            "task_id": task_id, "element": task.task_spec.bpmn_id,
+            "changes": data_changes(before, task.data),
+        }))
+        self._run_engine()
+        return self.result()
+
+    def fire_timers(self) -> tuple[StepResult, list[str]]:
+        """Fire every timer that is due by the engine clock and run on.
+
+        Returns the result and the ids of the timer elements that fired.
+        """
+        before = {task.id: copy.deepcopy(task.internal_data) for task in self._waiting_timers()}
+        self._run_engine()
+        fired = []
+        for task_id, internal in before.items():
+            task = self.workflow.get_task_from_id(task_id)
+            if task is None or task.state != TaskState.WAITING or task.internal_data != internal:
+                fired += _fired_elements(task) if task else [str(task_id)]
+        return self.result(), sorted(set(fired))
+
+    def receive_message(self, name: str, payload: dict[str, Any]) -> StepResult:
+        """Deliver a message to the event waiting for it and run on.
+
+        Raises:
+            TaskNotReady: nothing in the instance is waiting for a message of that name.
+        """
+        definition = next((d for task in self.workflow.get_tasks(state=TaskState.WAITING)
+                           for d in _message_definitions(task.task_spec) if d.name == name), None)
+        if definition is None:
+            raise TaskNotReady(f"the instance is not waiting for a message {name!r}")
+        self.workflow.send_event(BpmnEvent(definition, copy.deepcopy(payload)))
+        self._run_engine()
+        return self.result()
+
+    def retry(self, data: dict[str, Any]) -> StepResult:
+        """Run a failed instance again: errored tasks restart, waiting ones get the corrected data."""
+        for task in self.workflow.get_tasks(state=TaskState.ERROR):
+            task.reset_branch({**task.data, **copy.deepcopy(data)})
+        for task in self.workflow.get_tasks(state=TaskState.WAITING | TaskState.READY):
+            task.data.update(copy.deepcopy(data))
+        self._run_engine()
+        return self.result()
+
+    def _waiting_timers(self) -> list[Any]:
+        return [task for task in self.workflow.get_tasks(state=TaskState.WAITING) if timer_definitions(task.task_spec)]
+
+    def _has_task(self, task_id: str) -> bool:
+        try:
+            return self.workflow.get_task_from_id(UUID(task_id)) is not None
+        except (ValueError, KeyError, SpiffWorkflowException):
+            return False
+
+    def _run_engine(self) -> None:
+        """Run engine steps until only waiting work is left.
+
+        SpiffWorkflow's task iterator stops at depth 1,000, so a loop with no wait state that
+        runs ~250 times in one command hides its next task and the workflow looks completed.
+        When ready work is hidden, the tree is pruned (a state round trip) and the run goes on;
+        past MAX_STEPS the command stops with an incident instead of running unbounded.
+        """
+        try:
+            self.workflow.refresh_timers()
+            while True:
+                try:
+                    self.workflow.do_engine_steps(did_complete_task=self._record_completed)
+                except _Reroot:
+                    pass
+                hidden = self._hidden_ready_task()
+                if hidden is None:
+                    return
+                if self._steps > MAX_STEPS:
+                    self._fail_with(hidden.task_spec.bpmn_id, f"more than {MAX_STEPS} steps without "
+                                    "waiting for anyone: an endless loop?")
+                    return
+                self.workflow = load_state(dump_state(self.workflow), self.compiled.spec,
+                                           self.compiled.subprocess_specs, self.workflow.script_engine)
+        except SpiffWorkflowException as err:
+            self._fail(err)
+
+    def _hidden_ready_task(self) -> Any:
+        workflows = [self.workflow, *self.workflow.subprocesses.values()]
+        for workflow in workflows:
+            for task in workflow.tasks.values():
+                if task.state == TaskState.READY and not task.task_spec.manual:
+                    return task
+        return None
+
+    def _record_completed(self, task: Any) -> None:
+        self._steps += 1
+        self._record(task)
+        if self._steps % REROOT_EVERY == 0:
+            raise _Reroot()  # prune before the tree grows deep and every step slows down
+
+    def _record(self, task: Any) -> None:
+        spec = task.task_spec
+        if getattr(spec, "bpmn_id", None) is None:
+            return
+        parent_data = task.parent.data if task.parent is not None else {}
+        self.outcomes.append(("element_completed", {
+            "element": spec.bpmn_id, "type": type(spec).__name__,
+            "changes": data_changes(parent_data, task.data),
+        }))
+
+    def _fail(self, err: SpiffWorkflowException) -> None:
+        spec = getattr(err, "task_spec", None)
+        element = getattr(spec, "bpmn_id", None) or getattr(spec, "name", None)
+        message, cause = str(err).split("\n")[0], err.__cause__ or err.__context__
+        if cause is not None and str(cause) and str(cause) not in message:
+            message = f"{message.rstrip('. ')}: {cause}"  # e.g. why an expression failed
+        self._fail_with(element, message, getattr(err, "line_number", None) or None)
+
+    def _fail_with(self, element: str | None, message: str, line: int | None = None) -> None:
+        self.incident = {"element": element, "line": line, "message": message}
+        self.outcomes.append(("instance_failed", dict(self.incident)))
+
+    def cancel(self, reason: str) -> StepResult:
+        """Stop the instance: every task still open or waiting is cancelled."""
+        self.workflow.cancel()
+        self._cancelled = reason
+        return self.result()
+
+    def result(self) -> StepResult:
+        ready: list[ReadyTask] = []
+        if self._cancelled is not None:
+            self.outcomes.append(("instance_cancelled", {"reason": self._cancelled}))
+            return StepResult(state=dump_state(self.workflow), status="cancelled", data=self._current_data(),
+                              ready_tasks=[], outcomes=self.outcomes)
+        if self.incident is None:
+            try:
+                ready = self._ready_tasks()
+            except SpiffWorkflowException as err:
+                self._fail(err)
+        if self.incident is not None:
+            status = "failed"
+        elif self.workflow.is_completed():
+            status = "completed"
+            self.outcomes.append(("instance_completed", {}))
+        else:
+            status = "running"
+        return StepResult(
+            state=dump_state(self.workflow), status=status, data=self._current_data(), ready_tasks=ready,
+            outcomes=self.outcomes, next_wake_at=self._next_wake(), incident=self.incident,
+        )
+
+    def _ready_tasks(self) -> list[ReadyTask]:
+        tasks = []
+        for task in self.workflow.get_tasks(state=TaskState.READY, manual=True):
+            info = self.compiled.user_tasks.get(task.task_spec.name)
+            if info is None:
+                continue
+            tasks.append(ReadyTask(
+                id=str(task.id), spec_name=task.task_spec.name, title=info.name, lane=info.lane,
+                form_key=info.form_key, candidates=candidates_for(self.compiled, info, task, self.environment),
+                due_at=due_at_for(info, task, self.environment, self.clock.now()),
+                context=self._context(info, task),
+            ))
+        return tasks
+
+    def _context(self, info: Any, task: Any) -> dict[str, Any]:
+        """The task's own values of what its form shows read-only: in a multi-instance each
+        instance has its own (the participant it is about), which the instance data cannot tell."""
+        form = self.compiled.forms.get(info.form_key or "")
+        keys = form.ui.get("show") or [] if form is not None else []
+        return {key: copy.deepcopy(task.data[key]) for key in keys if key in task.data}
+
+    def _current_data(self) -> dict[str, Any]:
+        data: dict[str, Any] = {}
+        last = self.workflow.last_task
+        if last is not None:
+            data.update(last.data)
+        for task in self.workflow.get_tasks(state=TaskState.DEFINITE_MASK):
+            data.update(task.data)
+        return copy.deepcopy(data)
+
+    def _next_wake(self) -> datetime | None:
+        moments = []
+        for task in self._waiting_timers():
+            for definition in timer_definitions(task.task_spec):
+                value = definition.details(task).value
+                if not isinstance(value, str):
+                    continue
+                try:
+                    moments.append(datetime.fromisoformat(value))
+                except ValueError:
+                    continue
+        return min(moments) if moments else None
+
+
+def _message_definitions(spec: Any) -> list[Any]:
+    definition = getattr(spec, "event_definition", None)
+    inner = getattr(definition, "event_definitions", None) or [definition]
+    return [d for d in inner if isinstance(d, MessageEventDefinition)]
+
+
+def timer_definitions(spec: Any) -> list[Any]:
+    """The clocked timers a task spec waits on; an event-based gateway holds those of its branches."""
+    definition = getattr(spec, "event_definition", None)
+    inner = getattr(definition, "event_definitions", None) or [definition]
+    return [d for d in inner if type(d) in TIMER_DEFINITIONS]
+
+
+def _fired_elements(task: Any) -> list[str]:
+    """A fired timer's element; for an event-based gateway, the branch events it went on to."""
+    gateway = getattr(task.task_spec.event_definition, "event_definitions", None) is not None
+    if gateway and task.state != TaskState.WAITING:
+        return [child.task_spec.bpmn_id for child in task.children] or [task.task_spec.bpmn_id]
+    return [task.task_spec.bpmn_id]
+
