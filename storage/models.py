@@ -141,6 +141,8 @@ class RoleRow(Base):
 
     key: Mapped[str] = mapped_column(String(100), primary_key=True)
     name: Mapped[dict] = mapped_column(JSON)
+    department: Mapped[str | None] = mapped_column(String(100))
+    manager: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class UserRow(Base):

@@ -9,9 +9,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from engine.clock import as_utc
-from engine.definitions import CatalogEntry
+from engine.definitions.bundles import CatalogEntry
 from engine.errors import ConcurrentUpdate
-from engine.journal import JournalEntry
+from engine.audit.journal import JournalEntry
 from engine.ports import InstanceFilter
 from engine.records import Department, InstanceRecord, Role, StoredVersion, TaskRecord, TextMatch, UserRecord
 from storage.models import (
@@ -326,13 +326,14 @@ class SqlUserRepository:
         self.session.merge(DepartmentRow(key=department.key, name=department.name))
 
     def upsert_role(self, role: Role) -> None:
-        self.session.merge(RoleRow(key=role.key, name=role.name))
+        self.session.merge(RoleRow(key=role.key, name=role.name, department=role.department, manager=role.manager))
 
     def departments(self) -> list[Department]:
         return [Department(r.key, r.name) for r in self.session.scalars(select(DepartmentRow).order_by(DepartmentRow.key))]
 
     def roles(self) -> list[Role]:
-        return [Role(r.key, r.name) for r in self.session.scalars(select(RoleRow).order_by(RoleRow.key))]
+        return [Role(r.key, r.name, r.department, r.manager)
+                for r in self.session.scalars(select(RoleRow).order_by(RoleRow.key))]
 
 
 def _user(row: UserRow) -> UserRecord:

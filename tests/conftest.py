@@ -11,8 +11,8 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from engine.clock import FixedClock
-from engine.definitions import load_catalog
-from engine.organisation import parse_organisation
+from engine.definitions.bundles import load_catalog
+from engine.definitions.organisation import parse_organisation
 from engine.runtime import Engine
 from storage.database import make_engine, migrate, uow_factory
 

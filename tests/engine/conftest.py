@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from engine.definitions import load_catalog
+from engine.definitions.bundles import load_catalog
 from engine.runtime import Engine
 from tests.conftest import FORMS, PROCESSES, organisation
 from tests.engine.fakes import FakeStore, FakeUnitOfWork

@@ -7,7 +7,7 @@ import json
 from datetime import datetime
 
 from engine.errors import ConcurrentUpdate
-from engine.journal import JournalEntry
+from engine.audit.journal import JournalEntry
 from engine.ports import InstanceFilter
 from engine.records import Department, InstanceRecord, Role, Schedule, StoredVersion, TaskRecord, UserRecord
 from tests.engine.fakes_signin import FakePreferences, FakeSessions, FakeThrottle

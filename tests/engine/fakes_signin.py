@@ -1,4 +1,4 @@
-"""In-memory sign-in throttle, web sessions and preferences (the ports of engine/signin.py)."""
+"""In-memory sign-in throttle, web sessions and preferences (the ports of engine/commands/signin.py)."""
 
 from __future__ import annotations
 

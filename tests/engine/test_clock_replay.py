@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from engine.definitions import load_catalog
+from engine.definitions.bundles import load_catalog
 from engine.runtime import Engine
 from tests.conftest import FORMS, PROCESSES, T0, organisation
 from tests.engine.fakes import FakeStore, FakeUnitOfWork

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from engine.definitions import CatalogEntry, ProcessBundle, bundle_from_files
+from engine.definitions.bundles import CatalogEntry, ProcessBundle, bundle_from_files
 from engine.errors import DefinitionInvalid
-from engine.specs import compile_bundle, validate_bundle
+from engine.spiff.specs import compile_bundle, validate_bundle
 
 BETSY = Path(__file__).resolve().parents[3] / "shared" / "conformance" / "betsy" / "bpmn"
 FORMS = Path(__file__).resolve().parents[2] / "forms"

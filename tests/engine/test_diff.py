@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from engine.definitions import load_catalog
-from engine.diff import diff_versions
+from engine.definitions.bundles import load_catalog
+from engine.definitions.diff import diff_versions
 from tests.conftest import FORMS, PROCESSES
 
 
@@ -74,8 +74,8 @@ def test_timer_script_and_property_changes_are_seen():
 def test_changed_decision_tables_are_listed():
     from dataclasses import replace
 
-    from engine.definitions import load_catalog
-    from engine.diff import diff_versions
+    from engine.definitions.bundles import load_catalog
+    from engine.definitions.diff import diff_versions
     from tests.conftest import FORMS, PROCESSES
 
     [campaign] = load_catalog(PROCESSES, FORMS, only={"campaign_planning"})

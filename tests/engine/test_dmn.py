@@ -1,13 +1,13 @@
-"""DMN hit policies at the parser seam (engine/dmn.py): evaluated as DMN 1.3 says, or refused at deploy."""
+"""DMN hit policies at the parser seam (engine/spiff/dmn.py): evaluated as DMN 1.3 says, or refused at deploy."""
 
 from __future__ import annotations
 
 import pytest
 
-from engine.definitions import CatalogEntry, ProcessBundle
+from engine.definitions.bundles import CatalogEntry, ProcessBundle
 from engine.errors import DefinitionInvalid
-from engine.execution import Execution
-from engine.specs import compile_bundle
+from engine.spiff.execution import Execution
+from engine.spiff.specs import compile_bundle
 
 BPMN = """<?xml version="1.0" encoding="UTF-8"?>
 <bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"

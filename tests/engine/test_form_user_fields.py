@@ -58,7 +58,7 @@ def test_nobody_is_their_own_peer_and_the_supervisor_is_no_peer(fake_engine, sto
 
 
 def test_a_distinct_group_naming_an_unknown_field_is_refused_at_load():
-    from engine.forms import check_form, parse_form
+    from engine.definitions.forms import check_form, parse_form
     text = (FORMS / "appraisal_start.yaml").read_text(encoding="utf-8").replace('"peer_rows[].username"', '"peer_rows[].user"')
     problems = check_form(parse_form(text, "appraisal_start.yaml"), "appraisal_start.yaml")
     assert any("x-distinct names 'peer_rows[].user'" in p.reason for p in problems)

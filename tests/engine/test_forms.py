@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from engine.errors import FormInvalid
-from engine.forms import check_form, parse_form
+from engine.definitions.forms import check_form, parse_form
 from tests.conftest import FORMS
 
 REVIEW = FORMS / "complaint_review.yaml"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from engine.journal import GENESIS, JournalWriter, data_changes, verify_chain
+from engine.audit.journal import GENESIS, JournalWriter, data_changes, verify_chain
 from tests.conftest import T0
 
 

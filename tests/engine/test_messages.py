@@ -15,7 +15,7 @@ STAFF = "cs_staff1"
 
 @pytest.fixture
 def engine(sqlite_url, clock):
-    from engine.definitions import load_catalog
+    from engine.definitions.bundles import load_catalog
     from tests.conftest import FORMS, PROCESSES
 
     return make_zhidu(sqlite_url, clock, bundles=[*load_catalog(PROCESSES, FORMS), *all_bundles()])

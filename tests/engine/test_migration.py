@@ -118,7 +118,7 @@ def test_removing_the_open_step_or_breaking_its_form_blocks_the_move(fake_engine
 
 
 def test_a_long_running_loop_moves_from_its_pruned_state_and_replays(fake_engine):
-    from engine.definitions import CatalogEntry, ProcessBundle
+    from engine.definitions.bundles import CatalogEntry, ProcessBundle
     from tests.conftest import FIXTURES
 
     entry = CatalogEntry("loop", "loop", "loop.bpmn", {"zh": "循环", "en": "loop"}, (), "process-owner")

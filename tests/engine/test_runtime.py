@@ -10,7 +10,7 @@ from engine.errors import (
     ConcurrentUpdate, FormInvalid, InstanceNotFound, PermissionDenied, ProcessNotFound, TaskAlreadyClaimed,
     TaskNotClaimed, TaskNotFound, TaskNotReady, UserNotFound,
 )
-from engine.journal import verify_chain
+from engine.audit.journal import verify_chain
 from tests.engine.fakes import FakeUnitOfWork
 
 INTAKE = {"customer_name": "张三", "contact": "13800000000", "channel": "phone", "category": "service",
@@ -140,7 +140,7 @@ def test_a_command_that_lost_a_race_fails_and_changes_nothing(fake_engine, store
 
 
 def test_script_failure_marks_the_instance_failed_with_the_element(fake_engine, store, clock):
-    from engine.definitions import CatalogEntry, ProcessBundle
+    from engine.definitions.bundles import CatalogEntry, ProcessBundle
     from tests.conftest import FIXTURES
 
     bpmn = (FIXTURES / "loop.bpmn").read_text().replace("count = count + 1", "count = count + undefined_name")

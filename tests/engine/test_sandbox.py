@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 import pytest
 
 from engine.clock import FixedClock
-from engine.sandbox import SandboxEnvironment, check_source, is_iso_timer_text
+from engine.spiff.script_environment import SandboxEnvironment, check_source, is_iso_timer_text
 
 
 def test_scripts_update_task_data_and_drop_temporaries_only_if_deleted():

@@ -15,11 +15,11 @@ from xml.sax.saxutils import escape
 
 import pytest
 
-from engine.definitions import load_catalog
+from engine.definitions.bundles import load_catalog
 from engine.runtime import Engine
 from engine.errors import DefinitionInvalid
-from engine.limits import Limits
-from engine.sandbox import SandboxEnvironment, check_source
+from engine.sandbox.limits import Limits
+from engine.spiff.script_environment import SandboxEnvironment, check_source
 from tests.conftest import organisation
 from tests.engine.fakes import FakeStore, FakeUnitOfWork
 
@@ -177,8 +177,8 @@ def test_check_source_refuses_what_the_runtime_would_refuse():
 def test_shared_structures_cannot_blow_up_inside_one_c_call(script):
     # Built from shared parts, these stay small in memory but comparing or hashing them is one
     # exponential C call that no tracer can interrupt: sizes are checked before that happens.
-    from engine.limits import ScriptLimitExceeded
-    from engine.sandbox import SandboxEnvironment
+    from engine.sandbox.limits import ScriptLimitExceeded
+    from engine.spiff.script_environment import SandboxEnvironment
 
     with pytest.raises(ScriptLimitExceeded):
         SandboxEnvironment().execute(script, {})

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from engine.definitions import CatalogEntry, ProcessBundle, load_catalog
+from engine.definitions.bundles import CatalogEntry, ProcessBundle, load_catalog
 from engine.errors import DefinitionInvalid
-from engine.specs import compile_bundle
+from engine.spiff.specs import compile_bundle
 from tests.conftest import FIXTURES, FORMS, PROCESSES
 
 LOOP = (FIXTURES / "loop.bpmn").read_text(encoding="utf-8")

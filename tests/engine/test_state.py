@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 
-from engine.definitions import CatalogEntry, ProcessBundle
-from engine.execution import Execution
-from engine.specs import compile_bundle
+from engine.definitions.bundles import CatalogEntry, ProcessBundle
+from engine.spiff.execution import Execution
+from engine.spiff.specs import compile_bundle
 from tests.conftest import FIXTURES
 
 

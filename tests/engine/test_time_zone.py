@@ -11,9 +11,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from engine.clock import UTC, FixedClock, day_end, day_start, local_day, organisation_zone, zone_named
-from engine.definitions import load_catalog
+from engine.definitions.bundles import load_catalog
 from engine.runtime import Engine
-from engine.sandbox import SandboxEnvironment
+from engine.spiff.script_environment import SandboxEnvironment
 from tests.conftest import FORMS, PROCESSES, organisation
 from tests.engine.fakes import FakeStore, FakeUnitOfWork
 from tests.fixtures.timers.bundles import fixture_text, timer_bundle

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from engine.errors import DefinitionInvalid, PermissionDenied, TaskNotReady
-from engine.specs import compile_bundle
+from engine.spiff.specs import compile_bundle
 from tests.conftest import T0, make_zhidu
 from tests.fixtures.timers.bundles import all_bundles, fixture_text, timer_bundle
 

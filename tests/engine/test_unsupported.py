@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import pytest
 
-from engine.definitions import CatalogEntry, ProcessBundle
+from engine.definitions.bundles import CatalogEntry, ProcessBundle
 from engine.errors import DefinitionInvalid
-from engine.specs import compile_bundle
+from engine.spiff.specs import compile_bundle
 
 HEAD = ('<definitions xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL" id="d" '
         'targetNamespace="http://example.com">'

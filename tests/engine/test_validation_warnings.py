@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from engine.definitions import CatalogEntry, ProcessBundle
-from engine.specs import compile_bundle, validate_bundle
+from engine.definitions.bundles import CatalogEntry, ProcessBundle
+from engine.spiff.specs import compile_bundle, validate_bundle
 
 HEAD = ('<definitions xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL" id="d" '
         'targetNamespace="http://example.com"><process id="p" isExecutable="true">')
@@ -48,7 +48,7 @@ def test_errors_and_warnings_come_together():
 
 
 def test_the_deployed_procedures_have_no_path_warnings():
-    from engine.definitions import load_catalog
+    from engine.definitions.bundles import load_catalog
     from tests.conftest import FORMS, PROCESSES
     for found in load_catalog(PROCESSES, FORMS):
         assert [p for p in validate_bundle(found) if p.severity == "warning"] == [], found.key
