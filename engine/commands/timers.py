@@ -1,5 +1,4 @@
-"""What the timer worker asks of the engine: fire due timers, start scheduled procedures, and
-let an administrator retry an instance that failed.
+"""What the timer worker asks of the engine: fire due timers and start scheduled procedures.
 
 Each instance (or schedule) is handled in its own transaction, on a row locked with
 SKIP LOCKED where the database has it, so several workers never fire one timer twice.
@@ -9,17 +8,12 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
-from engine.commands.people import ADMIN_ROLES
-from engine.errors import ConcurrentUpdate, PermissionDenied, TaskNotReady
-from engine.spiff.execution import Execution
-from engine.spiff.schedules import advance, schedule_for
-from engine.ports import UnitOfWork
-from engine.spiff.specs import CompiledVersion
-from engine.clock import UTC
-from engine.views import InstanceView
+from engine.commands.instances import InstanceCommands
+from engine.commands.runner import Runner
+from engine.errors import ConcurrentUpdate
+from engine.spiff.schedules import advance
 
 log = logging.getLogger("zhidu.worker")
 
@@ -39,7 +33,10 @@ class FiredTimers:
 
 
 class TimerCommands:
-    """Mixed into the Engine facade."""
+    """What the timer worker runs, each instance or schedule in its own unit of work."""
+
+    def __init__(self, run: Runner, instances: InstanceCommands):
+        self.run, self.instances = run, instances
 
     def fire_due_timers(self, limit: int = 1000) -> list[FiredTimers]:
         """Fire the timers of instances due by the engine clock, one transaction each."""
@@ -58,19 +55,19 @@ class TimerCommands:
         return fired
 
     def _fire_next(self, seen: set[str]) -> FiredTimers | None:
-        with self.uow_factory() as uow:
-            record = uow.instances.lock_next_due(self.clock.now(), seen)
+        with self.run.unit() as uow:
+            record = uow.instances.lock_next_due(self.run.clock.now(), seen)
             if record is None:
                 return None
             seen.add(record.id)
-            compiled = self._compiled_for(uow, record.version_hash)
-            execution = Execution(compiled, self.clock, record.state, self._script_functions())
+            execution = self.run.execution(uow, self.run.compiled_for(uow, record.version_hash), record.state)
             result, elements = execution.fire_timers()
             if not elements and result.status == record.status:
                 return FiredTimers(record.id, record.process_key, (), record.status)
-            journal = self._journal(uow, record, None)
-            journal.add("timer_fired", {"at": self.clock.now().isoformat(), "elements": list(elements)}, actor=None)
-            self._apply(uow, record, result, journal, expected_revision=record.revision)
+            journal = self.run.journal(record, None)
+            journal.add("timer_fired", {"at": self.run.clock.now().isoformat(), "elements": list(elements)},
+                        actor=None)
+            self.run.apply(uow, record, result, journal, expected_revision=record.revision)
             uow.commit()
             return FiredTimers(record.id, record.process_key, tuple(elements), record.status)
 
@@ -78,13 +75,13 @@ class TimerCommands:
         """Start one instance per due time of every procedure with a timer start event."""
         started = []
         for _ in range(limit):
-            with self.uow_factory() as uow:
-                schedule = uow.schedules.lock_next_due(self.clock.now())
+            with self.run.unit() as uow:
+                schedule = uow.schedules.lock_next_due(self.run.clock.now())
                 if schedule is None:
                     break
-                version = self._version(uow, schedule.version_hash)
+                version = self.run.version(uow, schedule.version_hash)
                 due = schedule.next_due_at.isoformat()
-                record = self._start_instance(uow, version, None, {}, scheduled_for=due)
+                record, _ = self.instances.start_instance(uow, version, None, {}, scheduled_for=due)
                 advance(schedule)
                 if schedule.remaining == 0:
                     uow.schedules.remove(schedule.process_key)
@@ -93,30 +90,3 @@ class TimerCommands:
                 uow.commit()
                 started.append(record.id)
         return started
-
-    def retry(self, instance_id: str, actor: str, data: dict[str, Any] | None = None) -> InstanceView:
-        """Run a failed instance again, after merging corrected `data` into its waiting tasks.
-
-        Raises:
-            UserNotFound, InstanceNotFound, PermissionDenied, TaskNotReady (not failed).
-        """
-        with self.uow_factory() as uow:
-            user, record = self._user(uow, actor), self._instance(uow, instance_id)
-            if not ADMIN_ROLES & set(user.roles):
-                raise PermissionDenied(f"only an administrator may retry an instance, not {actor}")
-            if record.status != "failed":
-                raise TaskNotReady(f"instance {instance_id} is {record.status}, not failed")
-            compiled = self._compiled_for(uow, record.version_hash)
-            result = Execution(compiled, self.clock, record.state, self._script_functions()).retry(data or {})
-            journal = self._journal(uow, record, actor)
-            journal.add("incident_retried", {"incident": record.incident, "data": data or {}})
-            self._apply(uow, record, result, journal, expected_revision=record.revision)
-            uow.commit()
-            return self._instance_view(uow, record)
-
-    def _update_schedule(self, uow: UnitOfWork, compiled: CompiledVersion, now: datetime) -> None:
-        schedule = schedule_for(compiled, now, getattr(self.clock, "zone", UTC))
-        if schedule is None:
-            uow.schedules.remove(compiled.bundle.key)
-        else:
-            uow.schedules.put(schedule)

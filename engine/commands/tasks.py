@@ -1,0 +1,128 @@
+"""Commands on one task: claim, release, reassign, complete (decision 9)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from engine.commands.runner import Runner
+from engine.errors import PermissionDenied, TaskAlreadyClaimed, TaskNotClaimed, TaskNotReady
+from engine.permissions import Permissions
+from engine.records import TaskRecord, UserRecord
+from engine.views import InstanceView, TaskView
+
+
+class TaskCommands:
+    """Each method one unit of work through the runner."""
+
+    def __init__(self, run: Runner):
+        self.run = run
+
+    def claim(self, task_id: str, actor: str) -> TaskView:
+        """Claim an open task for `actor`.
+
+        Raises:
+            UserNotFound, TaskNotFound, TaskNotReady, TaskAlreadyClaimed, PermissionDenied.
+        """
+        with self.run.unit() as uow:
+            user, task = self.run.actor(uow, actor), self.run.task(uow, task_id)
+            _require_open(task)
+            _require_candidate(self.run.permissions(uow), user, task)  # before its state is told
+            if task.claimed_by == actor:
+                return self.run.task_view(uow, task)
+            if task.claimed_by is not None:
+                raise TaskAlreadyClaimed(f"task {task_id} is already claimed by {task.claimed_by}")
+            task.claimed_by = actor
+            record = self.run.instance(uow, task.instance_id)
+            self.run.record_task_command(uow, task, record, actor, "claimed",
+                                         {"task_id": task.id, "element": task.spec_name})
+            uow.commit()
+            return self.run.task_view(uow, task, record.version_hash)
+
+    def release(self, task_id: str, actor: str) -> TaskView:
+        """Give a claimed task back to its candidates.
+
+        Raises:
+            UserNotFound, TaskNotFound, TaskNotReady, TaskNotClaimed, PermissionDenied.
+        """
+        with self.run.unit() as uow:
+            user, task = self.run.actor(uow, actor), self.run.task(uow, task_id)
+            may = self.run.permissions(uow)
+            _require_open(task)
+            if not may.may_release(user, task) and not may.is_candidate(user, task):
+                raise PermissionDenied(f"{actor} may not release task {task_id}")
+            if task.claimed_by is None:
+                raise TaskNotClaimed(f"task {task_id} is not claimed")
+            if not may.may_release(user, task):
+                raise PermissionDenied(f"task {task_id} is claimed by {task.claimed_by}, not {actor}")
+            previous, task.claimed_by = task.claimed_by, None
+            record = self.run.instance(uow, task.instance_id)
+            self.run.record_task_command(uow, task, record, actor, "released",
+                                         {"task_id": task.id, "element": task.spec_name, "from": previous})
+            uow.commit()
+            return self.run.task_view(uow, task, record.version_hash)
+
+    def reassign(self, task_id: str, actor: str, to_user: str) -> TaskView:
+        """A manager of the task's department (or of every department) hands it to someone.
+
+        Raises:
+            UserNotFound, TaskNotFound, TaskNotReady, PermissionDenied.
+        """
+        with self.run.unit() as uow:
+            user, task = self.run.actor(uow, actor), self.run.task(uow, task_id)
+            target = self.run.actor(uow, to_user)
+            may = self.run.permissions(uow)
+            _require_open(task)
+            if not may.may_reassign(user, task):
+                raise PermissionDenied(f"{actor} does not manage the department of task {task_id}")
+            if not may.may_receive(target, task):
+                raise PermissionDenied(f"task {task_id} cannot be given to {to_user}: not one of its candidates")
+            previous, task.claimed_by = task.claimed_by, to_user
+            record = self.run.instance(uow, task.instance_id)
+            self.run.record_task_command(uow, task, record, actor, "reassigned", {
+                "task_id": task.id, "element": task.spec_name, "from": previous, "to": to_user})
+            uow.commit()
+            return self.run.task_view(uow, task, record.version_hash)
+
+    def complete_task(self, task_id: str, actor: str, data: dict[str, Any]) -> InstanceView:
+        """Validate `data` against the task's form and complete the task.
+
+        An unclaimed task offered to `actor` is claimed as part of completing it.
+
+        Raises:
+            UserNotFound, TaskNotFound, TaskNotReady, TaskAlreadyClaimed, PermissionDenied,
+            FormInvalid, ConcurrentUpdate.
+        """
+        with self.run.unit() as uow:
+            user, task = self.run.actor(uow, actor), self.run.task(uow, task_id)
+            _require_open(task)
+            _require_candidate(self.run.permissions(uow), user, task)
+            if task.claimed_by not in (None, actor):
+                raise TaskAlreadyClaimed(f"task {task_id} is claimed by {task.claimed_by}")
+            record = self.run.instance(uow, task.instance_id)
+            if record.status != "running":
+                raise TaskNotReady(f"instance {record.id} is {record.status}")
+            compiled = self.run.compiled_for(uow, record.version_hash)
+            form = compiled.forms.get(task.form_key or "")
+            if form is not None:
+                form.validate(data, uow.users)
+            result = self.run.execution(uow, compiled, record.state).complete(task_id, data)
+            task.claimed_by = actor
+            task.status, task.completed_by, task.completed_at = "completed", actor, self.run.clock.now()
+            task.submitted = data
+            uow.tasks.save(task)
+            journal = self.run.journal(record, actor)
+            journal.add("completed", {"task_id": task_id, "element": task.spec_name, "data": data})
+            now_open = self.run.apply(uow, record, result, journal, expected_revision=record.revision)
+            uow.commit()
+            return self.run.instance_view(uow, record, open_tasks=now_open)
+
+
+def _require_open(task: TaskRecord) -> None:
+    if task.status != "open":
+        raise TaskNotReady(f"task {task.id} is already {task.status}")
+
+
+def _require_candidate(may: Permissions, user: UserRecord, task: TaskRecord) -> None:
+    if not may.may_work_on(user, task):
+        offered = ", ".join(task.candidates) or "nobody"
+        raise PermissionDenied(f"task {task.id} is offered to {offered}, not to {user.username}")

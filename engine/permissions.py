@@ -1,0 +1,151 @@
+"""Every "may this person do this", answered in one place (decision 14).
+
+The answers are functions of the organisation data: which department each role belongs to and
+which roles manage one (`Role.department`, `Role.manager` from processes/organisation.yaml). A
+manager role without a department manages every department (the director). Four roles carry
+rights of their own — process owner, auditor, administrator — and are named here once. The
+facade, the web pages, the CLI and the API ask these questions and never re-derive them.
+
+Nothing here reads storage: the facade loads the chart (the roles) in the same unit of work as
+the records it asks about, and passes them in.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable
+
+from engine.records import InstanceRecord, Role, StoredVersion, TaskRecord, UserRecord
+
+OWNER_ROLE = "process-owner"
+AUDIT_ROLES = frozenset({"auditor"})
+ADMIN_ROLES = frozenset({"admin"})
+
+# Operators act through the command line on the server itself, with every right and no
+# redaction. Their name is no valid username, so no account can take it; commands they run are
+# journaled with no actor, as before.
+OPERATOR_NAME = "@operator"
+OPERATOR = UserRecord(OPERATOR_NAME, "Operator", None, ("admin", "auditor", OWNER_ROLE))
+
+EVERY_DEPARTMENT = "*"
+
+
+@dataclass(frozen=True)
+class OrgChart:
+    """Which department each role belongs to, and which departments each role manages."""
+
+    departments: frozenset[str]
+    role_department: dict[str, str]
+    manages: dict[str, str]  # role -> department it manages, or EVERY_DEPARTMENT
+
+    @classmethod
+    def of(cls, roles: Iterable[Role], departments: Iterable[str] = ()) -> "OrgChart":
+        roles = list(roles)
+        return cls(frozenset(departments) | {r.department for r in roles if r.department},
+                   {r.key: r.department for r in roles if r.department},
+                   {r.key: r.department or EVERY_DEPARTMENT for r in roles if r.manager})
+
+    def department_of(self, candidates: Iterable[str]) -> str | None:
+        """The department a task offered to `candidates` belongs to: its first candidate role's."""
+        for candidate in candidates:
+            if candidate.startswith("role:") and candidate[5:] in self.role_department:
+                return self.role_department[candidate[5:]]
+        return None
+
+    def managed_by(self, user: UserRecord) -> frozenset[str]:
+        """The departments `user` manages (every one for a manager role without department)."""
+        managed = {self.manages[r] for r in user.roles if r in self.manages}
+        return self.departments if EVERY_DEPARTMENT in managed else frozenset(managed)
+
+    def manages_all(self, user: UserRecord) -> bool:
+        return any(self.manages.get(r) == EVERY_DEPARTMENT for r in user.roles)
+
+
+class Permissions:
+    """The answers for one organisation chart."""
+
+    def __init__(self, chart: OrgChart):
+        self.chart = chart
+
+    # -- who a person is ---------------------------------------------------------------------
+    def may_administer(self, user: UserRecord) -> bool:
+        return bool(ADMIN_ROLES & set(user.roles))
+
+    def may_audit(self, user: UserRecord) -> bool:
+        """Read every instance and its history, search all, verify and export."""
+        return bool((AUDIT_ROLES | ADMIN_ROLES) & set(user.roles)) or self.chart.manages_all(user)
+
+    def may_own(self, user: UserRecord, version: StoredVersion | None = None) -> bool:
+        """Edit, deploy and migrate procedures (`version`: one procedure, by its owning role)."""
+        roles = set(user.roles)
+        return OWNER_ROLE in roles or (version is not None and version.entry.owner_role in roles)
+
+    def may_manage(self, user: UserRecord) -> bool:
+        """Whether `user` manages any department (sees the team page)."""
+        return bool(self.chart.managed_by(user))
+
+    def may_read_organisation_history(self, user: UserRecord) -> bool:
+        return bool((AUDIT_ROLES | ADMIN_ROLES) & set(user.roles)) or self.chart.manages_all(user)
+
+    # -- procedures and instances ------------------------------------------------------------
+    def may_start(self, user: UserRecord, version: StoredVersion) -> bool:
+        """Its catalog names the roles who may start it; none named means everyone."""
+        starters = version.entry.starters
+        return not starters or bool(set(starters) & set(user.roles))
+
+    def may_view(self, user: UserRecord, record: InstanceRecord, tasks: list[TaskRecord]) -> bool:
+        """Its starter, a participant, a manager of a department involved, those offered an open
+        task, auditors, administrators and whoever manages every department."""
+        if self.may_audit(user) or record.started_by == user.username:
+            return True
+        if any(t.claimed_by == user.username or t.completed_by == user.username for t in tasks):
+            return True
+        if {t.department for t in tasks if t.department} & self.chart.managed_by(user):
+            return True
+        return any(self.is_candidate(user, t) for t in tasks if t.status == "open")
+
+    def may_cancel(self, user: UserRecord, record: InstanceRecord, tasks: list[TaskRecord]) -> bool:
+        """Its starter, administrators, and the managers of the departments its tasks belong to."""
+        return (record.started_by == user.username or self.may_administer(user)
+                or bool({t.department for t in tasks if t.department} & self.chart.managed_by(user))
+                or self.chart.manages_all(user))
+
+    def may_withdraw(self, user: UserRecord, record: InstanceRecord) -> bool:
+        return record.started_by == user.username
+
+    def may_retry(self, user: UserRecord) -> bool:
+        return self.may_administer(user)
+
+    # -- tasks -------------------------------------------------------------------------------
+    def is_candidate(self, user: UserRecord, task: TaskRecord) -> bool:
+        """The task is offered to `user` by name or by one of their roles."""
+        offered = set(task.candidates)
+        return f"user:{user.username}" in offered or any(f"role:{r}" in offered for r in user.roles)
+
+    def manages(self, user: UserRecord, task: TaskRecord) -> bool:
+        """`user` manages the task's department (or every department)."""
+        return self.chart.manages_all(user) or (task.department is not None
+                                                and task.department in self.chart.managed_by(user))
+
+    def may_work_on(self, user: UserRecord, task: TaskRecord) -> bool:
+        """Claim or complete it: a candidate, or a manager of its department."""
+        return self.is_candidate(user, task) or self.manages(user, task)
+
+    def may_complete(self, user: UserRecord, task: TaskRecord) -> bool:
+        """Open, and claimed by `user`, or unclaimed and `user` may work on it."""
+        return task.status == "open" and (task.claimed_by == user.username
+                                          or (task.claimed_by is None and self.may_work_on(user, task)))
+
+    def may_release(self, user: UserRecord, task: TaskRecord) -> bool:
+        return task.claimed_by == user.username or self.manages(user, task)
+
+    def may_reassign(self, user: UserRecord, task: TaskRecord) -> bool:
+        return self.manages(user, task)
+
+    def may_receive(self, target: UserRecord, task: TaskRecord) -> bool:
+        """Whether a task may be handed to `target`: an active candidate or a manager of it."""
+        return target.active and self.may_work_on(target, task)
+
+    def inbox_departments(self, user: UserRecord) -> list[str]:
+        """The departments whose open tasks `user` sees on the team page."""
+        return sorted(self.chart.managed_by(user))
