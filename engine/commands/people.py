@@ -1,5 +1,5 @@
-"""Administration commands of the facade: users, their roles, leavers (R7.1.3, R7.1.4); and
-the organisation lookups scripts may call.
+"""Administration commands: the organisation loaded from its file, users, their roles, leavers
+(R7.1.3, R7.1.4), and the organisation's own journal.
 
 Every command takes an optional `actor`: the web UI passes the signed-in user, who must be an
 administrator; the CLI runs at operator level (whoever may run `zhidu` on the server) and may
@@ -11,15 +11,16 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass, replace
-from typing import Any, Callable
+from typing import Any
 
-from engine.errors import FieldError, InvalidInput, PermissionDenied, UserInvalid, UserNotFound
 from engine.audit.journal import GENESIS, JournalEntry, JournalWriter, verify_chain
+from engine.commands.runner import Runner, found
+from engine.errors import FieldError, InvalidInput, PermissionDenied, UserInvalid, UserNotFound
+from engine.permissions import OPERATOR_NAME
 from engine.ports import UnitOfWork
-from engine.records import UserRecord
+from engine.records import Organisation, UserRecord
 from engine.views import UserView
 
-ADMIN_ROLES = {"admin"}
 # Usernames as the forms that name people accept them (forms/onboarding_start.yaml).
 USERNAME = re.compile(r"^[a-z][a-z0-9_]{1,39}$")
 MAX_NAME = 100
@@ -47,22 +48,34 @@ class OrganisationView:
     roles: tuple[tuple[str, dict[str, str]], ...]
 
 
-class AdminCommands:
-    """Mixed into the Engine facade."""
+class PeopleCommands:
+    """Each method one unit of work through the runner."""
 
-    uow_factory: Callable[[], UnitOfWork]
+    def __init__(self, run: Runner):
+        self.run = run
+
+    def load_organisation(self, organisation: Organisation) -> int:
+        """Create or update departments, roles and users; returns the number of users."""
+        with self.run.unit() as uow:
+            for department in organisation.departments:
+                uow.users.upsert_department(department)
+            for role in organisation.roles:
+                uow.users.upsert_role(role)
+            for user in organisation.users:
+                uow.users.upsert(user)
+            uow.commit()
+        return len(organisation.users)
 
     def organisation(self) -> OrganisationView:
         """The departments and roles users can be given."""
-        with self.uow_factory() as uow:
+        with self.run.unit() as uow:
             return OrganisationView(tuple((d.key, d.name) for d in uow.users.departments()),
                                     tuple((r.key, r.name) for r in uow.users.roles()))
 
     def administered_users(self, actor: str) -> list[UserView]:
         """Every user, active or not, for an administrator. Raises: PermissionDenied."""
-        with self.uow_factory() as uow:
-            if not ADMIN_ROLES & set(self._user(uow, actor).roles):
-                raise PermissionDenied(f"{actor} is not an administrator")
+        with self.run.unit() as uow:
+            self._require_admin(uow, actor)
             return [_view(u) for u in sorted(uow.users.all(), key=lambda u: u.username)]
 
     def add_user(self, username: str, name: str, roles: list[str], department: str | None = None,
@@ -73,7 +86,7 @@ class AdminCommands:
             PermissionDenied (actor is not an administrator), UserInvalid (an InvalidInput: no
             username, not a valid one, taken; unknown role or department; name too long).
         """
-        with self.uow_factory() as uow:
+        with self.run.unit() as uow:
             self._require_admin(uow, actor)
             problems = _username_problems(uow, username) + _name_problems(name)
             problems += _organisation_problems(uow, roles, department)
@@ -94,7 +107,7 @@ class AdminCommands:
         Raises:
             PermissionDenied, UserNotFound, InvalidInput (unknown role or department).
         """
-        with self.uow_factory() as uow:
+        with self.run.unit() as uow:
             self._require_admin(uow, actor)
             user = _existing(uow, username)
             problems = _organisation_problems(uow, roles, department)
@@ -116,18 +129,12 @@ class AdminCommands:
         Raises:
             PermissionDenied (not an administrator, or deactivating oneself), UserNotFound.
         """
-        with self.uow_factory() as uow:
+        with self.run.unit() as uow:
             self._require_admin(uow, actor)
             if actor == username:
                 raise PermissionDenied("administrators cannot deactivate themselves")
             user = _existing(uow, username)
-            released = []
-            for task in uow.tasks.inbox(user.username, user.roles):
-                if task.status == "open" and task.claimed_by == username:
-                    task.claimed_by = None
-                    self._record_task_command(uow, task, actor, "released", {
-                        "task_id": task.id, "element": task.spec_name, "from": username, "reason": "deactivated"})
-                    released.append(task.id)
+            released = self._release_claims(uow, user, actor)
             user = replace(user, active=False)
             uow.users.upsert(user)
             uow.sessions.end_for_user(username)  # signed out everywhere, in the same transaction
@@ -136,13 +143,24 @@ class AdminCommands:
         log.info("user %s deactivated by %s; %d claimed task(s) released", username, actor or "operator", len(released))
         return DeactivatedUser(_view(user), tuple(released))
 
+    def _release_claims(self, uow: UnitOfWork, user: UserRecord, actor: str | None) -> list[str]:
+        """Give every open task `user` claimed back to its candidates; returns their ids."""
+        released = []
+        for task in uow.tasks.inbox(user.username, user.roles):
+            if task.status == "open" and task.claimed_by == user.username:
+                task.claimed_by = None
+                self.run.record_task_command(uow, task, self.run.instance(uow, task.instance_id), actor, "released", {
+                    "task_id": task.id, "element": task.spec_name, "from": user.username, "reason": "deactivated"})
+                released.append(task.id)
+        return released
+
     def reactivate_user(self, username: str, actor: str | None = None) -> UserView:
         """Let a deactivated user sign in and act again (their roles are as they were).
 
         Raises:
             PermissionDenied, UserNotFound, InvalidInput (the user is active).
         """
-        with self.uow_factory() as uow:
+        with self.run.unit() as uow:
             self._require_admin(uow, actor)
             user = _existing(uow, username)
             if user.active:
@@ -160,7 +178,7 @@ class AdminCommands:
         Raises:
             PermissionDenied, UserNotFound.
         """
-        with self.uow_factory() as uow:
+        with self.run.unit() as uow:
             self._require_admin(uow, actor)
             user = replace(_existing(uow, username), password_hash=password_hash)
             uow.users.upsert(user)
@@ -177,7 +195,7 @@ class AdminCommands:
         Raises:
             PermissionDenied, UserNotFound, UserInvalid (unknown department or role, bad name).
         """
-        with self.uow_factory() as uow:
+        with self.run.unit() as uow:
             self._require_admin(uow, actor)
             user = _existing(uow, username)
             problems = _name_problems(name or "") + _organisation_problems(uow, roles or [], department or None)
@@ -201,42 +219,33 @@ class AdminCommands:
     def organisation_history(self, actor: str) -> list[JournalEntry]:
         """Who added users, changed roles and deactivated leavers, when: a hash-chained journal
         of its own. For auditors, administrators and the director. Raises: PermissionDenied."""
-        with self.uow_factory() as uow:
-            if not {"auditor", "director", *ADMIN_ROLES} & set(self._user(uow, actor).roles):
+        with self.run.unit() as uow:
+            if not self.run.permissions(uow).may_read_organisation_history(self.run.actor(uow, actor)):
                 raise PermissionDenied(f"{actor} may not read the organisation's history")
             return uow.journal.for_instance(ORGANISATION_JOURNAL)
 
     def verify_organisation(self) -> int | None:
         """The seq where the organisation journal's chain breaks, or None when it holds."""
-        with self.uow_factory() as uow:
+        with self.run.unit() as uow:
             return verify_chain(uow.journal.for_instance(ORGANISATION_JOURNAL))
 
     def _record_organisation(self, uow: UnitOfWork, actor: str | None, kind: str, payload: dict[str, Any]) -> None:
+        # The organisation's journal has no instance row to hold its head, so it is read here.
         last = uow.journal.last(ORGANISATION_JOURNAL)
         writer = JournalWriter(ORGANISATION_JOURNAL, last.seq if last else 0, last.entry_hash if last else GENESIS,
-                               self.clock.now(), actor)
+                               self.run.clock.now(), None if actor == OPERATOR_NAME else actor)
         writer.add(kind, payload)
         uow.journal.append(writer.entries)
 
     def _require_admin(self, uow: UnitOfWork, actor: str | None) -> None:
-        if actor is None:
-            return
-        if not ADMIN_ROLES & set(self._user(uow, actor).roles):
+        """None (the CLI without --as) is the operator, who administers."""
+        if not self.run.permissions(uow).may_administer(self.run.actor(uow, actor)):
             raise PermissionDenied(f"{actor} is not an administrator")
-
-    def _script_functions(self) -> dict[str, Callable[..., Any]]:
-        """zhidu's lookups scripts and expressions may call, read when first called."""
-        def users_with_role(role: str) -> list[str]:
-            with self.uow_factory() as uow:
-                return sorted(u.username for u in uow.users.all() if u.active and str(role) in u.roles)
-        return {"users_with_role": users_with_role}
 
 
 def _existing(uow: UnitOfWork, username: str) -> UserRecord:
-    user = uow.users.get(username)
-    if user is None:
-        raise UserNotFound(f"unknown user {username!r}")
-    return user
+    """The user, active or not."""
+    return found(uow.users.get(username), UserNotFound, f"unknown user {username!r}")
 
 
 def _username_problems(uow: UnitOfWork, username: str) -> list[FieldError]:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 
-from engine.commands.people import ADMIN_ROLES
 from engine.errors import FieldError, PermissionDenied, UserInvalid
 from webui.current import engine, language, t
 from webui.views import admin_pages
@@ -22,7 +21,7 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 @bp.before_request
 def administrators_only():
     """Every administration page is for administrators (403 before any form is read)."""
-    if g.get("user") is not None and not ADMIN_ROLES & set(g.user.roles):
+    if g.get("user") is not None and not engine().abilities(g.user.username).administer:
         raise PermissionDenied(f"{g.user.username} is not an administrator")
 
 
