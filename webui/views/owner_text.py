@@ -183,6 +183,8 @@ _REASONS: list[tuple[re.Pattern[str], str]] = [(re.compile(p + "$"), t) for p, t
     (r"a user has no username", "有一个用户没有用户名"),
     (r"user (?P<user>\S+): unknown role\(s\) (?P<roles>.*)", "用户 {user}：未知的角色 {roles}"),
     (r"user (?P<user>\S+): unknown department (?P<department>.*)", "用户 {user}：未知的部门 {department}"),
+    (r"role (?P<role>\S+): unknown department (?P<department>.*)", "角色 {role}：未知的部门 {department}"),
+    (r"role (?P<role>\S+): manager must be true or false, not (?P<value>.*)", "角色 {role}：manager 只能是 true 或 false，而不是 {value}"),
     # subjects
     (r"(?P<key>\S+): subject needs a (?P<lang>\w+) template", "{key}：主题需要 {lang} 模板"),
     (r"(?P<key>\S+): subject \((?P<lang>\w+)\) is malformed: (?P<reason>.*)", "{key}：主题（{lang}）格式有误：{reason}"),
