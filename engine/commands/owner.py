@@ -1,31 +1,33 @@
-"""What process owners do through the facade: read versions, validate and deploy edited
-procedures, compare versions, and move running instances onto a newer version.
+"""What process owners do through the facade: deploy, read versions, validate and deploy
+edited procedures, compare versions, and move running instances onto a newer version.
 
-Every command checks here that the actor is a process owner (the procedure's `owner_role`),
-so no caller can skip the check by going around the web views.
+Every command asks `Permissions.may_own` here (a process owner, or for one procedure the role
+its catalog names as owner), so no caller can skip the check by going around the web views.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any, Callable
+from typing import Any, Iterable
 
-from engine.clock import Clock, FixedClock
+from lxml import etree
+
+from engine.clock import FixedClock
+from engine.commands.runner import Runner, found
 from engine.definitions.bundles import ProcessBundle
 from engine.definitions.diff import VersionDiff, diff_versions
 from engine.errors import (
-    DefinitionInvalid, InvalidInput, MigrationRefused, PermissionDenied, ProcessNotFound, Problem,
-    WarningsNotAccepted,
+    DefinitionInvalid, InstanceNotFound, InvalidInput, MigrationRefused, PermissionDenied, ProcessNotFound,
+    Problem, WarningsNotAccepted,
 )
-from engine.audit.journal import GENESIS, JournalWriter
-from engine.spiff.migration import blockers, migrate_state
 from engine.ports import OwnerDraft, UnitOfWork, VersionNote
-from engine.records import InstanceRecord, StoredVersion
-from engine.spiff.specs import SpecCache, validate_bundle
+from engine.records import InstanceRecord, StoredVersion, UserRecord
+from engine.spiff.migration import blockers, migrate_state
+from engine.spiff.reachability import path_warnings
+from engine.spiff.specs import CompiledVersion, validate_bundle
 from engine.views import DeployResult, InstanceView
 
-OWNER_ROLE = "process-owner"
 DRAFT_LIMIT = 4_000_000  # characters of one draft: far above any procedure, far below a flood
 
 
@@ -70,16 +72,42 @@ class MigrationCheck:
 
 
 class OwnerCommands:
-    """Mixed into the Engine facade."""
+    """Each method one unit of work through the runner."""
 
-    uow_factory: Callable[[], UnitOfWork]
-    cache: SpecCache
-    clock: Clock
+    def __init__(self, run: Runner):
+        self.run = run
+
+    def deploy(self, bundles: Iterable[ProcessBundle], actor: str | None = None,
+               comment: str = "") -> list[DeployResult]:
+        """Validate and store each bundle as a new version (unchanged ones are left as they are).
+
+        Each bundle is compiled once, into the cache its instances will run from; the start
+        schedule is taken from that same compiled version.
+
+        Raises:
+            DefinitionInvalid: a bundle fails validation; nothing is deployed.
+        """
+        compiled = [self.run.cache.get(bundle) for bundle in bundles]  # all valid before any is stored
+        results = []
+        with self.run.unit() as uow:
+            for version in compiled:
+                bundle = version.bundle
+                latest = uow.versions.latest(bundle.key)
+                if latest is not None and latest.content_hash == bundle.content_hash:
+                    results.append(DeployResult(bundle.key, latest.number, latest.content_hash, False))
+                    continue
+                number = (latest.number if latest else 0) + 1
+                uow.versions.add(StoredVersion(bundle.key, number, bundle.content_hash, bundle.entry,
+                                               dict(bundle.files), actor, self.run.clock.now(), comment))
+                self.run.update_schedule(uow, version)
+                results.append(DeployResult(bundle.key, number, bundle.content_hash, True))
+            uow.commit()
+        return results
 
     def version_history(self, key: str, actor: str) -> list[VersionView]:
         """Every version of `key`, newest first. Raises: PermissionDenied, ProcessNotFound."""
-        with self.uow_factory() as uow:
-            self._require_owner(uow, actor)
+        with self.run.unit() as uow:
+            self._owner(uow, actor, key)
             versions = uow.versions.history(key)
             notes = {n.number: n for n in uow.version_notes.for_key(key)}
         if not versions:
@@ -97,15 +125,15 @@ class OwnerCommands:
         Raises:
             PermissionDenied, ProcessNotFound.
         """
-        with self.uow_factory() as uow:
-            self._require_owner(uow, actor)
-            version = self._numbered(uow, key, number)
+        with self.run.unit() as uow:
+            self._owner(uow, actor, key)
+            version = _numbered(uow, key, number)
         return ProcessBundle(version.entry, dict(version.files))
 
     def validate(self, bundle: ProcessBundle, actor: str) -> list[Problem]:
         """Errors (which refuse a deploy) and warnings (which do not). Raises: PermissionDenied."""
-        with self.uow_factory() as uow:
-            self._require_owner(uow, actor)
+        with self.run.unit() as uow:
+            self._owner(uow, actor, bundle.key)
         return validate_bundle(bundle)
 
     def deploy_edited(self, bundle: ProcessBundle, actor: str, comment: str,
@@ -116,26 +144,24 @@ class OwnerCommands:
         Raises:
             PermissionDenied, DefinitionInvalid, WarningsNotAccepted.
         """
-        problems = validate_bundle(bundle)
-        if any(p.severity == "error" for p in problems):
-            raise DefinitionInvalid(problems)
-        warnings = [p for p in problems if p.severity == "warning"]
+        compiled = self.run.cache.get(bundle)  # compiled once: DefinitionInvalid lists its errors
+        warnings = _path_warnings(compiled)
         if warnings and not warnings_reason.strip():
             raise WarningsNotAccepted(warnings)
-        now = self.clock.now()
-        with self.uow_factory() as uow:
-            self._require_owner(uow, actor)
+        now = self.run.clock.now()
+        with self.run.unit() as uow:
+            self._owner(uow, actor, bundle.key)
             latest = uow.versions.latest(bundle.key)
             if latest is not None and latest.content_hash == bundle.content_hash:
                 return DeployResult(bundle.key, latest.number, latest.content_hash, False)
             number = (latest.number if latest else 0) + 1
-            # The same steps as Engine.deploy, plus the note, in this one transaction.
+            # The same steps as deploy, plus the note, in this one transaction.
             uow.versions.add(StoredVersion(bundle.key, number, bundle.content_hash, bundle.entry,
                                            dict(bundle.files), actor, now, comment))
             if warnings:
                 uow.version_notes.add(VersionNote(bundle.key, number, warnings_reason.strip(),
                                                   tuple(p.describe() for p in warnings), actor, now))
-            self._update_schedule(uow, self.cache.get(bundle), now)
+            self.run.update_schedule(uow, compiled)
             uow.commit()
         return DeployResult(bundle.key, number, bundle.content_hash, True)
 
@@ -147,23 +173,23 @@ class OwnerCommands:
         """
         if len(payload) > DRAFT_LIMIT:
             raise InvalidInput(f"a draft holds at most {DRAFT_LIMIT} characters")
-        draft = OwnerDraft(actor, key, payload, self.clock.now())
-        with self.uow_factory() as uow:
-            self._require_owner(uow, actor)
+        draft = OwnerDraft(actor, key, payload, self.run.clock.now())
+        with self.run.unit() as uow:
+            self._owner(uow, actor, key)
             uow.drafts.put(draft)
             uow.commit()
         return draft
 
     def draft(self, key: str, actor: str) -> OwnerDraft | None:
         """`actor`'s draft of `key`, if they kept one. Raises: PermissionDenied."""
-        with self.uow_factory() as uow:
-            self._require_owner(uow, actor)
+        with self.run.unit() as uow:
+            self._owner(uow, actor, key)
             return uow.drafts.get(actor, key)
 
     def discard_draft(self, key: str, actor: str) -> None:
         """Forget `actor`'s draft of `key`. Raises: PermissionDenied."""
-        with self.uow_factory() as uow:
-            self._require_owner(uow, actor)
+        with self.run.unit() as uow:
+            self._owner(uow, actor, key)
             uow.drafts.remove(actor, key)
             uow.commit()
 
@@ -173,9 +199,9 @@ class OwnerCommands:
         Raises:
             PermissionDenied, ProcessNotFound.
         """
-        with self.uow_factory() as uow:
-            self._require_owner(uow, actor)
-            before, after = self._numbered(uow, key, old), self._numbered(uow, key, new)
+        with self.run.unit() as uow:
+            self._owner(uow, actor, key)
+            before, after = _numbered(uow, key, old), _numbered(uow, key, new)
         return diff_versions(ProcessBundle(before.entry, before.files), ProcessBundle(after.entry, after.files))
 
     def migration_plan(self, key: str, actor: str, number: int | None = None) -> list[MigrationCheck]:
@@ -186,14 +212,14 @@ class OwnerCommands:
             PermissionDenied, ProcessNotFound.
         """
         checks = []
-        with self.uow_factory() as uow:
-            self._require_owner(uow, actor)
-            user = self._user(uow, actor)
-            target = self._numbered(uow, key, number)
-            for record in self._running(uow, key):
+        with self.run.unit() as uow:
+            user = self._owner(uow, actor, key)
+            may = self.run.permissions(uow)
+            target = _numbered(uow, key, number)
+            for record in _running(uow, key):
                 if record.version_hash != target.content_hash:
-                    check = self._check(uow, record, target)
-                    checks.append(replace(check, viewable=self._may_view(uow, user, record)))
+                    viewable = may.may_view(user, record, uow.tasks.for_instance(record.id))
+                    checks.append(replace(self._check(uow, record, target), viewable=viewable))
         return checks
 
     def migrate(self, instance_id: str, actor: str, number: int | None = None) -> InstanceView:
@@ -204,65 +230,77 @@ class OwnerCommands:
             PermissionDenied, InstanceNotFound, ProcessNotFound, MigrationRefused (with the
             reasons it cannot move), ConcurrentUpdate.
         """
-        with self.uow_factory() as uow:
-            self._require_owner(uow, actor)
-            record = self._instance(uow, instance_id)
-            target = self._numbered(uow, record.process_key, number)
+        with self.run.unit() as uow:
+            record = uow.instances.get(instance_id)
+            self._owner(uow, actor, record.process_key if record else None)  # before it is told whether it exists
+            record = found(record, InstanceNotFound, f"unknown instance {instance_id!r}")
+            target = _numbered(uow, record.process_key, number)
             check = self._check(uow, record, target)
             if check.reasons:
                 raise MigrationRefused(list(check.reasons))
-            old = self._compiled_for(uow, record.version_hash)
-            new = self._compiled(target)
-            # One reading of the clock for the state and the journal, so replay (which runs at
+            old, new = self.run.compiled_for(uow, record.version_hash), self.run.compiled(target)
+            # The command's one instant for the state and the journal, so replay (which runs at
             # the journal's time) computes the same due times.
-            now = self.clock.now()
-            result = migrate_state(old, new, record.state, FixedClock(now, self.clock.zone))
-            last = uow.journal.last(record.id)
-            journal = JournalWriter(record.id, last.seq if last else 0, last.entry_hash if last else GENESIS, now, actor,
-                                    self.fingerprints.salt)
+            result = migrate_state(old, new, record.state, FixedClock(self.run.clock.now(), self.run.clock.zone))
+            journal = self.run.journal(record, actor)
             journal.add("migrated", {"from": record.version_hash, "to": target.content_hash,
                                      "from_version": record.version_number, "to_version": target.number})
             record.version_hash, record.version_number = target.content_hash, target.number
-            self._apply(uow, record, result, journal, expected_revision=record.revision)
+            now_open = self.run.apply(uow, record, result, journal, expected_revision=record.revision)
             uow.commit()
-            return self._instance_view(uow, record)
+            return self.run.instance_view(uow, record, open_tasks=now_open)
 
     # -- internals ---------------------------------------------------------------------------
-    def _require_owner(self, uow: UnitOfWork, actor: str) -> None:
-        user = self._user(uow, actor)
-        if OWNER_ROLE not in user.roles:
-            raise PermissionDenied(f"{actor} is not a process owner")
+    def _owner(self, uow: UnitOfWork, actor: str, key: str | None = None) -> UserRecord:
+        """The active user `actor`, who may own procedures (`key`'s, by its latest version's
+        owning role, when a key is known).
 
-    def _numbered(self, uow: UnitOfWork, key: str, number: int | None) -> StoredVersion:
-        versions = uow.versions.history(key)
-        found = [v for v in versions if number is None or v.number == number]
-        if not found:
-            what = f"version {number} of {key!r}" if number is not None else f"a procedure with key {key!r}"
-            raise ProcessNotFound(f"there is no {what}")
-        return max(found, key=lambda v: v.number)
-
-    def _running(self, uow: UnitOfWork, key: str) -> list[InstanceRecord]:
-        found, after = [], ""
-        while True:
-            ids = uow.instances.ids_after(after, 500)
-            for instance_id in ids:
-                record = uow.instances.get(instance_id)
-                if record is not None and record.process_key == key and record.status == "running":
-                    found.append(record)
-            if len(ids) < 500:
-                return found
-            after = ids[-1]
+        Raises:
+            UserNotFound, PermissionDenied.
+        """
+        user = self.run.actor(uow, actor)
+        version = uow.versions.latest(key) if key else None
+        if not self.run.permissions(uow).may_own(user, version):
+            raise PermissionDenied(f"{actor} is not a process owner" + (f" of {key}" if key else ""))
+        return user
 
     def _check(self, uow: UnitOfWork, record: InstanceRecord, target: StoredVersion) -> MigrationCheck:
         if record.status != "running":
             reasons = [f"the instance is {record.status}"]
         else:
-            old = self._compiled_for(uow, record.version_hash)
+            old = self.run.compiled_for(uow, record.version_hash)
             try:
-                new = self._compiled(target)
+                new = self.run.compiled(target)
             except DefinitionInvalid as err:  # a version deployed before a new rule was added
                 new, reasons = None, [f"version {target.number} no longer compiles: {err.message}"]
             if new is not None:
                 open_tasks = {t.id: t.candidates for t in uow.tasks.open_for_instance(record.id)}
                 reasons = blockers(old, new, record.state, open_tasks)
         return MigrationCheck(record.id, record.version_number, target.number, record.current_step, tuple(reasons))
+
+
+def _path_warnings(compiled: CompiledVersion) -> list[Problem]:
+    """The warnings `validate_bundle` gives a bundle that compiles, without compiling it again."""
+    bundle = compiled.bundle
+    return path_warnings(bundle.entry.bpmn, etree.fromstring(bundle.files[bundle.entry.bpmn].encode("utf-8")))
+
+
+def _numbered(uow: UnitOfWork, key: str, number: int | None) -> StoredVersion:
+    versions = [v for v in uow.versions.history(key) if number is None or v.number == number]
+    if not versions:
+        what = f"version {number} of {key!r}" if number is not None else f"a procedure with key {key!r}"
+        raise ProcessNotFound(f"there is no {what}")
+    return max(versions, key=lambda v: v.number)
+
+
+def _running(uow: UnitOfWork, key: str) -> list[InstanceRecord]:
+    running, after = [], ""
+    while True:
+        ids = uow.instances.ids_after(after, 500)
+        for instance_id in ids:
+            record = uow.instances.get(instance_id)
+            if record is not None and record.process_key == key and record.status == "running":
+                running.append(record)
+        if len(ids) < 500:
+            return running
+        after = ids[-1]

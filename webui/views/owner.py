@@ -10,7 +10,6 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, flash, g, jsonify, redirect, render_template, request, url_for
 
 from engine.errors import DefinitionInvalid, InvalidInput, MigrationRefused, WarningsNotAccepted
-from engine.commands.owner import OWNER_ROLE
 from webui.current import engine, language, t
 from webui.views import owner_pages as pages
 from webui.views import owner_text  # noqa: F401  (registers the owner pages' messages)
@@ -21,7 +20,7 @@ bp = Blueprint("owner", __name__, url_prefix="/owner")
 @bp.before_request
 def owners_only():
     """Everyone else gets a 403 page here; the facade refuses them as well."""
-    if g.get("user") is not None and OWNER_ROLE not in g.user.roles:
+    if g.get("user") is not None and not engine().abilities(g.user.username).own:
         abort(403)
 
 
