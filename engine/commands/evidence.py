@@ -1,23 +1,28 @@
-"""Audit commands of the facade: verify instances, step through them, export bundles, and
-verify a bundle with no database at all."""
+"""Evidence commands of the facade: verify instances, step through them, read and export them
+for audit, and verify a bundle with no database at all.
+
+`verify` and `step_through` take an actor: the operator (the default) sees everything; a person
+must be allowed to audit (`Permissions.may_audit`) and sees confidential values they are not
+cleared for as markers."""
 
 from __future__ import annotations
 
 import dataclasses
 from dataclasses import asdict, dataclass
 from datetime import datetime
-from typing import Any, Callable, Iterable
+from typing import Any, Iterable
 
-from engine.clock import Clock
-from engine.definitions.bundles import CatalogEntry, ProcessBundle
 from engine.audit.confidential import Redactor, version_rules
-from engine.errors import DefinitionInvalid, Divergence, InvalidInput, PermissionDenied
 from engine.audit.journal import JournalEntry
+from engine.audit.replay import replay
+from engine.audit.verify import Verdict, verify_instance
+from engine.commands.runner import Runner
+from engine.definitions.bundles import CatalogEntry, ProcessBundle
+from engine.errors import DefinitionInvalid, Divergence, InvalidInput, PermissionDenied
+from engine.permissions import OPERATOR, OPERATOR_NAME, Permissions
 from engine.ports import UnitOfWork
 from engine.records import InstanceRecord, TaskRecord, UserRecord
-from engine.audit.replay import replay
 from engine.spiff.specs import CompiledVersion, SpecCache
-from engine.audit.verify import Verdict, verify_instance
 from engine.views import FormView, InstanceView
 
 EXPORT_FORMAT = "zhidu-export/1"
@@ -38,24 +43,36 @@ class AuditRead:
     replay_error: str | None = None          # why it does not replay (then `steps` is empty)
 
 
-class AuditCommands:
-    """Mixed into the Engine facade; reads only."""
+class EvidenceCommands:
+    """Reads only; each method one unit of work through the runner."""
 
-    uow_factory: Callable[[], UnitOfWork]
-    cache: SpecCache
-    clock: Clock
+    def __init__(self, run: Runner):
+        self.run = run
 
-    def verify(self, instance_id: str) -> Verdict:
-        """Verdict for one instance. Raises: InstanceNotFound."""
-        with self.uow_factory() as uow:
-            record = self._instance(uow, instance_id)
-            return self._verify(uow, record)
+    def verify(self, instance_id: str, actor: str = OPERATOR_NAME) -> Verdict:
+        """Verdict for one instance, as `actor` may read it: the recorded and replayed values
+        become markers when the field that differs is confidential for them.
+
+        Raises:
+            UserNotFound, PermissionDenied (may not audit), InstanceNotFound.
+        """
+        with self.run.unit() as uow:
+            user = self._auditor(uow, actor)
+            record = self.run.instance(uow, instance_id)
+            verdict = self._verify(uow, record)
+            if user is OPERATOR or not verdict.field:
+                return verdict
+            redactor = self.run.redactor(uow, record.version_hash, user)
+        if any(redactor.hidden(part) for part in verdict.field.split(".")):
+            return dataclasses.replace(verdict, recorded=redactor.marker(verdict.recorded),
+                                       replayed=redactor.marker(verdict.replayed))
+        return verdict
 
     def verify_all(self, batch: int = 500) -> Iterable[Verdict]:
-        """Verdicts for every instance, read in batches."""
+        """Verdicts for every instance, read in batches (the operator's)."""
         after = ""
         while True:
-            with self.uow_factory() as uow:
+            with self.run.unit() as uow:
                 ids = uow.instances.ids_after(after, batch)
                 for instance_id in ids:
                     yield self._verify(uow, uow.instances.get(instance_id))
@@ -63,35 +80,23 @@ class AuditCommands:
                 return
             after = ids[-1]
 
-    def _verify(self, uow: UnitOfWork, record: InstanceRecord) -> Verdict:
-        version = uow.versions.by_hash(record.version_hash)
-        compiled, intact = None, False
-        if version is not None:
-            bundle = ProcessBundle(version.entry, version.files)
-            intact = bundle.content_hash == record.version_hash
-            compiled = self.cache.get(bundle) if intact else None
-        return verify_instance(compiled, record, uow.journal.for_instance(record.id),
-                               uow.tasks.for_instance(record.id), intact, self._resolver(uow))
-
-    def _resolver(self, uow: UnitOfWork):
-        """Compiled versions by hash for replay across migrations; None if missing or altered."""
-        def resolve(digest: str):
-            version = uow.versions.by_hash(digest)
-            bundle = ProcessBundle(version.entry, version.files) if version is not None else None
-            return self.cache.get(bundle) if bundle is not None and bundle.content_hash == digest else None
-        return resolve
-
-    def step_through(self, instance_id: str) -> list[dict[str, Any]]:
-        """After each command of the journal: its seq, the data, and the active elements.
+    def step_through(self, instance_id: str, actor: str = OPERATOR_NAME) -> list[dict[str, Any]]:
+        """After each command of the journal: its seq, the data, and the active elements; the
+        data as `actor` may read it (auditors see each confidential value's SHA-256).
 
         Raises:
-            InstanceNotFound; Divergence when the journal does not replay.
+            UserNotFound, PermissionDenied (may not audit), InstanceNotFound; Divergence when
+            the journal does not replay.
         """
-        with self.uow_factory() as uow:
-            record = self._instance(uow, instance_id)
-            compiled = self._compiled_for(uow, record.version_hash)
-            entries = uow.journal.for_instance(instance_id)
-            return replay(compiled, entries, self._resolver(uow)).steps
+        with self.run.unit() as uow:
+            user = self._auditor(uow, actor)
+            record = self.run.instance(uow, instance_id)
+            compiled = self.run.compiled_for(uow, record.version_hash)
+            steps = replay(compiled, uow.journal.for_instance(instance_id), self._resolver(uow)).steps
+            redactor = self.run.redactor(uow, record.version_hash, user)
+        if not redactor.active:
+            return steps
+        return [{**step, "data": redactor.data(step["data"])} for step in steps]
 
     def audit_read(self, auditor: str, instance_id: str) -> AuditRead:
         """The instance as `auditor` may read it (confidential values as markers), its journal,
@@ -99,16 +104,16 @@ class AuditCommands:
         one unit of work, the journal read once.
 
         Raises:
-            UserNotFound, PermissionDenied (not an auditor), InstanceNotFound.
+            UserNotFound, PermissionDenied (may not audit), InstanceNotFound.
         """
-        with self.uow_factory() as uow:
+        with self.run.unit() as uow:
             user = self._auditor(uow, auditor)
-            record = self._instance(uow, instance_id)
-            version = self._version(uow, record.version_hash)
-            compiled = self._compiled_for(uow, record.version_hash)
-            redactor = self._redactor(uow, record.version_hash, user)
+            record = self.run.instance(uow, instance_id)
+            version = self.run.version(uow, record.version_hash)
+            compiled = self.run.compiled_for(uow, record.version_hash)
+            redactor = self.run.redactor(uow, record.version_hash, user)
             entries = uow.journal.for_instance(instance_id)
-            view = self._redacted(uow, self._instance_view(uow, record), user)
+            view = self.run.redacted(uow, self.run.instance_view(uow, record), user)
             people = {u.username: u.name for u in uow.users.all()}
             try:
                 steps, error = replay(compiled, entries, self._resolver(uow)).steps, None
@@ -131,26 +136,54 @@ class AuditCommands:
         """
         versions: dict[str, Any] = {}
         instances = []
-        with self.uow_factory() as uow:
-            user = self._user(uow, username) if username else None
+        with self.run.unit() as uow:
+            user = self.run.actor(uow, username) if username else None
+            may = self.run.permissions(uow)
             ids = instance_ids if instance_ids is not None else uow.instances.ids_after("", 10**9)
             for instance_id in ids:
-                record = self._instance(uow, instance_id)
-                version = self._version(uow, record.version_hash)
+                record = self.run.instance(uow, instance_id)
+                version = self.run.version(uow, record.version_hash)
                 versions[version.content_hash] = {"key": version.key, "number": version.number,
                                                    "entry": version.entry.to_dict(), "files": version.files}
-                instances.append(self._exported(uow, record, user))
-        return {"format": EXPORT_FORMAT, "exported_at": self.clock.now().isoformat(),
+                instances.append(self._exported(uow, may, record, user))
+        return {"format": EXPORT_FORMAT, "exported_at": self.run.clock.now().isoformat(),
                 "versions": versions, "instances": instances}
 
-    def _exported(self, uow: UnitOfWork, record: InstanceRecord, user: UserRecord | None) -> dict[str, Any]:
+    # -- internals ---------------------------------------------------------------------------
+    def _auditor(self, uow: UnitOfWork, username: str) -> UserRecord:
+        """The active user `username`, who may audit (the operator always may)."""
+        user = self.run.actor(uow, username)
+        if not self.run.permissions(uow).may_audit(user):
+            raise PermissionDenied(f"{username} may not audit instances")
+        return user
+
+    def _verify(self, uow: UnitOfWork, record: InstanceRecord) -> Verdict:
+        version = uow.versions.by_hash(record.version_hash)
+        compiled, intact = None, False
+        if version is not None:
+            bundle = ProcessBundle(version.entry, version.files)
+            intact = bundle.content_hash == record.version_hash
+            compiled = self.run.cache.get(bundle) if intact else None
+        return verify_instance(compiled, record, uow.journal.for_instance(record.id),
+                               uow.tasks.for_instance(record.id), intact, self._resolver(uow))
+
+    def _resolver(self, uow: UnitOfWork):
+        """Compiled versions by hash for replay across migrations; None if missing or altered."""
+        def resolve(digest: str):
+            version = uow.versions.by_hash(digest)
+            bundle = ProcessBundle(version.entry, version.files) if version is not None else None
+            return self.run.cache.get(bundle) if bundle is not None and bundle.content_hash == digest else None
+        return resolve
+
+    def _exported(self, uow: UnitOfWork, may: Permissions, record: InstanceRecord,
+                  user: UserRecord | None) -> dict[str, Any]:
         entries = uow.journal.for_instance(record.id)
         tasks = uow.tasks.for_instance(record.id)
         redactor = None
         if user is not None:
-            if not self._may_view(uow, user, record):
+            if not may.may_view(user, record, tasks):
                 raise PermissionDenied(f"{user.username} may not see instance {record.id}")
-            redactor = dataclasses.replace(self._redactor(uow, record.version_hash, user), with_hash=True)
+            redactor = dataclasses.replace(self.run.redactor(uow, record.version_hash, user), with_hash=True)
         if redactor is not None and redactor.active:
             entries = [redactor.entry(e) for e in entries]
         item = {"instance": _plain(asdict(record)), "tasks": [_plain(asdict(t)) for t in tasks],
@@ -256,4 +289,4 @@ def _entry(raw: dict[str, Any]) -> JournalEntry:
                         raw["payload"], raw["prev_hash"], raw["hash"])
 
 
-__all__ = ["AuditCommands", "AuditRead", "Divergence", "Verdict", "verify_bundle"]
+__all__ = ["EvidenceCommands", "AuditRead", "Divergence", "Verdict", "verify_bundle"]

@@ -21,12 +21,17 @@ def _zone() -> ZoneInfo:
 @bp.before_request
 def auditors_only():
     """Every audit page is for auditors, the director and administrators (403 for others)."""
-    audit_pages.require_auditor(g.user)
+    audit_pages.require_auditor(engine(), g.user)
 
 
 @bp.app_context_processor
 def audit_helpers():
-    return {"may_audit": audit_pages.may_audit}
+    return {"may_audit": _may_audit}
+
+
+def _may_audit(user) -> bool:
+    """For the navigation; a failure's page does not ask the engine again."""
+    return not g.get("failed") and audit_pages.may_audit(engine(), user)
 
 
 @bp.get("/")
@@ -56,7 +61,7 @@ def instance(instance_id: str):
 @bp.post("/instances/<instance_id>/verify")
 def verify(instance_id: str):
     """Replay the instance (reads only), then show the verdict on the instance page."""
-    audit_pages.keep_verdict(session, engine().audit_verdict(g.user.username, instance_id))
+    audit_pages.keep_verdict(session, engine().verify(instance_id, g.user.username))
     return redirect(url_for("audit.instance", instance_id=instance_id, _anchor="verdict"), code=303)
 
 

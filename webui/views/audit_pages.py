@@ -5,13 +5,12 @@ Everything here reads; nothing calls a command that writes."""
 from __future__ import annotations
 
 import json
-from datetime import date, datetime
+from datetime import date
 from typing import Any, Mapping, MutableMapping
 from zoneinfo import ZoneInfo
 
 from engine.queries.audit_search import STATUSES
 from engine.errors import PermissionDenied
-from engine.queries.reading import READ_ALL_ROLES
 from engine.runtime import Engine
 from engine.audit.verify import Verdict
 from engine.views import UserView
@@ -25,14 +24,14 @@ from webui.views.form_fields import Labels
 from webui.views.pages import element_names, process_names
 
 
-def may_audit(user: UserView | None) -> bool:
-    """Auditors, the director and administrators may read every instance."""
-    return user is not None and bool(READ_ALL_ROLES & set(user.roles))
+def may_audit(engine: Engine, user: UserView | None) -> bool:
+    """Whether `user` may read every instance, as the engine answers it (engine/permissions.py)."""
+    return user is not None and engine.abilities(user.username).audit
 
 
-def require_auditor(user: UserView | None) -> None:
+def require_auditor(engine: Engine, user: UserView | None) -> None:
     """Raises: PermissionDenied for anyone who may not audit."""
-    if not may_audit(user):
+    if not may_audit(engine, user):
         raise PermissionDenied(f"{user.username if user else 'anonymous'} is not an auditor")
 
 
