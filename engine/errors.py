@@ -191,3 +191,14 @@ class Divergence(Exception):
         super().__init__(reason)
         self.seq, self.element, self.field = seq, element, field_name
         self.recorded, self.replayed, self.reason = recorded, replayed, reason
+
+
+class StateFormatUnknown(ZhiduError):
+    """A stored instance state is in a format this zhidu cannot read (newer, or not zhidu's)."""
+
+    code = "state_format_unknown"
+
+    def __init__(self, found: Any):
+        super().__init__(f"the stored instance state has format {found!r}, which this version of zhidu "
+                         f"cannot read")
+        self.found = found

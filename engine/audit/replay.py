@@ -20,6 +20,7 @@ from engine.spiff.migration import migrate_state
 from engine.audit.journal import COMMANDS, JournalEntry, json_safe, unsalted
 from engine.spiff.outcomes import outcomes_of
 from engine.spiff.specs import CompiledVersion
+from engine.spiff.stored import live_elements
 
 # Finds the compiled version with a content hash (None when it is missing or altered).
 Resolver = Callable[[str], "CompiledVersion | None"]
@@ -67,8 +68,7 @@ def replay(compiled: CompiledVersion, entries: list[JournalEntry], resolve: Reso
             state = json.loads(json.dumps(result.state))  # as storage holds it
             done.result = result
             done.steps.append({"seq": entry.seq, "kind": entry.kind, "data": result.data,
-                               "active": sorted({t["task_spec"] for t in result.state["tasks"].values()
-                                                 if t["state"] & (8 | 16 | 32)})})
+                               "active": live_elements(result.state)})
         index += 1 + len(following)
     return done
 

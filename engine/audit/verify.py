@@ -10,9 +10,10 @@ from typing import Any
 from engine.audit.journal import GENESIS, JournalEntry, compute_hash, json_safe, verify_chain
 from engine.audit.markers import BLANK, blanked, hidden_fields, journal_markers, misplaced, reads
 from engine.records import InstanceRecord, TaskRecord
-from engine.errors import Divergence
+from engine.errors import Divergence, StateFormatUnknown
 from engine.audit.replay import Replayed, Resolver, first_difference, dig, replay
 from engine.spiff.specs import CompiledVersion
+from engine.spiff.stored import STATE_FORMAT, task_entries
 
 
 @dataclass(frozen=True)
@@ -131,31 +132,42 @@ def _compare_record(record: InstanceRecord, done: Replayed, last_seq: int, state
         if state_withheld:
             return
         raise Divergence(last_seq, None, "state", None, None, "the instance state is missing, though no value is hidden")
-    stored_tasks = _projection(record.state)
-    replayed_tasks = _projection(json.loads(json.dumps(result.state)), {v: k for k, v in done.ids.items()})
-    if stored_tasks != replayed_tasks:
-        stored_only = [json.loads(d) for d in (Counter(stored_tasks) - Counter(replayed_tasks)).elements()]
-        replayed_only = [json.loads(d) for d in (Counter(replayed_tasks) - Counter(stored_tasks)).elements()]
-        element = (stored_only or replayed_only)[0]["task_spec"]
-        stored = next((t for t in stored_only if t["task_spec"] == element), None)
-        twin = next((t for t in replayed_only if t["task_spec"] == element), None)
-        if stored is not None and twin is not None:  # the same task, stored one way and replayed another
-            key = first_difference(stored, twin)
-            raise Divergence(last_seq, element, f"state.{key}", dig(stored, key), dig(twin, key),
-                             f"the stored state of {element} differs from replay in {key}")
-        raise Divergence(last_seq, element, "state", stored_only, replayed_only,
-                         f"the stored state of {element} differs from replay")
+    _compare_state(record.state, done, last_seq)
 
 
-def _projection(state: dict[str, Any], recorded_id: dict[str, str] | None = None) -> list[str]:
-    """Tasks without their random ids and wall-clock stamps, so two runs can be compared.
+def _compare_state(state: dict[str, Any], done: Replayed, last_seq: int) -> None:
+    """The stored state's tasks against replay's, without their random ids."""
+    try:
+        stored_tasks = _projection(state)
+    except StateFormatUnknown as err:  # altered, or written by a newer zhidu: not what replay gives
+        raise Divergence(last_seq, None, "state.format", err.found, STATE_FORMAT,
+                         "the stored state's format is not one replay can read") from err
+    replayed_tasks = _projection(json.loads(json.dumps(done.result.state)), {v: k for k, v in done.ids.items()})
+    if stored_tasks == replayed_tasks:
+        return
+    stored_only = list((Counter(stored_tasks) - Counter(replayed_tasks)).elements())
+    replayed_only = list((Counter(replayed_tasks) - Counter(stored_tasks)).elements())
+    element = (stored_only or replayed_only)[0][0]
+    stored = next((json.loads(task) for name, task in stored_only if name == element), None)
+    twin = next((json.loads(task) for name, task in replayed_only if name == element), None)
+    if stored is not None and twin is not None:  # the same task, stored one way and replayed another
+        key = first_difference(stored, twin)
+        raise Divergence(last_seq, element, f"state.{key}", dig(stored, key), dig(twin, key),
+                         f"the stored state of {element} differs from replay in {key}")
+    raise Divergence(last_seq, element, "state", [json.loads(task) for _, task in stored_only],
+                     [json.loads(task) for _, task in replayed_only], f"the stored state of {element} differs from replay")
+
+
+def _projection(state: dict[str, Any], recorded_id: dict[str, str] | None = None) -> list[tuple[str, str]]:
+    """(element, task as JSON) per task, the task without its random id and wall-clock stamps, so
+    two runs can be compared; in the order of the JSON text.
 
     A multi-instance task lists the children it has merged by their ids (`merged`); replayed
     children have new ids, so a replayed state's are put back to the recorded ones first."""
-    tasks = state.get("tasks", {}).values()
-    return sorted(json.dumps({"task_spec": t["task_spec"], "state": t["state"], "data": t["data"],
-                              "internal_data": _recorded_ids(t["internal_data"], recorded_id or {})},
-                             sort_keys=True, default=str) for t in tasks)
+    return sorted(((t.element, json.dumps({"task_spec": t.element, "state": t.state, "data": t.data,
+                                           "internal_data": _recorded_ids(t.internal_data, recorded_id or {})},
+                                          sort_keys=True, default=str)) for t in task_entries(state)),
+                  key=lambda pair: pair[1])
 
 
 def _recorded_ids(internal: dict[str, Any], recorded_id: dict[str, str]) -> dict[str, Any]:

@@ -24,8 +24,7 @@ from engine.spiff.execution import Execution, StepResult
 from engine.definitions.forms import FormDefinition
 from engine.spiff.specs import CompiledVersion
 from engine.spiff.state import spec_registry
-
-_ALIVE = TaskState.WAITING | TaskState.READY | TaskState.STARTED
+from engine.spiff.stored import every_task_entry
 
 
 def blockers(old: CompiledVersion, new: CompiledVersion, state: dict[str, Any],
@@ -62,7 +61,18 @@ def migrate_state(old: CompiledVersion, new: CompiledVersion, state: dict[str, A
         MigrationRefused: a subprocess the instance is inside no longer exists.
     """
     execution = Execution(old, clock, state)
-    workflow = execution.workflow
+    move_workflow(execution.workflow, new)
+    execution.compiled = new
+    return execution.result()
+
+
+def move_workflow(workflow: Any, new: CompiledVersion) -> None:
+    """Put a loaded workflow onto `new`'s specs, the way SpiffWorkflow's spec diff does it
+    (`SpiffWorkflow.bpmn.util.diff`); only ready tasks are re-predicted.
+
+    Raises:
+        MigrationRefused: a subprocess the instance is inside no longer exists.
+    """
     top, subprocesses = diff_workflow(spec_registry(), workflow, new.spec, new.subprocess_specs)
     migrate_workflow(top, workflow, new.spec, reset_mask=TaskState.READY)
     for sub_id, sub_diff in subprocesses.items():
@@ -70,9 +80,15 @@ def migrate_state(old: CompiledVersion, new: CompiledVersion, state: dict[str, A
         if sub_diff is None or sub.spec.name not in new.subprocess_specs:
             raise MigrationRefused([f"subprocess {sub.spec.name} that the instance is inside was removed"])
         migrate_workflow(sub_diff, sub, new.subprocess_specs[sub.spec.name], reset_mask=TaskState.READY)
-    workflow.subprocess_specs = dict(new.subprocess_specs)
-    execution.compiled = new
-    return execution.result()
+    _use_subprocess_specs(workflow, new.subprocess_specs)
+
+
+def _use_subprocess_specs(workflow: Any, subprocess_specs: dict[str, Any]) -> None:
+    """Give the top workflow the new version's subprocess specs, which subprocesses it starts from
+    now on are built from. SpiffWorkflow 3.2's `migrate_workflow` replaces each workflow's `spec`
+    but not this table; it is the public `BpmnWorkflow.subprocess_specs` attribute, which
+    SpiffWorkflow's constructor and its example application's loader set the same way."""
+    workflow.subprocess_specs = dict(subprocess_specs)
 
 
 def _spec_reasons(old: CompiledVersion, new: CompiledVersion, state: dict[str, Any]) -> list[str]:
@@ -80,8 +96,8 @@ def _spec_reasons(old: CompiledVersion, new: CompiledVersion, state: dict[str, A
     before = describe_elements(old.bundle.files.get(old.bundle.entry.bpmn, ""))
     after = describe_elements(new.bundle.files.get(new.bundle.entry.bpmn, ""))
     reasons = []
-    for task in _state_tasks(state):
-        name, alive = task["task_spec"], bool(task["state"] & _ALIVE)
+    for task in every_task_entry(state):
+        name, alive = task.element, task.live
         label = _label(before, name)
         if name not in new_specs:
             reasons.append(f"{label}, where the instance is now, was removed" if alive else
@@ -138,13 +154,6 @@ def form_incompatibility(old: FormDefinition | None, new: FormDefinition | None)
         if new_props[name].get("type") != prop.get("type"):
             return f"changed the type of {name}"
     return None
-
-
-def _state_tasks(state: dict[str, Any]) -> list[dict[str, Any]]:
-    tasks = list(state.get("tasks", {}).values())
-    for sub in state.get("subprocesses", {}).values():
-        tasks += list(sub.get("tasks", {}).values())
-    return tasks
 
 
 def _all_specs(compiled: CompiledVersion) -> dict[str, Any]:

@@ -1,0 +1,90 @@
+"""The stored state is versioned like SpiffWorkflow's serializer: today's format loads as it is,
+a registered migration brings an older one up, and a format nobody registered is refused."""
+
+from __future__ import annotations
+
+import copy
+import json
+
+import pytest
+
+from engine.errors import StateFormatUnknown
+from engine.spiff import stored
+from engine.spiff.execution import Execution
+from engine.spiff.stored import STATE_FORMAT, live_elements, task_entries, upgraded
+from tests.engine.test_state import loop_version
+
+
+@pytest.fixture
+def waiting(clock):
+    """A loop instance waiting at its user task: (compiled version, stored state, result)."""
+    compiled = loop_version()
+    result = Execution(compiled, clock).start({"count": 0, "limit": 3})
+    return compiled, json.loads(json.dumps(result.state)), result
+
+
+def test_the_writer_writes_the_newest_format_and_it_loads_unchanged(waiting, clock):
+    compiled, state, result = waiting
+    assert state["format"] == STATE_FORMAT == "zhidu-state/1"
+    assert upgraded(state) == state and upgraded(state) is not state
+    again = Execution(compiled, clock, state).result()
+    assert again.state == state
+    assert [t.id for t in again.ready_tasks] == [t.id for t in result.ready_tasks]
+
+
+def test_a_format_nobody_registered_is_refused_naming_it(waiting, clock):
+    compiled, state, _ = waiting
+    newer = {**state, "format": "zhidu-state/99"}
+    with pytest.raises(StateFormatUnknown, match="zhidu-state/99") as caught:
+        Execution(compiled, clock, newer)
+    assert caught.value.found == "zhidu-state/99" and caught.value.code == "state_format_unknown"
+    with pytest.raises(StateFormatUnknown, match="None"):
+        live_elements({key: value for key, value in state.items() if key != "format"})
+
+
+def _from_format_0(state: dict) -> str:
+    """The fake format 0 named a task's spec "element"; format 1 calls it "task_spec"."""
+    for task in state["tasks"].values():
+        task["task_spec"] = task.pop("element")
+    return STATE_FORMAT
+
+
+def as_format_0(state: dict) -> dict:
+    old = copy.deepcopy(state)
+    old["format"] = "zhidu-state/0"
+    for task in old["tasks"].values():
+        task["element"] = task.pop("task_spec")
+    return old
+
+
+def test_a_registered_migration_brings_an_older_state_up_on_load(waiting, clock, monkeypatch):
+    compiled, state, result = waiting
+    old = as_format_0(state)
+    with pytest.raises(StateFormatUnknown, match="zhidu-state/0"):
+        upgraded(old)
+    monkeypatch.setitem(stored.MIGRATIONS, "zhidu-state/0", _from_format_0)
+    assert upgraded(old) == state
+    assert old["format"] == "zhidu-state/0" and "element" in next(iter(old["tasks"].values()))  # not touched
+    assert live_elements(old) == live_elements(state) == ["Work"]
+    assert task_entries(old) == task_entries(state)
+    loaded = Execution(compiled, clock, old).result()
+    assert loaded.state == state and [t.id for t in loaded.ready_tasks] == [t.id for t in result.ready_tasks]
+
+
+def test_migrations_run_in_order_and_a_cycle_among_them_is_refused(waiting, monkeypatch):
+    _, state, _ = waiting
+    older = {**as_format_0(state), "format": "zhidu-state/0-beta"}
+    monkeypatch.setitem(stored.MIGRATIONS, "zhidu-state/0-beta", lambda s: "zhidu-state/0")
+    monkeypatch.setitem(stored.MIGRATIONS, "zhidu-state/0", _from_format_0)
+    assert upgraded(older) == state
+    monkeypatch.setitem(stored.MIGRATIONS, "zhidu-state/0", lambda s: "zhidu-state/0-beta")
+    with pytest.raises(StateFormatUnknown, match="0-beta"):
+        upgraded(older)
+
+
+def test_live_elements_are_the_waiting_ready_and_started_tasks_of_the_top_workflow(waiting):
+    _, state, _ = waiting
+    assert live_elements(state) == ["Work"]
+    live = [t for t in task_entries(state) if t.live]
+    assert [t.element for t in live] == ["Work"] and live[0].state == 16  # READY
+    assert {t.element for t in task_entries(state) if not t.live} >= {"Join", "Count", "Again"}  # done, predicted
