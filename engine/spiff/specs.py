@@ -140,7 +140,6 @@ def compile_bundle(bundle: ProcessBundle) -> CompiledVersion:
     except (KeyError, AttributeError, TypeError, ValueError, IndexError) as err:
         # Files from other modellers can trip the parser's assumptions; a problem, not a crash.
         raise DefinitionInvalid([Problem(entry.bpmn, f"the model cannot be read: {type(err).__name__}: {err}")]) from err
-    _link_multi_instance_merges(spec, subprocess_specs)
     user_tasks = _user_tasks(spec, subprocess_specs)
     problems += _check_assignment(entry.bpmn, entry.lanes, user_tasks)
     if problems:
@@ -243,21 +242,6 @@ def _owner_id(node: Any) -> str | None:
 def _properties(node: Any) -> dict[str, str]:
     found = node.xpath("./bpmn:extensionElements/spiff:properties/spiff:property", namespaces=NS)
     return {p.get("name"): p.get("value", "") for p in found}
-
-
-def _link_multi_instance_merges(spec: Any, subprocess_specs: dict[str, Any]) -> None:
-    """Connect each loop/multi-instance task's child spec to its merge, once, at compile time.
-
-    SpiffWorkflow makes that connection only when a running instance creates a child, on the
-    shared spec object. A version compiled afresh (after a restart, in another process) and
-    loaded mid-loop would never merge its finished children, and the task would never end.
-    """
-    for process_spec in (spec, *subprocess_specs.values()):
-        for task_spec in process_spec.task_specs.values():
-            merge, child_name = getattr(task_spec, "merge_child", None), getattr(task_spec, "task_spec", None)
-            child = process_spec.task_specs.get(child_name) if isinstance(child_name, str) else None
-            if merge is not None and child is not None and not child.completed_event.is_connected(merge):
-                child.completed_event.connect(merge)
 
 
 def _user_tasks(spec: Any, subprocess_specs: dict[str, Any]) -> dict[str, UserTaskInfo]:
