@@ -39,6 +39,9 @@ class TaskView:
     completed_by: str | None = None
     completed_at: datetime | None = None
     subject: dict[str, str] | None = None  # what the task is about, {zh, en}
+    # What the person who asked may do with it now ("claim", "release", "complete", "reassign");
+    # filled by `Engine.task`, empty in lists.
+    actions: frozenset[str] = frozenset()
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -46,7 +49,7 @@ class TaskView:
             "name": self.name, "title": self.title, "candidates": list(self.candidates),
             "claimed_by": self.claimed_by, "due_at": _iso(self.due_at), "created_at": _iso(self.created_at),
             "status": self.status, "lane": self.lane, "subject": self.subject,
-            "form": self.form.to_dict() if self.form else None,
+            "form": self.form.to_dict() if self.form else None, "actions": sorted(self.actions),
         }
 
 
@@ -120,3 +123,18 @@ class UserView:
     def to_dict(self) -> dict[str, Any]:
         return {"username": self.username, "name": self.name, "department": self.department,
                 "roles": list(self.roles), "active": self.active}
+
+
+@dataclass(frozen=True)
+class Abilities:
+    """What one person may do at all (engine/permissions.py): which parts of the interface are theirs."""
+
+    start: bool  # may start some procedure
+    manage: bool  # manages a department: the team page
+    own: bool  # edits and deploys procedures
+    audit: bool  # reads, searches and verifies every instance
+    administer: bool  # manages accounts
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"start": self.start, "manage": self.manage, "own": self.own, "audit": self.audit,
+                "administer": self.administer}

@@ -4,12 +4,12 @@ and searched with indexed queries that stay cheap at any inbox size."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable
 
+from engine.commands.runner import Runner
 from engine.ports import UnitOfWork
-from engine.queries.reading import light_task_view
+from engine.queries.reading import light_task_view, user_view
 from engine.records import TextMatch
-from engine.views import TaskView
+from engine.views import TaskView, UserView
 
 
 @dataclass(frozen=True)
@@ -25,19 +25,10 @@ class InboxPage:
 
 
 class InboxQueries:
-    """Mixed into the Engine facade; never writes."""
+    """Each method one unit of work through the runner; never writes."""
 
-    uow_factory: Callable[[], UnitOfWork]
-
-    def task_list(self, username: str) -> list[TaskView]:
-        """Like `tasks_for`, without forms: one query, fit for inboxes of thousands of tasks.
-
-        Raises:
-            UserNotFound.
-        """
-        with self.uow_factory() as uow:
-            user = self._user(uow, username)
-            return [light_task_view(t) for t in uow.tasks.inbox(user.username, user.roles)]
+    def __init__(self, run: Runner):
+        self.run = run
 
     def inbox_page(self, username: str, process_key: str | None = None, sort: str = "due",
                    page: int = 1, page_size: int = 50, search: str = "") -> InboxPage:
@@ -47,9 +38,9 @@ class InboxQueries:
         Raises:
             UserNotFound.
         """
-        with self.uow_factory() as uow:
-            user = self._user(uow, username)
-            match = self._text_match(uow, search)
+        with self.run.unit() as uow:
+            user = self.run.actor(uow, username)
+            match = _text_match(uow, search)
             total = uow.tasks.inbox_count(user.username, user.roles, process_key or None, match)
             pages = max(1, -(-total // page_size))
             page = min(max(1, page), pages)
@@ -62,33 +53,46 @@ class InboxQueries:
 
     def inbox_count(self, username: str) -> int:
         """How many tasks are in `username`'s inbox. Raises: UserNotFound."""
-        with self.uow_factory() as uow:
-            user = self._user(uow, username)
+        with self.run.unit() as uow:
+            user = self.run.actor(uow, username)
             return uow.tasks.inbox_count(user.username, user.roles)
 
     def department_tasks(self, username: str, search: str = "") -> list[TaskView]:
         """Open tasks, claimed or not, of the departments `username` manages (every department
-        for the director); empty for someone who manages none. Forms are not loaded. `search`
-        filters as in `inbox_page`.
+        for whoever manages them all); empty for someone who manages none. Forms are not loaded.
+        `search` filters as in `inbox_page`.
 
         Raises:
             UserNotFound.
         """
-        with self.uow_factory() as uow:
-            user = self._user(uow, username)
-            if "director" in user.roles:
-                departments = {d.key for d in uow.users.departments()}
-            else:
-                departments = {r.removesuffix("-manager") for r in user.roles if r.endswith("-manager")}
-            match = self._text_match(uow, search)
-            tasks = uow.tasks.open_in_departments(sorted(departments), match) if departments else []
+        with self.run.unit() as uow:
+            user = self.run.actor(uow, username)
+            departments = self.run.permissions(uow).inbox_departments(user)
+            match = _text_match(uow, search)
+            tasks = uow.tasks.open_in_departments(departments, match) if departments else []
         return [light_task_view(t) for t in tasks]
 
-    def _text_match(self, uow: UnitOfWork, search: str) -> TextMatch | None:
-        """A search over task titles and subjects, and the procedures whose names contain it."""
-        text = (search or "").strip().lower()
-        if not text:
-            return None
-        keys = tuple(v.key for v in uow.versions.all_latest()
-                     if text in v.key.lower() or any(text in n.lower() for n in v.entry.name.values()))
-        return TextMatch(text[:200], keys)
+    def receivers(self, actor: str, task_ids: list[str]) -> dict[str, list[UserView]]:
+        """For each of the tasks `actor` may reassign, the active users it may be given to (its
+        candidates and the managers of its department); tasks they may not reassign, or that do
+        not exist, are left out.
+
+        Raises:
+            UserNotFound, PermissionDenied (deactivated).
+        """
+        with self.run.unit() as uow:
+            user, may = self.run.actor(uow, actor), self.run.permissions(uow)
+            tasks = [t for t in (uow.tasks.get(i) for i in dict.fromkeys(task_ids))
+                     if t is not None and may.may_reassign(user, t)]
+            people = [u for u in uow.users.all() if u.active] if tasks else []
+        return {t.id: [user_view(u) for u in people if may.may_receive(u, t)] for t in tasks}
+
+
+def _text_match(uow: UnitOfWork, search: str) -> TextMatch | None:
+    """A search over task titles and subjects, and the procedures whose names contain it."""
+    text = (search or "").strip().lower()
+    if not text:
+        return None
+    keys = tuple(v.key for v in uow.versions.all_latest()
+                 if text in v.key.lower() or any(text in n.lower() for n in v.entry.name.values()))
+    return TextMatch(text[:200], keys)
