@@ -87,14 +87,14 @@ def cmd_complete(args: argparse.Namespace) -> Any:
 
 def cmd_show(args: argparse.Namespace) -> Any:
     engine = build().engine
-    if args.actor:  # as that user sees it: refused if they may not, confidential values hidden
-        return engine.visible_instance(args.instance, args.actor).to_dict()
-    return engine.show(args.instance).to_dict()
+    # With --actor, as that user sees it (refused if they may not, confidential values hidden);
+    # without, as the operator: everything.
+    return (engine.show(args.instance, args.actor) if args.actor else engine.show(args.instance)).to_dict()
 
 
 def cmd_history(args: argparse.Namespace) -> Any:
     engine = build().engine
-    entries = engine.visible_history(args.instance, args.actor) if args.actor else engine.history(args.instance)
+    entries = engine.history(args.instance, args.actor) if args.actor else engine.history(args.instance)
     return [e.to_dict() for e in entries]
 
 

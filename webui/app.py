@@ -13,6 +13,7 @@ from flask import Flask, current_app, g
 from flask.json.provider import DefaultJSONProvider
 
 from engine.clock import zone_name
+from engine.views import Abilities
 from webui import auth, security
 from bootstrap.json_text import strict_json
 from webui.current import engine, language, t
@@ -79,12 +80,24 @@ def _stored_secret(file: str) -> str:
 def _template_helpers() -> dict[str, Any]:
     return {"t": t, "lang": language(), "user": g.get("user"), "csrf_token": auth.csrf_token,
             "inbox_count": _inbox_count, "localised": lambda names: localised(names, language()),
-            "now": engine().clock.now(), "is_manager": _is_manager, "steps": lambda text: steps(text, language()),
+            "now": engine().clock.now(), "is_manager": _is_manager, "abilities": _abilities,
+            "steps": lambda text: steps(text, language()),
             "is_overdue": lambda task: is_overdue(task, engine().clock.now())}
 
 
+def _abilities(user) -> Abilities:
+    """What the signed-in user may do at all, as the engine answers it: once per request (none on
+    a failure's page, which must not ask the engine again)."""
+    if g.get("failed"):
+        return Abilities(start=False, manage=False, own=False, audit=False, administer=False)
+    if g.get("abilities") is None or g.abilities[0] != user.username:
+        g.abilities = (user.username, engine().abilities(user.username))
+    return g.abilities[1]
+
+
 def _is_manager(user) -> bool:
-    return "director" in user.roles or any(r.endswith("-manager") for r in user.roles)
+    """Whether the navigation offers the team page."""
+    return _abilities(user).manage
 
 
 def _inbox_count() -> int | None:

@@ -95,7 +95,7 @@ def test_navigation_count_follows_my_own_submissions(client, auth, engine):
     assert nav_count(client.get("/requests").get_data(as_text=True)) == 2
     auth.post(f"/tasks/{task_ids[0]}", {"details": "d", "customer_calmed": "true"})
     assert nav_count(client.get("/requests").get_data(as_text=True)) == 2  # Verify took its place
-    engine.complete_task(engine.task_list("cs_staff1")[0].id, "cs_staff2", {"details": "d", "customer_calmed": True})
+    engine.complete_task(engine.tasks_for("cs_staff1")[0].id, "cs_staff2", {"details": "d", "customer_calmed": True})
     assert nav_count(client.get("/").get_data(as_text=True)) == 2  # the inbox itself always recounts
 
 

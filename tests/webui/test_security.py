@@ -12,6 +12,7 @@ import re
 
 import pytest
 
+from engine.errors import PermissionDenied
 from tests.webui.support import INTAKE
 
 STAFF, PEER, OUTSIDER = "cs_staff1", "cs_staff2", "mk_staff1"
@@ -181,8 +182,8 @@ def test_confidential_contact_is_hidden_from_roles_without_clearance(client, aut
         if username == "auditor":
             assert engine.fingerprints.of(contact) in page  # keyed (tests/security/test_fingerprints.py)
         auth.post("/sign-out")
-    assert engine.visible_instance(world["instance_id"], "admin").data["contact"] == {"confidential": True}
-    history = engine.visible_history(world["instance_id"], "admin")
+    assert engine.show(world["instance_id"], "admin").data["contact"] == {"confidential": True}
+    history = engine.history(world["instance_id"], "admin")
     assert contact not in json.dumps([e.to_dict() for e in history], ensure_ascii=False)
 
 
@@ -209,3 +210,31 @@ def test_the_journal_records_who_did_each_thing(client, auth, engine, world):
     auth.post(f"/tasks/{world['task_id']}/reassign", {"to_user": PEER})
     kinds = [(e.kind, e.actor) for e in engine.history(world["instance_id"]) if e.kind in ("started", "claimed", "reassigned")]
     assert kinds == [("started", STAFF), ("claimed", STAFF), ("reassigned", "cs_manager")]
+
+
+def test_the_engine_says_what_each_person_may_do_with_a_task_and_the_pages_ask_it(client, auth, engine, world):
+    """The task page and the team page show the engine's answers (engine/permissions.py), not
+    their own reading of role names."""
+    task_id = world["task_id"]  # claimed by its starter, offered to customer service staff
+    expected = {STAFF: {"release", "complete"}, PEER: set(), "cs_manager": {"release", "reassign"},
+                "director": {"release", "reassign"}, "auditor": set()}
+    assert {name: set(engine.task(task_id, name).actions) for name in expected} == expected
+    with pytest.raises(PermissionDenied):
+        engine.task(task_id, OUTSIDER)
+    assert engine.receivers(STAFF, [task_id]) == {} and engine.receivers("mk_manager", [task_id]) == {}
+    given_to = {u.username for u in engine.receivers("cs_manager", [task_id, "nope"])[task_id]}
+    assert given_to == {"cs_staff1", "cs_staff2", "cs_manager", "director"}
+    auth.sign_in("cs_manager")
+    team = client.get("/team").get_data(as_text=True)
+    assert 'value="cs_staff2"' in team and 'value="cs_staff1"' not in team  # not to whoever holds it
+    assert 'value="mk_staff1"' not in team and 'value="auditor"' not in team
+
+
+@pytest.mark.parametrize("username, shown", [
+    (STAFF, {"start"}), ("cs_manager", {"start", "manage"}), ("director", {"start", "manage", "audit"}),
+    ("auditor", {"audit"}), ("admin", {"start", "audit", "administer"}), ("owner", {"own"})])
+def test_abilities_decide_what_the_navigation_offers(client, auth, engine, username, shown):
+    abilities = engine.abilities(username).to_dict()
+    assert {name for name, yes in abilities.items() if yes} == shown
+    auth.sign_in(username)
+    assert ('href="/team"' in client.get("/").get_data(as_text=True)) is ("manage" in shown)

@@ -76,7 +76,7 @@ def task(task_id: str):
 @bp.post("/tasks/<task_id>")
 def complete(task_id: str):
     """Submit a task's form; on field errors the form comes back with the input kept."""
-    form = engine().task(task_id).form
+    form = engine().task(task_id, g.user.username).form
     data, shown = read_submission(form, request.form) if form else ({}, {})
     g.form_invalid = lambda errors: render_template(
         "employee/task.html", **pages.task_page(engine(), g.user, task_id, language(), shown, errors, zone()))

@@ -34,28 +34,14 @@ def inbox(engine: Engine, username: str, args: Mapping[str, str], page_size: int
 
 
 def team(engine: Engine, user: UserView, search: str = "") -> dict[str, Any]:
-    """Open tasks of the departments `user` manages, with who each may be given to: (username,
-    name) pairs, the username shown only where two people share a name."""
+    """Open tasks of the departments `user` manages, with who each may be given to (as the engine
+    answers it): (username, name) pairs, the username shown only where two people share a name."""
     tasks = engine.department_tasks(user.username, search.strip())
-    people = [u for u in engine.users() if u.active]
+    receivers = engine.receivers(user.username, [t.id for t in tasks])
     return {"tasks": tasks, "names": process_names(engine), "q": search.strip(),
             "claimers": {u.username: u.name for u in engine.users()},
-            "people": {t.id: person_options({}, [u for u in people if offered_to(u, t) and u.username != t.claimed_by])
+            "people": {t.id: person_options({}, [u for u in receivers.get(t.id, []) if u.username != t.claimed_by])
                        for t in tasks}}
-
-
-def offered_to(user: UserView, task: TaskView) -> bool:
-    """Whether `user` is a candidate of `task` or manages its department (mirrors the engine)."""
-    offered = set(task.candidates)
-    if f"user:{user.username}" in offered or any(f"role:{r}" in offered for r in user.roles):
-        return True
-    return "director" in user.roles or any(
-        c.startswith("role:") and c.endswith(("-staff", "-manager"))
-        and f"{c[5:].rsplit('-', 1)[0]}-manager" in user.roles for c in offered)
-
-
-def may_complete(user: UserView, task: TaskView) -> bool:
-    return task.claimed_by == user.username or (task.claimed_by is None and offered_to(user, task))
 
 
 @dataclass(frozen=True)
@@ -83,10 +69,10 @@ def people_names(engine: Engine) -> dict[str, str]:
 def task_page(engine: Engine, user: UserView, task_id: str, lang: str, values: Mapping[str, Any] | None = None,
               field_errors: list[FieldError] | None = None, zone: Any = None) -> dict[str, Any]:
     """A task's form with the process data it shows; raises TaskNotReady once the task is done."""
-    task = engine.task(task_id)
+    task = engine.task(task_id, user.username)
     if task.status != "open":
         raise TaskNotReady(f"task {task_id} is {task.status}")
-    instance = engine.visible_instance(task.instance_id, user.username)
+    instance = engine.show(task.instance_id, user.username)
     display = data_display(engine, task.instance_id, lang, zone)
     data = {**instance.data, **engine.task_context(task_id, user.username)}
     shown = display.rows(data, task.form.ui.get("show") or []) if task.form else []
@@ -96,7 +82,7 @@ def task_page(engine: Engine, user: UserView, task_id: str, lang: str, values: M
     return {"task": task, "instance": instance, "shown": shown, "fields": fields, "errors": errors,
             "form_errors": [m for f, m in errors.items() if not any(f == x.name or f.startswith(f"{x.name}[")
                                                                      for x in fields)],
-            "may_complete": may_complete(user, task), "claimer": _name(engine, task.claimed_by),
+            "may_complete": "complete" in task.actions, "claimer": _name(engine, task.claimed_by),
             "process_name": process_names(engine).get(task.process_key)}
 
 
@@ -120,7 +106,7 @@ def startable(engine: Engine, username: str, key: str) -> ProcessView:
 
 def instance_page(engine: Engine, username: str, instance_id: str, lang: str, zone: Any = None) -> dict[str, Any]:
     """An instance the user may see: diagram data, history with labels, current data."""
-    instance = engine.visible_instance(instance_id, username)
+    instance = engine.show(instance_id, username)
     diagram = engine.diagram(instance_id)
     display = data_display(engine, instance_id, lang, zone)
     elements = element_names(diagram.bpmn)
@@ -128,7 +114,7 @@ def instance_page(engine: Engine, username: str, instance_id: str, lang: str, zo
     history = [HistoryRow(e.seq, e.kind, people.get(e.actor or "", e.actor or ""), e.at,
                           bilingual(elements.get(element_id(e.payload.get("element", "")), ""), lang),
                           e.kind in COMMANDS, _details(e.kind, e.payload, display))
-               for e in engine.visible_history(instance_id, username)]
+               for e in engine.history(instance_id, username)]
     waits = WaitingOn(engine, lang)
     return {"instance": instance, "history": history, "data": display.rows(instance.data),
             "waiting": {t.id: waits(t) for t in instance.active_tasks},
