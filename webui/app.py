@@ -80,7 +80,7 @@ def _stored_secret(file: str) -> str:
 def _template_helpers() -> dict[str, Any]:
     return {"t": t, "lang": language(), "user": g.get("user"), "csrf_token": auth.csrf_token,
             "inbox_count": _inbox_count, "localised": lambda names: localised(names, language()),
-            "now": engine().clock.now(), "is_manager": _is_manager, "abilities": _abilities,
+            "now": engine().clock.now(), "abilities": _abilities,
             "steps": lambda text: steps(text, language()),
             "is_overdue": lambda task: is_overdue(task, engine().clock.now())}
 
@@ -93,11 +93,6 @@ def _abilities(user) -> Abilities:
     if g.get("abilities") is None or g.abilities[0] != user.username:
         g.abilities = (user.username, engine().abilities(user.username))
     return g.abilities[1]
-
-
-def _is_manager(user) -> bool:
-    """Whether the navigation offers the team page."""
-    return _abilities(user).manage
 
 
 def _inbox_count() -> int | None:

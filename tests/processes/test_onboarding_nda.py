@@ -74,10 +74,10 @@ def test_the_agreement_number_is_confidential(zhidu):
     complete_as(zhidu, iid, "Task_SignNDA", "da_staff3", SIGNED)
     access_and_training(zhidu, iid)
     for cleared in ("admin", "director"):
-        assert zhidu.visible_instance(iid, cleared).data["nda_number"] == "NDA-2026-0107"
-    hidden = zhidu.visible_instance(iid, "da_manager").data["nda_number"]
+        assert zhidu.show(iid, cleared).data["nda_number"] == "NDA-2026-0107"
+    hidden = zhidu.show(iid, "da_manager").data["nda_number"]
     assert hidden != "NDA-2026-0107" and hidden["confidential"] is True
-    assert "NDA-2026-0107" not in str(zhidu.visible_instance(iid, "auditor").data)
+    assert "NDA-2026-0107" not in str(zhidu.show(iid, "auditor").data)
 
 
 def test_forms_and_roles_guard_the_onboarding(zhidu):

@@ -37,7 +37,7 @@ def keyed(sqlite_url, clock) -> Engine:
 
 
 def _shown(zhidu: Engine, instance_id: str) -> str:
-    return zhidu.visible_instance(instance_id, "auditor").data["contact"]["sha256"]
+    return zhidu.show(instance_id, "auditor").data["contact"]["sha256"]
 
 
 def test_a_dictionary_of_every_candidate_phone_number_does_not_find_the_fingerprint(keyed):
@@ -49,7 +49,7 @@ def test_a_dictionary_of_every_candidate_phone_number_does_not_find_the_fingerpr
     assert all(shown not in (hashlib.sha256(c.encode()).hexdigest(), fingerprint(c),
                              hashlib.sha256(canonical(c)).hexdigest()) for c in candidates)
     assert shown == Fingerprints(KEY).of(PHONE) != Fingerprints(b"x" * 32).of(PHONE)  # the key decides
-    history = keyed.visible_history(instance_id, "auditor")
+    history = keyed.history(instance_id, "auditor")
     text = json.dumps([e.to_dict() for e in history], ensure_ascii=False)
     assert PHONE not in text and fingerprint(PHONE) not in text
     assert Fingerprints(KEY).salt(PHONE) not in text  # the salt would let a dictionary run again
@@ -58,7 +58,7 @@ def test_a_dictionary_of_every_candidate_phone_number_does_not_find_the_fingerpr
 def test_equal_values_have_equal_fingerprints_in_one_installation(keyed):
     first, second, other = _start(keyed, PHONE), _start(keyed, PHONE), _start(keyed, "13900000000")
     assert _shown(keyed, first) == _shown(keyed, second) != _shown(keyed, other)
-    started = [keyed.visible_history(i, "auditor")[0].payload["data"]["contact"]["sha256"] for i in (first, second)]
+    started = [keyed.history(i, "auditor")[0].payload["data"]["contact"]["sha256"] for i in (first, second)]
     assert started == [_shown(keyed, first)] * 2  # journal and instance data agree
 
 

@@ -66,16 +66,16 @@ def test_a_failing_command_leaves_no_partial_writes(db_url, clock):
     instance = zhidu.start("complaint_handling", "cs_staff1", INTAKE)
     task_id = zhidu.show(instance.id).active_tasks[0].id
     entries_before = len(zhidu.history(instance.id))
-    original = zhidu._apply
+    original = zhidu.run.apply
 
     def explode(*args, **kwargs):
         original(*args, **kwargs)
         raise RuntimeError("disk full")  # after the writes of the command were issued
 
-    zhidu._apply = explode
+    zhidu.run.apply = explode
     with pytest.raises(RuntimeError):
         zhidu.complete_task(task_id, "cs_staff1", {"details": "d", "customer_calmed": True})
-    zhidu._apply = original
+    zhidu.run.apply = original
     assert len(zhidu.history(instance.id)) == entries_before
     assert zhidu.task(task_id).status == "open"
     zhidu.complete_task(task_id, "cs_staff1", {"details": "d", "customer_calmed": True})

@@ -24,16 +24,6 @@ def auditors_only():
     audit_pages.require_auditor(engine(), g.user)
 
 
-@bp.app_context_processor
-def audit_helpers():
-    return {"may_audit": _may_audit}
-
-
-def _may_audit(user) -> bool:
-    """For the navigation; a failure's page does not ask the engine again."""
-    return not g.get("failed") and audit_pages.may_audit(engine(), user)
-
-
 @bp.get("/")
 def search():
     """Instances by procedure, status, start date, participant and a data value."""
