@@ -39,9 +39,11 @@ class OrgChart:
     manages: dict[str, str]  # role -> department it manages, or EVERY_DEPARTMENT
 
     @classmethod
-    def of(cls, roles: Iterable[Role], departments: Iterable[str] = ()) -> "OrgChart":
+    def of(cls, roles: Iterable[Role]) -> "OrgChart":
+        """The chart of `roles`. Its departments are those some role belongs to: a department
+        no role belongs to can hold no task (a task's department is its candidate role's)."""
         roles = list(roles)
-        return cls(frozenset(departments) | {r.department for r in roles if r.department},
+        return cls(frozenset(r.department for r in roles if r.department),
                    {r.key: r.department for r in roles if r.department},
                    {r.key: r.department or EVERY_DEPARTMENT for r in roles if r.manager})
 

@@ -24,6 +24,7 @@ from engine.ports import UnitOfWork
 from engine.queries.audit_search import AuditSearch
 from engine.queries.inbox import InboxQueries
 from engine.queries.reading import ReadingQueries
+from engine.queries.sheets import SheetQueries
 from engine.spiff.specs import SpecCache
 
 
@@ -58,6 +59,7 @@ class Engine:
         self.reading = ReadingQueries(self.run)
         self.inbox = InboxQueries(self.run)
         self.search = AuditSearch(self.run)
+        self.sheets = SheetQueries(self.run)
 
     @property
     def uow_factory(self) -> Callable[[], UnitOfWork]:
@@ -81,9 +83,10 @@ PARTS: dict[str, tuple[str, ...]] = {
                "verify_organisation"),
     "evidence": ("verify", "verify_all", "step_through", "audit_read", "export"),
     "reading": ("processes", "startable", "users", "user", "password_hash", "show", "history", "my_requests",
-                "tasks_for", "task", "task_context", "diagram", "instance_forms", "data_fields", "abilities"),
+                "tasks_for", "task", "task_context", "diagram", "instance_forms", "data_fields", "abilities", "navigation"),
     "inbox": ("inbox_page", "inbox_count", "department_tasks", "receivers"),
     "search": ("search_instances",),
+    "sheets": ("task_sheet", "instance_sheet"),
 }
 
 for _part, _names in PARTS.items():

@@ -138,3 +138,15 @@ class Abilities:
     def to_dict(self) -> dict[str, Any]:
         return {"start": self.start, "manage": self.manage, "own": self.own, "audit": self.audit,
                 "administer": self.administer}
+
+
+@dataclass(frozen=True)
+class Navigation:
+    """What every page's navigation shows for one person, read together: their abilities and
+    how many tasks wait in their inbox."""
+
+    abilities: Abilities
+    inbox: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"abilities": self.abilities.to_dict(), "inbox": self.inbox}

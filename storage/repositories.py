@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import String, and_, case, cast, delete, func, literal, or_, select, update
+from sqlalchemy import String, and_, case, cast, delete, func, insert, literal, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -191,9 +191,11 @@ class SqlTaskRepository:
         return _task(row) if row else None
 
     def save(self, task: TaskRecord) -> None:
-        row = self.session.get(TaskRow, task.id)
-        for name, value in _task_columns(task).items():
-            setattr(row, name, value)
+        # One UPDATE: the row object a load made is usually gone from the (weak) identity map
+        # already, and fetching it again only to set its attributes would cost a SELECT.
+        columns = _task_columns(task)
+        columns.pop("id")
+        self.session.execute(update(TaskRow).where(TaskRow.id == task.id).values(**columns))
         if task.status != "open":
             self.session.execute(delete(TaskCandidateRow).where(TaskCandidateRow.task_id == task.id))
         self.session.flush()
@@ -278,11 +280,12 @@ class SqlJournalRepository:
         self.session = session
 
     def append(self, entries: list[JournalEntry]) -> None:
-        self.session.add_all(JournalRow(
-            instance_id=e.instance_id, seq=e.seq, kind=e.kind, actor=e.actor, at=e.at, payload=e.payload,
-            prev_hash=e.prev_hash, entry_hash=e.entry_hash) for e in entries)
+        if not entries:
+            return
+        rows = [dict(instance_id=e.instance_id, seq=e.seq, kind=e.kind, actor=e.actor, at=e.at, payload=e.payload,
+                     prev_hash=e.prev_hash, entry_hash=e.entry_hash) for e in entries]
         try:
-            self.session.flush()
+            self.session.execute(insert(JournalRow), rows)  # one statement for a command's entries
         except IntegrityError as err:  # another command took that sequence number first
             raise ConcurrentUpdate(f"the journal of {entries[0].instance_id} was extended by another command; "
                                    "try again") from err

@@ -13,7 +13,7 @@ from flask import Flask, current_app, g
 from flask.json.provider import DefaultJSONProvider
 
 from engine.clock import zone_name
-from engine.views import Abilities
+from engine.views import Abilities, Navigation
 from webui import auth, security
 from bootstrap.json_text import strict_json
 from webui.current import engine, language, t
@@ -86,22 +86,25 @@ def _template_helpers() -> dict[str, Any]:
 
 
 def _abilities(user) -> Abilities:
-    """What the signed-in user may do at all, as the engine answers it: once per request (none on
-    a failure's page, which must not ask the engine again)."""
+    """What the signed-in user may do at all, as the engine answers it (none on a failure's page,
+    which must not ask the engine again)."""
+    navigation = _navigation(user.username)
+    return navigation.abilities if navigation else Abilities(False, False, False, False, False)
+
+
+def _navigation(username: str) -> Navigation | None:
+    """The header's abilities and inbox count: one engine question per page view."""
     if g.get("failed"):
-        return Abilities(start=False, manage=False, own=False, audit=False, administer=False)
-    if g.get("abilities") is None or g.abilities[0] != user.username:
-        g.abilities = (user.username, engine().abilities(user.username))
-    return g.abilities[1]
+        return None
+    if g.get("navigation") is None or g.navigation[0] != username:
+        g.navigation = (username, engine().navigation(username))
+    return g.navigation[1]
 
 
 def _inbox_count() -> int | None:
-    """The navigation's inbox count: one indexed count query per page view."""
-    if not g.get("user") or g.get("failed"):
-        return None
-    if "inbox_total" not in g:
-        g.inbox_total = engine().inbox_count(g.user.username)
-    return g.inbox_total
+    """The navigation's inbox count."""
+    navigation = _navigation(g.user.username) if g.get("user") else None
+    return navigation.inbox if navigation else None
 
 
 def _zone() -> ZoneInfo:

@@ -10,6 +10,7 @@ from engine.clock import zone_name
 from engine.commands.runner import Runner
 from engine.errors import FieldError, FormInvalid, PermissionDenied, ProcessNotFound, TaskNotReady
 from engine.audit.journal import GENESIS, JournalWriter
+from engine.permissions import Permissions
 from engine.ports import UnitOfWork
 from engine.records import InstanceRecord, StoredVersion
 from engine.views import InstanceView
@@ -35,17 +36,19 @@ class InstanceCommands:
             version = uow.versions.latest(process_key)
             if version is None:
                 raise ProcessNotFound(f"no procedure with key {process_key!r} is deployed")
-            if not self.run.permissions(uow).may_start(user, version):
+            may = self.run.permissions(uow)
+            if not may.may_start(user, version):
                 raise PermissionDenied(f"{actor} may not start {process_key}")
             compiled = self.run.compiled(version)
             if compiled.start_form is not None:
                 compiled.start_form.validate(data, uow.users)
-            record, now_open = self.start_instance(uow, version, actor, data)
+            record, now_open = self.start_instance(uow, version, actor, data, may=may)
             uow.commit()
             return self.run.instance_view(uow, record, open_tasks=now_open)
 
     def start_instance(self, uow: UnitOfWork, version: StoredVersion, actor: str | None,
-                       data: dict[str, Any], scheduled_for: str | None = None) -> tuple[InstanceRecord, list]:
+                       data: dict[str, Any], scheduled_for: str | None = None,
+                       may: Permissions | None = None) -> tuple[InstanceRecord, list]:
         """Create, run and store a new instance of `version` within the caller's unit of work;
         returns it with its open tasks."""
         now = self.run.clock.now()
@@ -60,8 +63,7 @@ class InstanceCommands:
         if scheduled_for:
             payload["scheduled_for"] = scheduled_for
         journal.add("started", payload)
-        uow.instances.add(record)
-        return record, self.run.apply(uow, record, result, journal, expected_revision=None, open_tasks=[])
+        return record, self.run.apply(uow, record, result, journal, expected_revision=None, open_tasks=[], may=may)
 
     def correlate_message(self, instance_id: str, name: str, actor: str,
                           payload: dict[str, Any] | None = None) -> InstanceView:
@@ -73,14 +75,14 @@ class InstanceCommands:
         payload = dict(payload or {})
         with self.run.unit() as uow:
             user, record = self.run.actor(uow, actor), self.run.instance(uow, instance_id)
-            tasks = uow.tasks.for_instance(instance_id)
-            if not self.run.permissions(uow).may_view(user, record, tasks):
+            tasks, may = uow.tasks.for_instance(instance_id), self.run.permissions(uow)
+            if not may.may_view(user, record, tasks):
                 raise PermissionDenied(f"{actor} may not send messages to instance {instance_id}")
             if record.status != "running":
                 raise TaskNotReady(f"instance {instance_id} is {record.status}")
             execution = self.run.execution(uow, self.run.compiled_for(uow, record.version_hash), record.state)
             return self._finish(uow, record, execution.receive_message(name, payload), actor,
-                                ("message_received", {"name": name, "payload": payload}), tasks)
+                                ("message_received", {"name": name, "payload": payload}), tasks, may)
 
     def cancel(self, instance_id: str, actor: str, reason: str = "") -> InstanceView:
         """Stop a running or failed instance; its open tasks are cancelled.
@@ -95,11 +97,12 @@ class InstanceCommands:
             user, record = self.run.actor(uow, actor), self.run.instance(uow, instance_id)
             if record.status not in ("running", "failed"):
                 raise TaskNotReady(f"instance {instance_id} is already {record.status}")
-            tasks = uow.tasks.for_instance(instance_id)
-            if not self.run.permissions(uow).may_cancel(user, record, tasks):
+            tasks, may = uow.tasks.for_instance(instance_id), self.run.permissions(uow)
+            if not may.may_cancel(user, record, tasks):
                 raise PermissionDenied(f"{actor} may not cancel instance {instance_id}")
             execution = self.run.execution(uow, self.run.compiled_for(uow, record.version_hash), record.state)
-            return self._finish(uow, record, execution.cancel(reason), actor, ("cancelled", {"reason": reason}), tasks)
+            return self._finish(uow, record, execution.cancel(reason), actor, ("cancelled", {"reason": reason}),
+                                tasks, may)
 
     def withdraw(self, instance_id: str, actor: str, reason: str) -> InstanceView:
         """The starter takes back their own request, saying why: its open tasks are cancelled and
@@ -137,13 +140,14 @@ class InstanceCommands:
                                 ("incident_retried", {"incident": record.incident, "data": data or {}}))
 
     def _finish(self, uow: UnitOfWork, record: InstanceRecord, result: Any, actor: str,
-                command: tuple[str, dict[str, Any]], tasks: list | None = None) -> InstanceView:
+                command: tuple[str, dict[str, Any]], tasks: list | None = None,
+                may: Permissions | None = None) -> InstanceView:
         """Journal `command`, write the run's outcome, commit, and return the instance."""
         journal = self.run.journal(record, actor)
         journal.add(*command)
         open_tasks = [t for t in tasks if t.status == "open"] if tasks is not None else None
         now_open = self.run.apply(uow, record, result, journal, expected_revision=record.revision,
-                                  open_tasks=open_tasks)
+                                  open_tasks=open_tasks, may=may)
         uow.commit()
         return self.run.instance_view(uow, record, open_tasks=now_open)
 

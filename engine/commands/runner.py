@@ -9,6 +9,7 @@ between them; they get this runner, never each other.
 from __future__ import annotations
 
 import copy
+import functools
 import dataclasses
 from typing import Any, Callable, TypeVar
 
@@ -64,7 +65,7 @@ class Runner:
 
     def permissions(self, uow: UnitOfWork) -> Permissions:
         """The answers for the organisation as it stands in this unit of work."""
-        return Permissions(OrgChart.of(uow.users.roles(), (d.key for d in uow.users.departments())))
+        return Permissions(OrgChart.of(uow.users.roles()))
 
     def task(self, uow: UnitOfWork, task_id: str) -> TaskRecord:
         return found(uow.tasks.get(task_id), TaskNotFound, f"unknown task {task_id!r}")
@@ -74,6 +75,18 @@ class Runner:
 
     def version(self, uow: UnitOfWork, content_hash: str) -> StoredVersion:
         return found(uow.versions.by_hash(content_hash), ProcessNotFound, f"no version with hash {content_hash}")
+
+    def seen(self, uow: UnitOfWork, user: UserRecord, record: InstanceRecord,
+              what: str) -> tuple[Permissions, list[TaskRecord]]:
+        """The permissions and the instance's tasks, once `user` may see the instance.
+
+        Raises:
+            PermissionDenied.
+        """
+        may, tasks = self.permissions(uow), uow.tasks.for_instance(record.id)
+        if not may.may_view(user, record, tasks):
+            raise PermissionDenied(f"{user.username} may not see {what}")
+        return may, tasks
 
     def compiled(self, version: StoredVersion) -> CompiledVersion:
         return self.cache.pinned(version.content_hash, lambda: ProcessBundle(version.entry, version.files))
@@ -97,11 +110,14 @@ class Runner:
                              self.clock.now(), _journaled(actor), self.fingerprints.salt)
 
     def apply(self, uow: UnitOfWork, record: InstanceRecord, result: StepResult, journal: JournalWriter,
-              expected_revision: int | None, open_tasks: list[TaskRecord] | None = None) -> list[TaskRecord]:
+              expected_revision: int | None, open_tasks: list[TaskRecord] | None = None,
+              may: Permissions | None = None) -> list[TaskRecord]:
         """Write the outcome of one engine run: task rows, journal, instance state.
 
-        `open_tasks`: the instance's open task rows when the caller loaded them already.
-        Returns the instance's open tasks after the run.
+        `expected_revision` None: `record` is new and is inserted (once, with its state after
+        the run, before the task rows that refer to it). `open_tasks`, `may`: the instance's
+        open task rows and the permissions, when the caller has them already (each is read at
+        most once per command). Returns the instance's open tasks after the run.
         """
         now = self.clock.now()
         if open_tasks is None:
@@ -114,17 +130,23 @@ class Runner:
             uow.tasks.save(task)
         for kind, payload in outcomes.entries:
             journal.add(kind, payload, actor=None)
-        added = self._add_tasks(uow, record, result, outcomes.entered) if outcomes.entered else []
         record.state, record.status, record.data = result.state, result.status, result.data
         record.next_wake_at = result.next_wake_at if result.status == "running" else None
         record.current_step, record.incident, record.updated_at = result.current_step, result.incident, now
-        self._write(uow, record, journal, record.revision if expected_revision is None else expected_revision)
+        record.journal_seq, record.journal_hash = journal.head
+        if expected_revision is None:
+            record.revision = 1  # its first write, as every later write adds one
+            uow.instances.add(record)
+        added = self._add_tasks(uow, record, result, outcomes.entered, may) if outcomes.entered else []
+        uow.journal.append(journal.entries)
+        if expected_revision is not None:
+            uow.instances.save(record, expected_revision)
         return [t for t in open_by_id.values() if t.status == "open"] + added
 
     def _add_tasks(self, uow: UnitOfWork, record: InstanceRecord, result: StepResult,
-                   entered: list[Any]) -> list[TaskRecord]:
-        now, chart = self.clock.now(), self.permissions(uow).chart
-        subjects = formatter_for(self.compiled_for(uow, record.version_hash), uow.users.get)
+                   entered: list[Any], may: Permissions | None) -> list[TaskRecord]:
+        now, chart = self.clock.now(), (may or self.permissions(uow)).chart
+        subjects = formatter_for(self.compiled_for(uow, record.version_hash), functools.lru_cache(uow.users.get))
         added = [TaskRecord(ready.id, record.id, record.process_key, ready.spec_name, ready.title,
                             ready.lane, ready.form_key, ready.candidates, now, due_at=ready.due_at,
                             department=chart.department_of(ready.candidates), context=ready.context,

@@ -94,8 +94,9 @@ class TaskCommands:
         """
         with self.run.unit() as uow:
             user, task = self.run.actor(uow, actor), self.run.task(uow, task_id)
+            may = self.run.permissions(uow)
             _require_open(task)
-            _require_candidate(self.run.permissions(uow), user, task)
+            _require_candidate(may, user, task)
             if task.claimed_by not in (None, actor):
                 raise TaskAlreadyClaimed(f"task {task_id} is claimed by {task.claimed_by}")
             record = self.run.instance(uow, task.instance_id)
@@ -112,7 +113,7 @@ class TaskCommands:
             uow.tasks.save(task)
             journal = self.run.journal(record, actor)
             journal.add("completed", {"task_id": task_id, "element": task.spec_name, "data": data})
-            now_open = self.run.apply(uow, record, result, journal, expected_revision=record.revision)
+            now_open = self.run.apply(uow, record, result, journal, expected_revision=record.revision, may=may)
             uow.commit()
             return self.run.instance_view(uow, record, open_tasks=now_open)
 

@@ -14,12 +14,11 @@ from typing import Any
 
 from engine.audit.journal import JournalEntry
 from engine.commands.runner import Runner
-from engine.errors import PermissionDenied
 from engine.permissions import OPERATOR_NAME, Permissions
-from engine.ports import UnitOfWork
 from engine.records import InstanceRecord, StoredVersion, TaskRecord, UserRecord
 from engine.spiff.stored import live_elements
-from engine.views import Abilities, FormView, InstanceView, ProcessView, TaskView, UserView
+from engine.ports import UnitOfWork
+from engine.views import Abilities, FormView, InstanceView, Navigation, ProcessView, TaskView, UserView
 
 @dataclass(frozen=True)
 class DiagramView:
@@ -79,8 +78,20 @@ class ReadingQueries:
             UserNotFound, PermissionDenied (deactivated).
         """
         with self.run.unit() as uow:
-            user, may = self.run.actor(uow, username), self.run.permissions(uow)
-            versions = uow.versions.all_latest()
+            return self._abilities(uow, self.run.actor(uow, username))
+
+    def navigation(self, username: str) -> Navigation:
+        """`abilities` and the inbox count, in one unit of work: what every page's header shows.
+
+        Raises:
+            UserNotFound, PermissionDenied (deactivated).
+        """
+        with self.run.unit() as uow:
+            user = self.run.actor(uow, username)
+            return Navigation(self._abilities(uow, user), uow.tasks.inbox_count(user.username, user.roles))
+
+    def _abilities(self, uow: UnitOfWork, user: UserRecord) -> Abilities:
+        may, versions = self.run.permissions(uow), uow.versions.all_latest()
         return Abilities(start=any(may.may_start(user, v) for v in versions), manage=may.may_manage(user),
                          own=may.may_own(user), audit=may.may_audit(user), administer=may.may_administer(user))
 
@@ -94,7 +105,7 @@ class ReadingQueries:
         """
         with self.run.unit() as uow:
             user, record = self.run.actor(uow, actor), self.run.instance(uow, instance_id)
-            _, tasks = self._seen(uow, user, record, f"instance {instance_id}")
+            _, tasks = self.run.seen(uow, user, record, f"instance {instance_id}")
             view = self.run.instance_view(uow, record, open_tasks=[t for t in tasks if t.status == "open"])
             return self.run.redacted(uow, view, user)
 
@@ -107,7 +118,7 @@ class ReadingQueries:
         """
         with self.run.unit() as uow:
             user, record = self.run.actor(uow, actor), self.run.instance(uow, instance_id)
-            self._seen(uow, user, record, f"instance {instance_id}")
+            self.run.seen(uow, user, record, f"instance {instance_id}")
             redactor = self.run.redactor(uow, record.version_hash, user)
             return [redactor.entry(e) for e in uow.journal.for_instance(instance_id)]
 
@@ -120,22 +131,17 @@ class ReadingQueries:
                 active_tasks=tuple(light_task_view(t) for t in uow.tasks.open_for_instance(r.id))), user)
                 for r in uow.instances.started_by(username)]
 
-    def diagram(self, instance_id: str) -> DiagramView:
+    def diagram(self, instance_id: str, actor: str = OPERATOR_NAME) -> DiagramView:
         """The BPMN of the instance's version, with run counts and active elements.
 
         Raises:
-            InstanceNotFound.
+            InstanceNotFound, UserNotFound, PermissionDenied.
         """
         with self.run.unit() as uow:
-            record = self.run.instance(uow, instance_id)
+            user, record = self.run.actor(uow, actor), self.run.instance(uow, instance_id)
+            self.run.seen(uow, user, record, f"instance {instance_id}")
             version = self.run.version(uow, record.version_hash)
-            entries = uow.journal.for_instance(instance_id)
-        counts: Counter[str] = Counter()
-        for entry in entries:
-            if entry.kind in ("element_completed", "task_left") and entry.payload.get("element") \
-                    and not entry.payload.get("cancelled"):
-                counts[entry.payload["element"]] += 1
-        return DiagramView(version.files[version.entry.bpmn], dict(counts), tuple(live_elements(record.state)))
+            return diagram_of(version, record, uow.journal.for_instance(instance_id))
 
     def instance_forms(self, instance_id: str) -> list[FormView]:
         """Every form of the instance's version, start form first: labels for its data and history.
@@ -174,7 +180,7 @@ class ReadingQueries:
         with self.run.unit() as uow:
             user, task = self.run.actor(uow, actor), self.run.task(uow, task_id)
             record = self.run.instance(uow, task.instance_id)
-            may, _ = self._seen(uow, user, record, f"task {task_id}")
+            may, _ = self.run.seen(uow, user, record, f"task {task_id}")
             view = self.run.task_view(uow, task, record.version_hash)
         return dataclasses.replace(view, actions=actions_on(may, user, task))
 
@@ -188,20 +194,18 @@ class ReadingQueries:
         with self.run.unit() as uow:
             user, task = self.run.actor(uow, username), self.run.task(uow, task_id)
             record = self.run.instance(uow, task.instance_id)
-            self._seen(uow, user, record, f"task {task_id}")
+            self.run.seen(uow, user, record, f"task {task_id}")
             return self.run.redactor(uow, record.version_hash, user).data(task.context or {})
 
-    def _seen(self, uow: UnitOfWork, user: UserRecord, record: InstanceRecord,
-              what: str) -> tuple[Permissions, list[TaskRecord]]:
-        """The permissions and the instance's tasks, once `user` may see the instance.
 
-        Raises:
-            PermissionDenied.
-        """
-        may, tasks = self.run.permissions(uow), uow.tasks.for_instance(record.id)
-        if not may.may_view(user, record, tasks):
-            raise PermissionDenied(f"{user.username} may not see {what}")
-        return may, tasks
+def diagram_of(version: StoredVersion, record: InstanceRecord, entries: list[JournalEntry]) -> DiagramView:
+    """The version's BPMN with how often each element ran and which are live now."""
+    counts: Counter[str] = Counter()
+    for entry in entries:
+        if entry.kind in ("element_completed", "task_left") and entry.payload.get("element") \
+                and not entry.payload.get("cancelled"):
+            counts[entry.payload["element"]] += 1
+    return DiagramView(version.files[version.entry.bpmn], dict(counts), tuple(live_elements(record.state)))
 
 
 def actions_on(may: Permissions, user: UserRecord, task: TaskRecord) -> frozenset[str]:

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Mapping
 
-from engine.errors import FieldError, PermissionDenied, ProcessNotFound, TaskNotReady, UserNotFound
+from engine.errors import FieldError, PermissionDenied, ProcessNotFound, UserNotFound
+from engine.queries.sheets import Labels
 from engine.runtime import Engine
 from engine.views import ProcessView, TaskView, UserView
 from webui.i18n import bilingual, localised, normalise
@@ -61,6 +62,12 @@ def data_display(engine: Engine, instance_id: str, lang: str, zone: Any = None) 
                        engine.data_fields(instance_id))
 
 
+def labelled(labels: Labels, lang: str, zone: Any = None) -> DataDisplay:
+    """The formatter for the data of a page's sheet (engine/queries/sheets.py), with no more reads."""
+    return DataDisplay(list(labels.forms), lang, {u.username: u.name for u in labels.users}, zone,
+                       labels.data_fields)
+
+
 def people_names(engine: Engine) -> dict[str, str]:
     """username → display name, for every user (deactivated ones too: history names them)."""
     return {u.username: u.name for u in engine.users()}
@@ -69,21 +76,20 @@ def people_names(engine: Engine) -> dict[str, str]:
 def task_page(engine: Engine, user: UserView, task_id: str, lang: str, values: Mapping[str, Any] | None = None,
               field_errors: list[FieldError] | None = None, zone: Any = None) -> dict[str, Any]:
     """A task's form with the process data it shows; raises TaskNotReady once the task is done."""
-    task = engine.task(task_id, user.username)
-    if task.status != "open":
-        raise TaskNotReady(f"task {task_id} is {task.status}")
-    instance = engine.show(task.instance_id, user.username)
-    display = data_display(engine, task.instance_id, lang, zone)
-    data = {**instance.data, **engine.task_context(task_id, user.username)}
+    sheet = engine.task_sheet(task_id, user.username)
+    task, instance, labels = sheet.task, sheet.instance, sheet.labels
+    display = labelled(labels, lang, zone)
+    data = {**instance.data, **sheet.context}
     shown = display.rows(data, task.form.ui.get("show") or []) if task.form else []
     errors = error_texts(field_errors or [], lang)
     filled = prefill(task.form, data) if values is None and task.form else values  # a loop back shows the last round
-    fields = build_fields(task.form, lang, filled, errors, engine.users()) if task.form else []
+    fields = build_fields(task.form, lang, filled, errors, labels.users) if task.form else []
     return {"task": task, "instance": instance, "shown": shown, "fields": fields, "errors": errors,
             "form_errors": [m for f, m in errors.items() if not any(f == x.name or f.startswith(f"{x.name}[")
                                                                      for x in fields)],
-            "may_complete": "complete" in task.actions, "claimer": _name(engine, task.claimed_by),
-            "process_name": process_names(engine).get(task.process_key)}
+            "may_complete": "complete" in task.actions,
+            "claimer": display.people.get(task.claimed_by, task.claimed_by) if task.claimed_by else "",
+            "process_name": labels.process_name}
 
 
 def start_page(engine: Engine, username: str, key: str, lang: str, values: Mapping[str, Any] | None = None,
@@ -106,21 +112,21 @@ def startable(engine: Engine, username: str, key: str) -> ProcessView:
 
 def instance_page(engine: Engine, username: str, instance_id: str, lang: str, zone: Any = None) -> dict[str, Any]:
     """An instance the user may see: diagram data, history with labels, current data."""
-    instance = engine.show(instance_id, username)
-    diagram = engine.diagram(instance_id)
-    display = data_display(engine, instance_id, lang, zone)
+    sheet = engine.instance_sheet(instance_id, username)
+    instance, diagram = sheet.instance, sheet.diagram
+    display = labelled(sheet.labels, lang, zone)
     elements = element_names(diagram.bpmn)
     people = display.people
     history = [HistoryRow(e.seq, e.kind, people.get(e.actor or "", e.actor or ""), e.at,
                           bilingual(elements.get(element_id(e.payload.get("element", "")), ""), lang),
                           e.kind in COMMANDS, _details(e.kind, e.payload, display))
-               for e in engine.history(instance_id, username)]
-    waits = WaitingOn(engine, lang)
+               for e in sheet.history]
+    waits = WaitingOn(people, sheet.labels.roles, lang)
     return {"instance": instance, "history": history, "data": display.rows(instance.data),
             "waiting": {t.id: waits(t) for t in instance.active_tasks},
             "may_withdraw": may_withdraw(instance, username),
             "diagram": {"xml": diagram.bpmn, "completed": diagram.completed, "active": list(dict.fromkeys(map(element_id, diagram.active)))},
-            "process_name": process_names(engine).get(instance.process_key), "people": people}
+            "process_name": sheet.labels.process_name, "people": people}
 
 
 def _details(kind: str, payload: Mapping[str, Any], display: DataDisplay) -> list[DataRow]:
@@ -146,7 +152,7 @@ def element_names(bpmn: str) -> dict[str, str]:
 def requests(engine: Engine, username: str, lang: str) -> dict[str, Any]:
     """Instances `username` started, newest first, with whom each open step waits on."""
     mine = sorted(engine.my_requests(username), key=lambda i: i.started_at, reverse=True)
-    waits = WaitingOn(engine, lang)
+    waits = WaitingOn(people_names(engine), dict(engine.organisation().roles), lang)
     return {"instances": mine, "names": process_names(engine),
             "waiting": {i.id: [(t, waits(t)) for t in i.active_tasks] for i in mine}}
 
@@ -155,9 +161,8 @@ class WaitingOn:
     """Whom an open task waits on, as its requester reads it: the claimant, else the people and
     roles it is offered to, by name."""
 
-    def __init__(self, engine: Engine, lang: str):
-        self.lang, self.people = lang, people_names(engine)
-        self.roles = dict(engine.organisation().roles)
+    def __init__(self, people: Mapping[str, str], roles: Mapping[str, Mapping[str, str]], lang: str):
+        self.lang, self.people, self.roles = lang, people, roles
 
     def __call__(self, task: TaskView) -> str:
         if task.claimed_by:
