@@ -17,6 +17,7 @@ from bootstrap.json_text import strict_json
 from bootstrap.wiring import DEMO_PASSWORD, build, bundles_from_paths, demo_organisation, initialise
 from cli import admin as cli_admin, output as out
 from engine.errors import InvalidInput, ZhiduError
+from engine.permissions import OPERATOR_NAME
 
 EXIT_ERROR = 1
 
@@ -86,23 +87,19 @@ def cmd_complete(args: argparse.Namespace) -> Any:
 
 
 def cmd_show(args: argparse.Namespace) -> Any:
-    engine = build().engine
-    # With --actor, as that user sees it (refused if they may not, confidential values hidden);
+    # With --as, as that user sees it (refused if they may not, confidential values hidden);
     # without, as the operator: everything.
-    return (engine.show(args.instance, args.actor) if args.actor else engine.show(args.instance)).to_dict()
+    return build().engine.show(args.instance, args.actor or OPERATOR_NAME).to_dict()
 
 
 def cmd_history(args: argparse.Namespace) -> Any:
-    engine = build().engine
-    entries = engine.history(args.instance, args.actor) if args.actor else engine.history(args.instance)
+    entries = build().engine.history(args.instance, args.actor or OPERATOR_NAME)
     return [e.to_dict() for e in entries]
 
 
 def cmd_fire_timers(args: argparse.Namespace) -> Any:
-    from datetime import datetime
-
-    from engine.clock import FixedClock, local_moment
     from bootstrap.wiring import time_zone
+    from engine.clock import FixedClock, local_moment
 
     zone = time_zone()
     try:  # without an offset, --now is wall-clock time in the organisation's zone
@@ -205,6 +202,14 @@ def _parser() -> argparse.ArgumentParser:
         p.set_defaults(func=func)
         return p
 
+    for group in (_setup_commands, _task_commands, _instance_commands, _evidence_commands):
+        group(add)
+    cli_admin.register(add)
+    return parser
+
+
+def _setup_commands(add: Callable[..., argparse.ArgumentParser]) -> None:
+    """Set-up and running: init, serve, worker, deploy, processes, users."""
     add("init", cmd_init, "create or migrate the database and deploy processes/") \
         .add_argument("--demo", action="store_true", help="also load the demo organisation")
     p = add("serve", cmd_serve, "serve the web app (with the timer worker in-process)")
@@ -220,6 +225,10 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--comment", default="")
     add("processes", cmd_processes, "list the deployed procedures")
     add("users", cmd_users, "list users, their roles and departments")
+
+
+def _task_commands(add: Callable[..., argparse.ArgumentParser]) -> None:
+    """Starting procedures and working on tasks."""
     p = add("start", cmd_start, "start a procedure")
     p.add_argument("key")
     p.add_argument("--as", dest="actor", required=True)
@@ -234,6 +243,10 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("task")
     p.add_argument("--as", dest="actor", required=True)
     p.add_argument("--data", required=True, help="form data: a JSON object, or @file")
+
+
+def _instance_commands(add: Callable[..., argparse.ArgumentParser]) -> None:
+    """Timers, retries, messages, cancelling and withdrawing instances."""
     p = add("fire-timers", cmd_fire_timers, "fire every timer due at --now and start scheduled procedures")
     p.add_argument("--now", required=True, help="ISO-8601 date-time, e.g. 2026-12-01T09:00:00+08:00")
     p = add("retry", cmd_retry, "retry a failed instance (administrators), optionally with corrected data")
@@ -253,6 +266,10 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("instance")
     p.add_argument("--as", dest="actor", required=True)
     p.add_argument("--reason", required=True, help="why (required; recorded in the journal)")
+
+
+def _evidence_commands(add: Callable[..., argparse.ArgumentParser]) -> None:
+    """Verify, export, show and history."""
     p = add("verify", cmd_verify, "check that journals are intact and replay to the stored state")
     p.add_argument("instance", nargs="?")
     p.add_argument("--all", action="store_true", help="every instance")
@@ -270,8 +287,6 @@ def _parser() -> argparse.ArgumentParser:
         p.add_argument("--as", dest="actor", default=None,
                        help="as this user may see it (confidential values hidden); without it, "
                             "everything, as the operator running zhidu")
-    cli_admin.register(add)
-    return parser
 
 
 def main(argv: list[str] | None = None) -> int:
