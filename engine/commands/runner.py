@@ -88,6 +88,17 @@ class Runner:
             raise PermissionDenied(f"{user.username} may not see {what}")
         return may, tasks
 
+    def visible(self, uow: UnitOfWork, user: UserRecord, record: InstanceRecord,
+                what: str) -> tuple[Permissions, InstanceView]:
+        """The permissions and the instance as `user` may see it (redacted for them).
+
+        Raises:
+            PermissionDenied.
+        """
+        may, tasks = self.seen(uow, user, record, what)
+        view = self.instance_view(uow, record, open_tasks=[t for t in tasks if t.status == "open"])
+        return may, self.redacted(uow, view, user)
+
     def compiled(self, version: StoredVersion) -> CompiledVersion:
         return self.cache.pinned(version.content_hash, lambda: ProcessBundle(version.entry, version.files))
 

@@ -105,9 +105,7 @@ class ReadingQueries:
         """
         with self.run.unit() as uow:
             user, record = self.run.actor(uow, actor), self.run.instance(uow, instance_id)
-            _, tasks = self.run.seen(uow, user, record, f"instance {instance_id}")
-            view = self.run.instance_view(uow, record, open_tasks=[t for t in tasks if t.status == "open"])
-            return self.run.redacted(uow, view, user)
+            return self.run.visible(uow, user, record, f"instance {instance_id}")[1]
 
     def history(self, instance_id: str, actor: str = OPERATOR_NAME) -> list[JournalEntry]:
         """The instance's journal, in order, as `actor` may read it: only if they may see the

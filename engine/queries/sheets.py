@@ -64,15 +64,13 @@ class SheetQueries:
         with self.run.unit() as uow:
             user, task = self.run.actor(uow, actor), self.run.task(uow, task_id)
             record = self.run.instance(uow, task.instance_id)
-            may, tasks = self.run.seen(uow, user, record, f"task {task_id}")
+            may, instance = self.run.visible(uow, user, record, f"task {task_id}")
             if task.status != "open":
                 raise TaskNotReady(f"task {task_id} is {task.status}")
             view = dataclasses.replace(self.run.task_view(uow, task, record.version_hash),
                                        actions=actions_on(may, user, task))
-            instance = self.run.instance_view(uow, record, open_tasks=[t for t in tasks if t.status == "open"])
-            redactor = self.run.redactor(uow, record.version_hash, user)
-            return TaskSheet(view, self.run.redacted(uow, instance, user), redactor.data(task.context or {}),
-                             self._labels(uow, record))
+            context = self.run.redactor(uow, record.version_hash, user).data(task.context or {})
+            return TaskSheet(view, instance, context, self._labels(uow, record))
 
     def instance_sheet(self, instance_id: str, actor: str = OPERATOR_NAME) -> InstanceSheet:
         """An instance as `actor` may see it, with its history (redacted) and its diagram.
@@ -82,12 +80,11 @@ class SheetQueries:
         """
         with self.run.unit() as uow:
             user, record = self.run.actor(uow, actor), self.run.instance(uow, instance_id)
-            _, tasks = self.run.seen(uow, user, record, f"instance {instance_id}")
-            instance = self.run.instance_view(uow, record, open_tasks=[t for t in tasks if t.status == "open"])
+            _, instance = self.run.visible(uow, user, record, f"instance {instance_id}")
             redactor = self.run.redactor(uow, record.version_hash, user)
             entries = uow.journal.for_instance(instance_id)
             version = self.run.version(uow, record.version_hash)
-            return InstanceSheet(self.run.redacted(uow, instance, user), tuple(redactor.entry(e) for e in entries),
+            return InstanceSheet(instance, tuple(redactor.entry(e) for e in entries),
                                  diagram_of(version, record, entries), self._labels(uow, record, version))
 
     def _labels(self, uow: UnitOfWork, record: InstanceRecord, version: StoredVersion | None = None) -> Labels:
