@@ -15,9 +15,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterable
 
+from engine.definitions.bundles import DEFAULT_OWNER_ROLE
 from engine.records import InstanceRecord, Role, StoredVersion, TaskRecord, UserRecord
 
-OWNER_ROLE = "process-owner"
+OWNER_ROLE = DEFAULT_OWNER_ROLE
 AUDIT_ROLES = frozenset({"auditor"})
 ADMIN_ROLES = frozenset({"admin"})
 
@@ -81,6 +82,12 @@ class Permissions:
         """Edit, deploy and migrate procedures (`version`: one procedure, by its owning role)."""
         roles = set(user.roles)
         return OWNER_ROLE in roles or (version is not None and version.entry.owner_role in roles)
+
+    @staticmethod
+    def may_see_fingerprints(user: UserRecord) -> bool:
+        """Whether a confidential value hidden from `user` shows its fingerprint (auditors match
+        it against evidence) or only that it exists."""
+        return bool(AUDIT_ROLES & set(user.roles))
 
     def may_manage(self, user: UserRecord) -> bool:
         """Whether `user` manages any department (sees the team page)."""

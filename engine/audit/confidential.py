@@ -34,11 +34,10 @@ from typing import Any, Iterable, Mapping
 from engine.errors import Problem
 from engine.audit.journal import SALTS, JournalEntry, canonical, fingerprint, is_marker, sealed
 
-__all__ = ["HASH_ROLES", "Fingerprints", "Redactor", "check_confidential", "clearance_of", "ephemeral_fingerprints",
+__all__ = ["Fingerprints", "Redactor", "check_confidential", "clearance_of", "ephemeral_fingerprints",
            "fingerprint", "is_marker", "rules_of", "version_rules"]
 
 # Roles that see the hash of a value they are not cleared to read.
-HASH_ROLES = frozenset({"auditor"})
 # Journal payload keys holding submitted data, and those holding {key: {before, after}} changes.
 _DATA_KEYS = ("data",)
 _CHANGE_KEYS = ("changes",)
@@ -123,7 +122,7 @@ class Redactor:
         """What is shown in place of a value: that it exists, and to auditors its fingerprint
         (from the journal's `salt` of it when there is one, so that the chain verifies)."""
         shown: dict[str, Any] = {"confidential": True}
-        if self.with_hash or HASH_ROLES & self.roles:
+        if self.with_hash:
             if isinstance(salt, str):
                 shown["sha256"] = sealed(salt, value)
             elif salt is _LEGACY:  # written before salts: the chain committed the plain hash

@@ -217,7 +217,8 @@ class Runner:
         compiled = self.compiled_for(uow, version_hash)
         forms = [f for f in (compiled.start_form, *compiled.forms.values()) if f is not None]
         rules = rules_of(forms) if user is not OPERATOR else {}
-        return Redactor(rules, frozenset(user.roles), fingerprints=self.fingerprints)
+        return Redactor(rules, frozenset(user.roles), with_hash=Permissions.may_see_fingerprints(user),
+                        fingerprints=self.fingerprints)
 
     def redacted(self, uow: UnitOfWork, view: InstanceView, user: UserRecord) -> InstanceView:
         """`view` with the confidential values `user` is not cleared for replaced by markers."""

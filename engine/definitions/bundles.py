@@ -29,6 +29,10 @@ def form_file(forms_dir: Path, form_key: str) -> Path | None:
     return forms_dir / f"{form_key}.yaml"
 
 
+# The role that owns a procedure whose catalog entry names none (engine/permissions.py).
+DEFAULT_OWNER_ROLE = "process-owner"
+
+
 @dataclass(frozen=True)
 class CatalogEntry:
     """What the catalog says about one procedure."""
@@ -65,7 +69,7 @@ class CatalogEntry:
             bpmn=str(data.get("bpmn") or f"{data['key']}.bpmn"),
             name=dict(data.get("name") or {}),
             starters=tuple(data.get("starters") or ()),
-            owner_role=str(data.get("owner_role") or "process-owner"),
+            owner_role=str(data.get("owner_role") or DEFAULT_OWNER_ROLE),
             clauses=tuple(data.get("clauses") or ()),
             lanes=dict(data.get("lanes") or {}),
             dmn=tuple(data.get("dmn") or ()),
@@ -164,7 +168,7 @@ def bundle_from_files(bpmn_path: Path, forms_dir: Path, catalog_dir: Path) -> Pr
     text = bpmn_path.read_text(encoding="utf-8")
     process_id = _first_executable_process(text) or bpmn_path.stem
     entry = CatalogEntry(key=process_id, process_id=process_id, bpmn=bpmn_path.name,
-                         name={"zh": process_id, "en": process_id}, starters=(), owner_role="process-owner")
+                         name={"zh": process_id, "en": process_id}, starters=(), owner_role=DEFAULT_OWNER_ROLE)
     files = {bpmn_path.name: text}
     for form_key in form_keys_in(text):
         path = form_file(forms_dir, form_key)

@@ -10,6 +10,7 @@ from dataclasses import replace
 from typing import Any, Callable, Mapping, Sequence
 
 from engine.definitions.bundles import CatalogEntry, ProcessBundle, form_keys_in
+from engine.permissions import OWNER_ROLE
 from engine.definitions.diff import describe_elements
 from engine.errors import InvalidInput, ProcessNotFound, Problem
 from engine.definitions.forms import check_form, parse_form
@@ -86,7 +87,7 @@ def new_editor_data(engine: Engine, username: str, form: Mapping[str, str], uplo
     except UnicodeDecodeError as err:
         raise InvalidInput("the uploaded file is not UTF-8 text") from err
     name = {"zh": form.get("name_zh") or key, "en": form.get("name_en") or key}
-    entry = CatalogEntry(key, process_id_of(xml) or key, f"{key}.bpmn", name, (), "process-owner")
+    entry = CatalogEntry(key, process_id_of(xml) or key, f"{key}.bpmn", name, (), OWNER_ROLE)
     files = {entry.bpmn: xml}
     return _editor(engine, ProcessBundle(entry, files), is_new=True, lang=lang)
 
@@ -164,7 +165,7 @@ def bundle_from_payload(engine: Engine, username: str, raw: str | None) -> Proce
         base = engine.version_bundle(key, username)
         entry, files = base.entry, {n: t for n, t in base.files.items() if n in base.entry.dmn}
     except ProcessNotFound:
-        entry, files = CatalogEntry(key, key, f"{key}.bpmn", {"zh": key, "en": key}, (), "process-owner"), {}
+        entry, files = CatalogEntry(key, key, f"{key}.bpmn", {"zh": key, "en": key}, (), OWNER_ROLE), {}
     name = fields.get("name") or {}
     entry = replace(
         entry, process_id=process_id_of(xml) or entry.process_id,
