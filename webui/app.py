@@ -14,7 +14,7 @@ from flask.json.provider import DefaultJSONProvider
 
 from engine.clock import zone_name
 from engine.views import Abilities, Navigation
-from webui import auth, security
+from webui import api, auth, security
 from bootstrap.json_text import strict_json
 from webui.current import engine, language, t
 from webui.i18n import bilingual, localised
@@ -58,6 +58,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(audit.bp)
     app.register_blueprint(owner.bp)
     app.register_blueprint(admin.bp)
+    api.register(app)
     security.register(app)
     errors.register(app)
     app.context_processor(_template_helpers)

@@ -27,6 +27,7 @@ log = logging.getLogger("zhidu.webui.auth")
 
 # Endpoints anyone may reach without signing in.
 PUBLIC = {"auth.sign_in", "auth.set_language", "static"}
+API_PREFIX = "/api/"
 # Compared against when the username is unknown, so both paths cost one hash check.
 _DUMMY_HASH = "pbkdf2:sha256:1000$zhidu$" + "0" * 64
 USERNAME_MAX = 100    # the users table's column: every storable username can sign in
@@ -48,6 +49,8 @@ def load_user_and_check():
     """Load the signed-in user, bound the request's size, reject a POST without the session's
     CSRF token, and send anyone not signed in to the sign-in page."""
     g.user, g.language = None, None
+    if request.path.startswith(API_PREFIX):  # the API takes bearer tokens only (webui/api/auth.py)
+        return None
     if "sid" in session:
         _load_user(session["sid"])
     limit_request_size()

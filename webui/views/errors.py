@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, flash, g, redirect, render_template, url_for
+from flask import Flask, flash, g, redirect, render_template, request, url_for
 from markupsafe import escape
 from werkzeug.exceptions import HTTPException
 
@@ -12,6 +12,7 @@ from engine.errors import (
     ConcurrentUpdate, FormInvalid, InvalidInput, NotFound, PermissionDenied, TaskAlreadyClaimed,
     TaskNotClaimed, TaskNotReady, ZhiduError,
 )
+from webui.api import problems as api_problems
 from webui.current import t
 
 log = logging.getLogger("zhidu.webui")
@@ -63,6 +64,8 @@ def _domain_error(err: ZhiduError):
 
 
 def _http_error(err: HTTPException):
+    if request.path.startswith("/api/"):  # no route matched, so the API's own handlers never ran
+        return api_problems.from_http(err)
     if err.code in (400, 403, 404):
         return error_page(err.code)
     if err.code == 405:
