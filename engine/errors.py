@@ -202,3 +202,24 @@ class StateFormatUnknown(ZhiduError):
         super().__init__(f"the stored instance state has format {found!r}, which this version of zhidu "
                          f"cannot read")
         self.found = found
+
+
+class TokenInvalid(ZhiduError):
+    """An API token that zhidu did not issue, or that is revoked or expired, or whose user is
+    deactivated: the caller is not authenticated."""
+
+    code = "token_invalid"
+
+
+class RateLimited(ZhiduError):
+    """Too many requests with one API token in the current window; `retry_after` seconds until
+    the next window opens."""
+
+    code = "rate_limited"
+
+    def __init__(self, message: str, retry_after: int):
+        super().__init__(message)
+        self.retry_after = retry_after
+
+    def to_dict(self) -> dict:
+        return {**super().to_dict(), "retry_after": self.retry_after}

@@ -93,6 +93,10 @@ class Permissions:
         """Whether `user` manages any department (sees the team page)."""
         return bool(self.chart.managed_by(user))
 
+    def may_manage_tokens(self, user: UserRecord, owner: str) -> bool:
+        """Create, list and revoke the API tokens of `owner`: that person, or an administrator."""
+        return user.username == owner or self.may_administer(user)
+
     def may_read_organisation_history(self, user: UserRecord) -> bool:
         return bool((AUDIT_ROLES | ADMIN_ROLES) & set(user.roles)) or self.chart.manages_all(user)
 

@@ -160,6 +160,33 @@ class VersionNoteRepository(Protocol):
     def for_key(self, key: str) -> list[VersionNote]: ...
 
 
+@dataclass(frozen=True)
+class ApiToken:
+    """A personal API token as stored: `secret_hash` is the SHA-256 of the secret, never the secret."""
+
+    id: str
+    username: str
+    name: str
+    secret_hash: str
+    created_at: datetime
+    expires_at: datetime | None = None
+    last_used_at: datetime | None = None
+    revoked_at: datetime | None = None
+
+
+class ApiTokenRepository(Protocol):
+    def add(self, token: ApiToken) -> None: ...
+    def get(self, token_id: str) -> ApiToken | None: ...
+    def by_hash(self, secret_hash: str) -> ApiToken | None: ...
+    def for_user(self, username: str) -> list[ApiToken]:
+        """The user's tokens, newest first (revoked and expired ones too)."""
+    def revoke(self, token_id: str, at: datetime) -> None: ...
+    def count_use(self, token_id: str, now: datetime, window_start: datetime, touch_before: datetime) -> int:
+        """Count one request in the window that began at `window_start` (a count from an earlier
+        window starts again at 1) and set `last_used_at` to `now` unless it is later than
+        `touch_before` — one statement, atomic across processes; returns the window's count."""
+
+
 class UnitOfWork(Protocol):
     """One command's transaction: `with uow: ...; uow.commit()`; anything uncommitted rolls back."""
 
@@ -174,6 +201,7 @@ class UnitOfWork(Protocol):
     preferences: PreferenceRepository
     drafts: DraftRepository
     version_notes: VersionNoteRepository
+    api_tokens: ApiTokenRepository
 
     def __enter__(self) -> "UnitOfWork": ...
     def __exit__(self, *exc: object) -> None: ...

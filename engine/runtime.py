@@ -20,6 +20,7 @@ from engine.commands.people import PeopleCommands
 from engine.commands.runner import Runner
 from engine.commands.tasks import TaskCommands
 from engine.commands.timers import TimerCommands
+from engine.commands.tokens import TokenCommands
 from engine.ports import UnitOfWork
 from engine.queries.audit_search import AuditSearch
 from engine.queries.inbox import InboxQueries
@@ -60,6 +61,7 @@ class Engine:
         self.inbox = InboxQueries(self.run)
         self.search = AuditSearch(self.run)
         self.sheets = SheetQueries(self.run)
+        self.api_tokens = TokenCommands(self.run)
 
     @property
     def uow_factory(self) -> Callable[[], UnitOfWork]:
@@ -87,6 +89,7 @@ PARTS: dict[str, tuple[str, ...]] = {
     "inbox": ("inbox_page", "inbox_count", "department_tasks", "receivers"),
     "search": ("search_instances",),
     "sheets": ("task_sheet", "instance_sheet"),
+    "api_tokens": ("create_token", "tokens", "revoke_token", "authenticate_token"),
 }
 
 for _part, _names in PARTS.items():

@@ -8,6 +8,7 @@ from storage.owner_drafts import SqlDraftRepository, SqlVersionNoteRepository
 from storage.schedules import SqlScheduleRepository
 from storage.sessions import SqlPreferenceRepository, SqlSessionRepository
 from storage.throttle import SqlThrottleRepository
+from storage.tokens import SqlApiTokenRepository
 from storage.repositories import (
     SqlInstanceRepository, SqlJournalRepository, SqlTaskRepository, SqlUserRepository, SqlVersionRepository,
 )
@@ -33,6 +34,7 @@ class SqlUnitOfWork:
         self.throttle = SqlThrottleRepository(self.session)
         self.sessions = SqlSessionRepository(self.session)
         self.preferences = SqlPreferenceRepository(self.session)
+        self.api_tokens = SqlApiTokenRepository(self.session)
         return self
 
     def __exit__(self, *exc: object) -> None:
