@@ -68,10 +68,12 @@ class InstanceView:
     current_step: str | None = None
     incident: dict[str, Any] | None = None
     overdue: bool = False
+    revision: int | None = None  # the row's revision: the API's ETag (If-Match guards writes on it)
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "id": self.id, "process_key": self.process_key, "version": self.version, "overdue": self.overdue,
+            "revision": self.revision,
             "version_hash": self.version_hash, "status": self.status, "started_by": self.started_by,
             "started_at": _iso(self.started_at), "updated_at": _iso(self.updated_at),
             "current_step": self.current_step, "incident": self.incident,

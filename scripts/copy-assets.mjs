@@ -14,6 +14,9 @@ const files = {
   "bpmn-js/dist/assets/bpmn-font/css/bpmn-embedded.css": "bpmn-js/bpmn-embedded.css",
   "bpmn-js/dist/assets/diagram-js.css": "bpmn-js/diagram-js.css",
   "bpmn-js/dist/assets/bpmn-js.css": "bpmn-js/bpmn-js.css",
+  // the API reference page (/api/v1/reference)
+  "swagger-ui-dist/swagger-ui-bundle.js": "swagger-ui/swagger-ui-bundle.js",
+  "swagger-ui-dist/swagger-ui.css": "swagger-ui/swagger-ui.css",
 };
 
 rmSync(vendor, { recursive: true, force: true });

@@ -210,7 +210,8 @@ class Runner:
         overdue = any(t.due_at is not None and t.due_at < now for t in tasks)
         return InstanceView(record.id, record.process_key, record.version_number, record.version_hash,
                             record.status, record.started_by, record.started_at, record.updated_at,
-                            copy.deepcopy(record.data), tasks, record.current_step, record.incident, overdue)
+                            copy.deepcopy(record.data), tasks, record.current_step, record.incident, overdue,
+                            record.revision)
 
     def redactor(self, uow: UnitOfWork, version_hash: str, user: UserRecord) -> Redactor:
         """What `user` may not read of an instance of this version (nothing, for the operator)."""

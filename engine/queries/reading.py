@@ -8,17 +8,26 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import re
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
 from engine.audit.journal import JournalEntry
 from engine.commands.runner import Runner
+from engine.errors import InvalidInput
 from engine.permissions import OPERATOR_NAME, Permissions
 from engine.records import InstanceRecord, StoredVersion, TaskRecord, UserRecord
 from engine.spiff.stored import live_elements
-from engine.ports import UnitOfWork
+from engine.ports import InstanceFilter, UnitOfWork
 from engine.views import Abilities, FormView, InstanceView, Navigation, ProcessView, TaskView, UserView
+
+# A business key names an instance the way the outside system knows it (a CRM's case number): the
+# text of one field of the instance's data, by default this one. A start form that wants one adds
+# the field like any other; a caller may name another field (a contact number, say).
+BUSINESS_KEY = "business_key"
+_FIELD = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,99}$")  # as the audit search: a plain data key
+
 
 @dataclass(frozen=True)
 class DiagramView:
@@ -128,6 +137,25 @@ class ReadingQueries:
                 self.run.instance_view(uow, r, with_tasks=False),
                 active_tasks=tuple(light_task_view(t) for t in uow.tasks.open_for_instance(r.id))), user)
                 for r in uow.instances.started_by(username)]
+
+    def find_by_business_key(self, actor: str, value: str, field: str = BUSINESS_KEY,
+                             process_key: str | None = None, limit: int = 10) -> list[str]:
+        """The running instances (of `process_key`, if given) whose `data[field]` reads `value` —
+        strings bare, numbers and true/false as JSON writes them, as `search_instances` matches —
+        and that `actor` may see, newest first, at most `limit` ids. An instance where `field` is
+        confidential for `actor` is left out: finding it would confirm a value they may not read.
+
+        Raises:
+            UserNotFound, PermissionDenied (deactivated), InvalidInput (not a plain field name).
+        """
+        if not _FIELD.match(field or ""):
+            raise InvalidInput(f"{field!r} is not a field name")
+        with self.run.unit() as uow:
+            user, may = self.run.actor(uow, actor), self.run.permissions(uow)
+            records, _ = uow.instances.search(InstanceFilter(process_key or None, "running", data_key=field,
+                                                             data_value=str(value)), 0, max(1, limit))
+            return [r.id for r in records if may.may_view(user, r, uow.tasks.for_instance(r.id))
+                    and not self.run.redactor(uow, r.version_hash, user).hidden(field)]
 
     def diagram(self, instance_id: str, actor: str = OPERATOR_NAME) -> DiagramView:
         """The BPMN of the instance's version, with run counts and active elements.

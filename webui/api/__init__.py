@@ -15,7 +15,7 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 def register(app: Flask) -> None:
     """Install the API on `app`: its routes, its authentication and its error documents."""
-    from webui.api import auth, problems, routes  # noqa: F401  (each adds to bp)
+    from webui.api import auth, openapi, problems, routes, task_routes  # noqa: F401  (each adds to bp)
 
     problems.install(bp)
     app.register_blueprint(bp)
