@@ -6,8 +6,6 @@ import os
 from pathlib import Path
 from typing import Callable
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -46,6 +44,11 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 
 def migrate(engine: Engine) -> None:
     """Create or upgrade the schema to the newest Alembic revision."""
+    # Imported here: only `zhidu init` and tests migrate, and Alembic costs every other command
+    # a tenth of a second to import.
+    from alembic import command
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     with engine.begin() as connection:

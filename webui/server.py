@@ -15,6 +15,8 @@ def serve(host: str, port: int, worker: bool = True) -> None:
     from webui.app import create_app
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    # SpiffWorkflow logs every task state change at INFO: the journal records what matters.
+    logging.getLogger("spiff").setLevel(logging.WARNING)
     app = create_app()
     if worker:
         threading.Thread(target=run_worker, args=(5.0,), daemon=True, name="zhidu-timers").start()
