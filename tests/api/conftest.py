@@ -32,27 +32,9 @@ def document(app) -> dict:
 
 
 @pytest.fixture
-def token(engine, monkeypatch):
-    """`token(username)`: a fresh API token of that user's."""
-    if hasattr(engine, "create_token"):
-        return lambda username: engine.create_token(username, "tests")[1]
-    # until tokens land (issue 14.3): a stand-in with the same answers, secret -> user
-    from engine.runtime import Engine
-    from webui.api.problems import ApiProblem
-
-    issued: dict[str, str] = {}
-
-    def authenticate(self, secret):
-        if secret not in issued:
-            raise ApiProblem(401, "unauthorized", "unknown token")
-        return self.user(issued[secret])
-
-    monkeypatch.setattr(Engine, "authenticate_token", authenticate, raising=False)
-
-    def create(username: str) -> str:
-        issued[f"token-{len(issued)}-{username}"] = username
-        return f"token-{len(issued) - 1}-{username}"
-    return create
+def token(engine):
+    """`token(username)`: a fresh API token of that user's (engine.create_token, issue 14.3)."""
+    return lambda username: engine.create_token(username, "tests")[1]
 
 
 @pytest.fixture

@@ -17,5 +17,6 @@ def register(app: Flask) -> None:
     """Install the API on `app`: its routes, its authentication and its error documents."""
     from webui.api import auth, openapi, problems, routes, task_routes  # noqa: F401  (each adds to bp)
 
-    problems.install(bp)
+    if problems.ApiProblem not in bp.error_handler_spec[None][None]:  # once, as its routes: a blueprint
+        problems.install(bp)                                          # takes no setup after it is registered
     app.register_blueprint(bp)
