@@ -15,7 +15,7 @@ from typing import Any, Callable
 
 from bootstrap.json_text import strict_json
 from bootstrap.wiring import DEMO_PASSWORD, build, bundles_from_paths, demo_organisation, initialise
-from cli import admin as cli_admin, output as out, tokens as cli_tokens
+from cli import admin as cli_admin, output as out, tokens as cli_tokens, webhooks as cli_webhooks
 from engine.errors import InvalidInput, ZhiduError
 from engine.permissions import OPERATOR_NAME
 
@@ -205,6 +205,7 @@ def _parser() -> argparse.ArgumentParser:
     for group in (_setup_commands, _task_commands, _instance_commands, _evidence_commands):
         group(add)
     cli_admin.register(add)
+    cli_webhooks.register(add)
     cli_tokens.register(add)
     return parser
 

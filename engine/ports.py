@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Protocol
 
 from engine.audit.journal import JournalEntry
+from engine.outbox import DeliveryLogEntry, DeliveryOutcome, DueDelivery, OutboxEvent, WebhookSubscription
 from engine.records import (
     Department, InstanceRecord, Role, Schedule, StoredVersion, TaskRecord, TextMatch, UserRecord,
 )
@@ -187,6 +188,36 @@ class ApiTokenRepository(Protocol):
         `touch_before` — one statement, atomic across processes; returns the window's count."""
 
 
+class OutboxRepository(Protocol):
+    """Events written by commands (decision 15) until the worker fans them out to deliveries."""
+
+    def add(self, events: list[OutboxEvent]) -> None:
+        """Store the events (one statement)."""
+    def claim_undispatched(self, limit: int) -> list[OutboxEvent]:
+        """The oldest events not yet fanned out, locked (rows other workers hold are skipped)."""
+    def mark_dispatched(self, event_ids: list[str], at: datetime) -> None: ...
+    def forget(self, event_ids: list[str]) -> None:
+        """Delete events that no subscription wanted."""
+
+
+class WebhookRepository(Protocol):
+    def add_subscription(self, subscription: WebhookSubscription) -> None: ...
+    def subscription(self, subscription_id: str) -> WebhookSubscription | None: ...
+    def subscriptions(self) -> list[WebhookSubscription]:
+        """The subscriptions not removed, oldest first."""
+    def remove_subscription(self, subscription_id: str, at: datetime) -> None:
+        """Mark it removed; its deliveries not yet made are dropped."""
+    def add_deliveries(self, pairs: list[tuple[str, str]], at: datetime) -> None:
+        """One pending delivery per (event id, subscription id), due `at`."""
+    def claim_due(self, now: datetime, lease_until: datetime, limit: int, claim: str) -> list[DueDelivery]:
+        """Lock up to `limit` pending deliveries due at `now` (SKIP LOCKED), count an attempt on
+        each, mark them with `claim` and make them due again only at `lease_until`."""
+    def record_outcome(self, delivery_id: str, claim: str, outcome: DeliveryOutcome) -> bool:
+        """Write the outcome unless another worker claimed the delivery since; True when written."""
+    def log(self, offset: int, limit: int) -> tuple[list[DeliveryLogEntry], int]:
+        """One page of deliveries, newest first, and how many there are."""
+
+
 class UnitOfWork(Protocol):
     """One command's transaction: `with uow: ...; uow.commit()`; anything uncommitted rolls back."""
 
@@ -201,6 +232,8 @@ class UnitOfWork(Protocol):
     preferences: PreferenceRepository
     drafts: DraftRepository
     version_notes: VersionNoteRepository
+    outbox: OutboxRepository
+    webhooks: WebhookRepository
     api_tokens: ApiTokenRepository
 
     def __enter__(self) -> "UnitOfWork": ...

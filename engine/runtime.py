@@ -20,6 +20,7 @@ from engine.commands.people import PeopleCommands
 from engine.commands.runner import Runner
 from engine.commands.tasks import TaskCommands
 from engine.commands.timers import TimerCommands
+from engine.commands.webhooks import WebhookCommands
 from engine.commands.tokens import TokenCommands
 from engine.ports import UnitOfWork
 from engine.queries.audit_search import AuditSearch
@@ -61,6 +62,7 @@ class Engine:
         self.inbox = InboxQueries(self.run)
         self.search = AuditSearch(self.run)
         self.sheets = SheetQueries(self.run)
+        self.webhooks = WebhookCommands(self.run)
         self.api_tokens = TokenCommands(self.run)
 
     @property
@@ -89,6 +91,7 @@ PARTS: dict[str, tuple[str, ...]] = {
     "inbox": ("inbox_page", "inbox_count", "department_tasks", "receivers"),
     "search": ("search_instances",),
     "sheets": ("task_sheet", "instance_sheet"),
+    "webhooks": ("add_webhook", "webhook_subscriptions", "remove_webhook", "webhook_deliveries", "deliver_webhooks"),
     "api_tokens": ("create_token", "tokens", "revoke_token", "authenticate_token"),
 }
 

@@ -18,6 +18,7 @@ from engine.audit.journal import GENESIS, JournalWriter
 from engine.clock import CommandClock
 from engine.definitions.bundles import ProcessBundle
 from engine.definitions.subjects import formatter_for
+from engine import outbox
 from engine.errors import InstanceNotFound, PermissionDenied, ProcessNotFound, TaskNotFound, UserNotFound
 from engine.permissions import OPERATOR, OPERATOR_NAME, OrgChart, Permissions
 from engine.ports import UnitOfWork
@@ -130,7 +131,7 @@ class Runner:
         open task rows and the permissions, when the caller has them already (each is read at
         most once per command). Returns the instance's open tasks after the run.
         """
-        now = self.clock.now()
+        now, previous = self.clock.now(), None if expected_revision is None else record.status
         if open_tasks is None:
             open_tasks = uow.tasks.open_for_instance(record.id)
         open_by_id = {t.id: t for t in open_tasks if t.status == "open"}
@@ -152,6 +153,7 @@ class Runner:
         uow.journal.append(journal.entries)
         if expected_revision is not None:
             uow.instances.save(record, expected_revision)
+        outbox.emit(uow, outbox.events_of(record, previous, added, journal.entries, now))  # decision 15
         return [t for t in open_by_id.values() if t.status == "open"] + added
 
     def _add_tasks(self, uow: UnitOfWork, record: InstanceRecord, result: StepResult,
