@@ -24,7 +24,7 @@ fi
 
 if [[ -f package.json ]]; then
   if [[ ! -d node_modules || package-lock.json -nt node_modules/.package-lock.json ]]; then
-    npm ci --no-audit --no-fund --loglevel=error
+    npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
   fi
   node scripts/copy-assets.mjs
 fi

@@ -182,8 +182,7 @@ def correlate(name: str):
     """
     body = json_body()
     key = field(body, "business_key", str, required=True)
-    # engine().reading: the facade's PARTS do not list find_by_business_key yet
-    found = engine().reading.find_by_business_key(actor(), key, field(body, "key_field", str) or "business_key",
+    found = engine().find_by_business_key(actor(), key, field(body, "key_field", str) or "business_key",
                                                   field(body, "process_key", str), limit=2)
     if not found:
         raise ApiProblem(404, "instance_not_found", f"no running instance you may see has business key {key!r}")
