@@ -21,6 +21,7 @@ from engine.records import InstanceRecord, Role, StoredVersion, TaskRecord, User
 OWNER_ROLE = DEFAULT_OWNER_ROLE
 AUDIT_ROLES = frozenset({"auditor"})
 ADMIN_ROLES = frozenset({"admin"})
+WORKER_ROLES = frozenset({"external-worker"})  # programs that do service tasks (issue 14.4)
 
 # Operators act through the command line on the server itself, with every right and no
 # redaction. Their name is no valid username, so no account can take it; commands they run are
@@ -96,6 +97,12 @@ class Permissions:
     def may_manage_tokens(self, user: UserRecord, owner: str) -> bool:
         """Create, list and revoke the API tokens of `owner`: that person, or an administrator."""
         return user.username == owner or self.may_administer(user)
+
+    @staticmethod
+    def may_work_external(user: UserRecord) -> bool:
+        """Fetch, lock, complete and fail external tasks: holders of the worker role (a service
+        account's API token) and the operator; no one else, administrators included."""
+        return bool(WORKER_ROLES & set(user.roles)) or user.username == OPERATOR_NAME
 
     def may_read_organisation_history(self, user: UserRecord) -> bool:
         return bool((AUDIT_ROLES | ADMIN_ROLES) & set(user.roles)) or self.chart.manages_all(user)

@@ -218,6 +218,40 @@ class WebhookRepository(Protocol):
         """One page of deliveries, newest first, and how many there are."""
 
 
+@dataclass
+class ExternalTaskRecord:
+    """A service task waiting for an external worker (issue 14.4): its topic, the retries left and
+    who holds its lock until when (`worker_id`, `locked_until`; free when either is past)."""
+
+    id: str  # the workflow task's id, as a human task row's
+    instance_id: str
+    process_key: str
+    element: str
+    topic: str
+    form_key: str | None
+    retries: int
+    created_at: datetime
+    default_retries: int = 3  # what an incident retry gives back
+    status: str = "open"  # open, completed, cancelled
+    worker_id: str | None = None
+    locked_until: datetime | None = None
+    error_message: str | None = None
+    completed_at: datetime | None = None
+
+
+class ExternalTaskRepository(Protocol):
+    def add(self, task: ExternalTaskRecord) -> None: ...
+    def get(self, task_id: str) -> ExternalTaskRecord | None: ...
+    def save(self, task: ExternalTaskRecord) -> None: ...
+    def open_for_instance(self, instance_id: str) -> list[ExternalTaskRecord]: ...
+    def lock_available(self, topics: list[str], worker_id: str, now: datetime, until: datetime,
+                       limit: int) -> list[ExternalTaskRecord]:
+        """Lock for `worker_id` until `until` up to `limit` open tasks of `topics` with retries left,
+        of running instances, whose lock is free or ran out by `now`, oldest first; returns them
+        locked. Rows another transaction holds are skipped, not waited for, and none is ever
+        handed to two workers."""
+
+
 class UnitOfWork(Protocol):
     """One command's transaction: `with uow: ...; uow.commit()`; anything uncommitted rolls back."""
 
@@ -232,6 +266,7 @@ class UnitOfWork(Protocol):
     preferences: PreferenceRepository
     drafts: DraftRepository
     version_notes: VersionNoteRepository
+    external_tasks: ExternalTaskRepository
     outbox: OutboxRepository
     webhooks: WebhookRepository
     api_tokens: ApiTokenRepository

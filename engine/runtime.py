@@ -14,6 +14,7 @@ from typing import Any, Callable
 from engine.audit.confidential import Fingerprints, ephemeral_fingerprints
 from engine.clock import Clock, CommandClock, SystemClock
 from engine.commands.evidence import EvidenceCommands
+from engine.commands.external_tasks import ExternalTaskCommands
 from engine.commands.instances import InstanceCommands
 from engine.commands.owner import OwnerCommands
 from engine.commands.people import PeopleCommands
@@ -62,6 +63,7 @@ class Engine:
         self.inbox = InboxQueries(self.run)
         self.search = AuditSearch(self.run)
         self.sheets = SheetQueries(self.run)
+        self.external = ExternalTaskCommands(self.run)
         self.webhooks = WebhookCommands(self.run)
         self.api_tokens = TokenCommands(self.run)
 
@@ -91,6 +93,7 @@ PARTS: dict[str, tuple[str, ...]] = {
     "inbox": ("inbox_page", "inbox_count", "department_tasks", "receivers"),
     "search": ("search_instances",),
     "sheets": ("task_sheet", "instance_sheet"),
+    "external": ("fetch_and_lock", "complete_external", "fail_external", "extend_lock"),
     "webhooks": ("add_webhook", "webhook_subscriptions", "remove_webhook", "webhook_deliveries", "deliver_webhooks"),
     "api_tokens": ("create_token", "tokens", "revoke_token", "authenticate_token"),
 }

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session, sessionmaker
 
 from storage.outbox import SqlOutboxRepository, SqlWebhookRepository
+from storage.external_tasks import SqlExternalTaskRepository
 from storage.owner_drafts import SqlDraftRepository, SqlVersionNoteRepository
 from storage.schedules import SqlScheduleRepository
 from storage.sessions import SqlPreferenceRepository, SqlSessionRepository
@@ -35,6 +36,7 @@ class SqlUnitOfWork:
         self.throttle = SqlThrottleRepository(self.session)
         self.sessions = SqlSessionRepository(self.session)
         self.preferences = SqlPreferenceRepository(self.session)
+        self.external_tasks = SqlExternalTaskRepository(self.session)
         self.outbox, self.webhooks = SqlOutboxRepository(self.session), SqlWebhookRepository(self.session)
         self.api_tokens = SqlApiTokenRepository(self.session)
         return self

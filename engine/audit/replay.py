@@ -25,6 +25,7 @@ from engine.spiff.stored import live_elements
 # Finds the compiled version with a content hash (None when it is missing or altered).
 Resolver = Callable[[str], "CompiledVersion | None"]
 TASK_COMMANDS = {"claimed", "released", "reassigned"}
+ENTERED = {"task_entered": "ids", "external_task_entered": "external_ids"}  # outcome -> its id map
 
 
 @dataclass
@@ -38,6 +39,8 @@ class Replayed:
     completed: dict[str, tuple[str | None, dict]] = field(default_factory=dict)  # recorded id -> (actor, data)
     steps: list[dict[str, Any]] = field(default_factory=list)    # per command: seq, data, active
     zone: tzinfo = UTC  # the organisation's zone the instance started in (its `started` entry says)
+    external_ids: dict[str, str] = field(default_factory=dict)   # external tasks: recorded id -> replayed id
+    external_open: set[str] = field(default_factory=set)         # replayed ids of waiting external tasks
 
 
 def replay(compiled: CompiledVersion, entries: list[JournalEntry], resolve: Resolver | None = None) -> Replayed:
@@ -57,6 +60,8 @@ def replay(compiled: CompiledVersion, entries: list[JournalEntry], resolve: Reso
         following = _outcomes_after(entries, index)
         if entry.kind in TASK_COMMANDS:
             _task_command(done, entry)
+        elif entry.kind == "external_failed" and entry.payload.get("retries"):
+            _external_task(done, entry)  # a failure with retries left changes only the worker's row
         else:
             before = compiled
             if entry.kind in ("started", "migrated"):
@@ -114,6 +119,15 @@ def _task_command(done: Replayed, entry: JournalEntry) -> None:
     done.claimed_by[task_id] = {"claimed": entry.actor, "released": None}.get(entry.kind, entry.payload.get("to"))
 
 
+def _external_task(done: Replayed, entry: JournalEntry) -> str:
+    """The replayed id of the waiting external task an entry names (Divergence when none)."""
+    replayed_id = done.external_ids.get(entry.payload.get("task_id"))
+    if replayed_id is None or replayed_id not in done.external_open:
+        raise Divergence(entry.seq, entry.payload.get("element"), "task_id", entry.payload.get("task_id"), None,
+                         f"entry {entry.seq} ({entry.kind}) names an external task that is not waiting")
+    return replayed_id
+
+
 def _version_of(entry: JournalEntry, current: CompiledVersion, resolve: Resolver | None) -> CompiledVersion:
     """The version a `started` or `migrated` command runs the instance on from then on."""
     wanted = entry.payload.get("to" if entry.kind == "migrated" else "version_hash")
@@ -154,6 +168,12 @@ def _run_command(compiled: CompiledVersion, entry: JournalEntry, state: dict | N
         return withdrawn(Execution(compiled, clock, state, functions), payload.get("reason") or "")
     if entry.kind == "migrated":
         return migrate_state(before or compiled, compiled, state, clock)
+    if entry.kind == "external_completed":
+        return Execution(compiled, clock, state, functions).complete(_external_task(done, entry),
+                                                                     payload.get("data") or {})
+    if entry.kind == "external_failed":  # the last retry failed: an incident
+        return Execution(compiled, clock, state, functions).fail_external(_external_task(done, entry),
+                                                                          payload.get("message") or "")
     if entry.kind == "incident_retried":
         return Execution(compiled, clock, state, functions).retry(payload.get("data") or {})
     raise Divergence(entry.seq, None, "kind", entry.kind, None, f"replay cannot run {entry.kind!r} commands yet")
@@ -168,15 +188,15 @@ def withdrawn(execution: Execution, reason: str) -> StepResult:
 
 def _compare(done: Replayed, command: JournalEntry, result: StepResult, recorded: list[JournalEntry]) -> None:
     expected = outcomes_of(dict(done.open_tasks), result)
-    reverse = {v: k for k, v in done.ids.items()}
+    reverse = {v: k for k, v in (done.ids | done.external_ids).items()}
     for position, (kind, payload) in enumerate(expected.entries):
         if position >= len(recorded):
             raise Divergence(command.seq, payload.get("element"), kind, None, payload,
                              f"after entry {command.seq} replay produced {kind} that the journal lacks")
         actual = unsalted(recorded[position])  # salts are not outcomes
-        if kind == "task_entered" and actual.kind == kind and actual.payload.get("element") == payload["element"]:
+        if kind in ENTERED and actual.kind == kind and actual.payload.get("element") == payload["element"]:
             reverse[payload["task_id"]] = actual.payload["task_id"]
-            done.ids[actual.payload["task_id"]] = payload["task_id"]
+            getattr(done, ENTERED[kind])[actual.payload["task_id"]] = payload["task_id"]
         translated = json_safe(_translate(payload, reverse))
         if actual.kind != kind or actual.payload != translated:
             field_name = first_difference(actual.payload, translated) if actual.kind == kind else "kind"
@@ -193,6 +213,7 @@ def _compare(done: Replayed, command: JournalEntry, result: StepResult, recorded
         done.open_tasks.pop(task_id, None)
     for ready in expected.entered:
         done.open_tasks[ready.id] = ready.spec_name
+    done.external_open = {t.id for t in result.external.ready}
 
 
 def _translate(payload: dict[str, Any], reverse: dict[str, str]) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from typing import Any, Callable, TypeVar
 from engine.audit.confidential import Fingerprints, Redactor, rules_of
 from engine.audit.journal import GENESIS, JournalWriter
 from engine.clock import CommandClock
+from engine.commands.external_tasks import record_external
 from engine.definitions.bundles import ProcessBundle
 from engine.definitions.subjects import formatter_for
 from engine import outbox
@@ -150,6 +151,8 @@ class Runner:
             record.revision = 1  # its first write, as every later write adds one
             uow.instances.add(record)
         added = self._add_tasks(uow, record, result, outcomes.entered, may) if outcomes.entered else []
+        if result.external:  # service tasks waiting for external workers (engine/commands/external_tasks.py)
+            record_external(uow, record, result.external, now)
         uow.journal.append(journal.entries)
         if expected_revision is not None:
             uow.instances.save(record, expected_revision)

@@ -24,6 +24,7 @@ from engine.spiff.assignment import candidates_for, due_at_for
 from engine.clock import Clock
 from engine.errors import TaskNotReady
 from engine.audit.journal import data_changes, json_safe
+from engine.spiff.external import ExternalChanges, external_ready, is_external
 from engine.spiff.script_environment import SandboxEnvironment
 from engine.spiff.timer_events import CLOCKED, ClockedCycle
 from engine.spiff.specs import CompiledVersion
@@ -63,10 +64,11 @@ class StepResult:
     outcomes: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     next_wake_at: datetime | None = None
     incident: dict[str, Any] | None = None
+    external: ExternalChanges = field(default_factory=ExternalChanges)
 
     @property
     def current_step(self) -> str | None:
-        return ", ".join(t.title for t in self.ready_tasks) or None
+        return ", ".join([t.title for t in self.ready_tasks] + [t.title for t in self.external.ready]) or None
 
 
 class Execution:
@@ -87,6 +89,11 @@ class Execution:
         self.incident: dict[str, Any] | None = None
         self._steps = 0
         self._cancelled: str | None = None
+        # external tasks waiting when the command began (id -> element), those it completed, and
+        # whether it is an incident retry (exhausted external tasks then get their retries back)
+        self._external_before = {t.id: t.element for t in external_ready(self.workflow)}
+        self._external_left: dict[str, str] = {}
+        self._revived = False
 
     def _journaled(self, name: str, function: Callable[..., Any]) -> Callable[..., Any]:
         """A lookup whose answer is recorded as an outcome, so replay can give the same one
@@ -123,7 +130,8 @@ class Execution:
         return self.result()
 
     def complete(self, task_id: str, data: dict[str, Any]) -> StepResult:
-        """Complete a ready user task with (already validated) form data.
+        """Complete a ready user task with (already validated) form data, or a ready external
+        task with its worker's (already validated) variables.
 
         Raises:
             TaskNotReady: the workflow does not hold that task as READY.
@@ -138,11 +146,26 @@ class Execution:
         except SpiffWorkflowException as err:
             self._fail(err)
             return self.result()
-        self.outcomes.append(("task_left", {
+        external = is_external(task)
+        if external:
+            self._external_left[task_id] = "completed"
+        self.outcomes.append(("external_task_left" if external else "task_left", {
             "task_id": task_id, "element": task.task_spec.bpmn_id,
             "changes": data_changes(before, task.data),
         }))
         self._run_engine()
+        return self.result()
+
+    def fail_external(self, task_id: str, message: str) -> StepResult:
+        """An external task's worker gave up on its last retry: the instance gets an incident
+        at that task, which stays waiting (an administrator's retry offers it to workers again).
+
+        Raises:
+            TaskNotReady: the workflow does not wait on that external task.
+        """
+        if task_id not in self._external_before:
+            raise TaskNotReady(f"external task {task_id} is not waiting for a worker")
+        self._fail_with(self._external_before[task_id], f"the external worker's last retry failed: {message}")
         return self.result()
 
     def fire_timers(self) -> tuple[StepResult, list[str]]:
@@ -179,6 +202,7 @@ class Execution:
             task.reset_branch({**task.data, **copy.deepcopy(data)})
         for task in self.workflow.get_tasks(state=TaskState.WAITING | TaskState.READY):
             task.data.update(copy.deepcopy(data))
+        self._revived = True
         self._run_engine()
         return self.result()
 
@@ -262,10 +286,11 @@ class Execution:
 
     def result(self) -> StepResult:
         ready: list[ReadyTask] = []
+        external = self._external_changes()
         if self._cancelled is not None:
             self.outcomes.append(("instance_cancelled", {"reason": self._cancelled}))
             return StepResult(state=dump_state(self.workflow), status="cancelled", data=self._current_data(),
-                              ready_tasks=[], outcomes=self.outcomes)
+                              ready_tasks=[], outcomes=self.outcomes, external=external)
         if self.incident is None:
             try:
                 ready = self._ready_tasks()
@@ -280,8 +305,25 @@ class Execution:
             status = "running"
         return StepResult(
             state=dump_state(self.workflow), status=status, data=self._current_data(), ready_tasks=ready,
-            outcomes=self.outcomes, next_wake_at=self._next_wake(), incident=self.incident,
+            outcomes=self.outcomes, next_wake_at=self._next_wake(), incident=self.incident, external=external,
         )
+
+    def _external_changes(self) -> ExternalChanges:
+        """The external tasks waiting now, entered and left, journaled as outcomes. They are
+        read from the workflow even after an incident: they still wait (no worker's row is lost)."""
+        ready = external_ready(self.workflow)
+        waiting = {t.id for t in ready}
+        changes = ExternalChanges(ready, [t for t in ready if t.id not in self._external_before],
+                                  dict(self._external_left), [t.id for t in ready] if self._revived else [])
+        for task_id, element in self._external_before.items():
+            if task_id not in waiting and task_id not in changes.left:
+                changes.left[task_id] = "cancelled"
+                self.outcomes.append(("external_task_left", {"task_id": task_id, "element": element,
+                                                             "cancelled": True}))
+        for task in changes.entered:
+            self.outcomes.append(("external_task_entered", {"task_id": task.id, "element": task.element,
+                                                            "topic": task.topic}))
+        return changes
 
     def _ready_tasks(self) -> list[ReadyTask]:
         tasks = []

@@ -7,6 +7,7 @@ from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import LoopTask
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser, SpiffProcessParser
 
 from engine.spiff import timer_events as timers
+from engine.spiff.external import ExternalTask, ExternalTaskParser
 
 _SPIFF = SpiffBpmnParser.OVERRIDE_PARSER_CLASSES
 
@@ -32,7 +33,8 @@ class MergeLinkingProcessParser(SpiffProcessParser):
 
 
 class ZhiduParser(SpiffBpmnParser):
-    """Timers read the engine clock, loops merge on any load; the rest is SpiffWorkflow's spiff dialect."""
+    """Timers read the engine clock, loops merge on any load, service tasks wait for external
+    workers (engine/spiff/external.py); the rest is SpiffWorkflow's spiff dialect."""
 
     PROCESS_PARSER_CLASS = MergeLinkingProcessParser
     OVERRIDE_PARSER_CLASSES = {
@@ -41,4 +43,5 @@ class ZhiduParser(SpiffBpmnParser):
         full_tag("intermediateCatchEvent"): (
             timers.IntermediateCatchEventParser, _SPIFF[full_tag("intermediateCatchEvent")][1]),
         full_tag("boundaryEvent"): (timers.BoundaryEventParser, _SPIFF[full_tag("boundaryEvent")][1]),
+        full_tag("serviceTask"): (ExternalTaskParser, ExternalTask),
     }

@@ -23,6 +23,7 @@ from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.bpmn.specs.mixins.unstructured_join import UnstructuredJoin
 from SpiffWorkflow.task import Task
 
+from engine.spiff.external import ExternalTask, ExternalTaskConverter
 from engine.spiff.stored import serialized_form, stored_form
 from engine.spiff.timer_events import CLOCKED
 
@@ -35,6 +36,7 @@ def _serializer() -> BpmnWorkflowSerializer:
     if found is None:
         config = dict(SPIFF_CONFIG)
         config[Task] = SimpleTaskConverter
+        config[ExternalTask] = ExternalTaskConverter
         for clocked in CLOCKED.values():
             config[clocked] = TimerConditionalEventDefinitionConverter
         found = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(config))
