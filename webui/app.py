@@ -19,6 +19,7 @@ from bootstrap.json_text import strict_json
 from webui.current import engine, language, t
 from webui.i18n import bilingual, localised
 from webui.views import admin, audit, employee, errors, owner
+from webui.views import tokens as token_pages
 from webui.views import webhooks as webhook_pages
 from webui.views.pages import is_overdue, steps
 from bootstrap.wiring import build
@@ -59,6 +60,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(audit.bp)
     app.register_blueprint(owner.bp)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(token_pages.bp)
     app.register_blueprint(webhook_pages.bp)
     api.register(app)
     security.register(app)

@@ -14,8 +14,8 @@ from flask import Blueprint, Response, json
 from werkzeug.exceptions import HTTPException
 
 from engine.errors import (
-    ConcurrentUpdate, FormInvalid, InvalidInput, NotFound, PermissionDenied, TaskAlreadyClaimed,
-    TaskNotClaimed, TaskNotReady, ZhiduError,
+    ConcurrentUpdate, FormInvalid, InvalidInput, NotFound, PermissionDenied, RateLimited, TaskAlreadyClaimed,
+    TaskNotClaimed, TaskNotReady, TokenInvalid, ZhiduError,
 )
 
 log = logging.getLogger("zhidu.api")
@@ -27,6 +27,7 @@ MEDIA_TYPE = "application/problem+json"
 _STATUS: tuple[tuple[type[ZhiduError], int], ...] = (
     (FormInvalid, 422), (InvalidInput, 400), (PermissionDenied, 403), (NotFound, 404),
     (TaskAlreadyClaimed, 409), (TaskNotClaimed, 409), (TaskNotReady, 409), (ConcurrentUpdate, 412),
+    (TokenInvalid, 401), (RateLimited, 429),
 )
 
 
@@ -68,7 +69,16 @@ def _domain(err: ZhiduError) -> Response:
     errors = None
     if isinstance(err, FormInvalid):
         errors = [{"field": f.field, "message": f.message, "code": f.code} for f in err.field_errors]
-    return problem(status, err.code, err.message, errors)
+    return problem(status, err.code, err.message, errors, _headers(err))
+
+
+def _headers(err: ZhiduError) -> dict[str, str]:
+    """A refused token says how to authenticate (RFC 6750); a rate limit says when to come back."""
+    if isinstance(err, TokenInvalid):
+        return {"WWW-Authenticate": 'Bearer realm="zhidu", error="invalid_token"'}
+    if isinstance(err, RateLimited):
+        return {"Retry-After": str(err.retry_after)}
+    return {}
 
 
 def from_http(err: HTTPException) -> Response:
