@@ -15,7 +15,7 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 def register(app: Flask) -> None:
     """Install the API on `app`: its routes, its authentication and its error documents."""
-    from webui.api import auth, openapi, problems, routes, task_routes  # noqa: F401  (each adds to bp)
+    from webui.api import auth, external_tasks, openapi, problems, routes, task_routes  # noqa: F401  (each adds to bp)
 
     if problems.ApiProblem not in bp.error_handler_spec[None][None]:  # once, as its routes: a blueprint
         problems.install(bp)                                          # takes no setup after it is registered
