@@ -179,6 +179,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "kind.message_received": ("收到消息", "message received"),
     "kind.migrated": ("迁移到新版本", "moved to a new version"),
     "kind.incident_retried": ("重新运行", "ran again after an incident"),
+    "kind.external_task_entered": ("等待外部程序", "waiting for an external worker"),
+    "kind.external_task_left": ("外部步骤结束", "external step left"),
+    "kind.external_completed": ("外部程序完成步骤", "an external worker completed the step"),
+    "kind.external_failed": ("外部程序报告失败", "an external worker reported a failure"),
     "kind.lookup": ("查询组织信息", "looked up the organisation"),
     # --- audit_admin (add this area's messages below this line) ---
     "nav.menu": ("菜单", "Menu"),

@@ -27,7 +27,7 @@ def test_the_demo_organisation_gives_each_role_its_department_and_managers():
     file = PROCESSES / "organisation.yaml"
     roles = {r.key: r for r in parse_organisation(file.read_text(encoding="utf-8"), str(file)).roles}
     expected = {"director": (None, True), "process-owner": (None, False), "auditor": (None, False),
-                "admin": (None, False)}
+                "admin": (None, False), "external-worker": (None, False)}
     for dept in DEPARTMENTS:
         expected |= {f"{dept}-manager": (dept, True), f"{dept}-staff": (dept, False)}
     assert {key: (r.department, r.manager) for key, r in roles.items()} == expected

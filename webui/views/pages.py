@@ -18,7 +18,7 @@ from webui.views.form_fields import person_options
 from webui.views.form_fields import build_fields, error_texts, prefill
 
 COMMANDS = ("started", "claimed", "released", "reassigned", "completed", "timer_fired", "message_received",
-            "cancelled", "withdrawn", "migrated", "incident_retried")
+            "cancelled", "withdrawn", "migrated", "incident_retried", "external_completed", "external_failed")
 
 
 def process_names(engine: Engine) -> dict[str, Mapping[str, str]]:
