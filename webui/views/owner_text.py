@@ -185,6 +185,14 @@ _REASONS: list[tuple[re.Pattern[str], str]] = [(re.compile(p + "$"), t) for p, t
     (r"user (?P<user>\S+): unknown department (?P<department>.*)", "用户 {user}：未知的部门 {department}"),
     (r"role (?P<role>\S+): unknown department (?P<department>.*)", "角色 {role}：未知的部门 {department}"),
     (r"role (?P<role>\S+): manager must be true or false, not (?P<value>.*)", "角色 {role}：manager 只能是 true 或 false，而不是 {value}"),
+    # external tasks (service tasks done by outside programs)
+    (r"service task operators \(connectors\) are not supported: name a topic for an external worker instead",
+     "不支持服务任务连接器：请为外部工作程序指定一个主题（topic）"),
+    (r"service task names no topic \(spiffworkflow property 'topic'\): no external worker could fetch it",
+     "服务任务没有指定主题（spiffworkflow 属性 topic）：外部工作程序无法领取它"),
+    (r"service task topic is over (?P<n>\S+) characters", "服务任务的主题超过 {n} 个字符"),
+    (r"result form (?P<form>.+) does not exist in forms/", "结果表单 {form} 在 forms/ 中不存在"),
+    (r"retries must be a whole number from 1 to (?P<n>\S+), not (?P<value>.*)", "重试次数必须是 1 到 {n} 之间的整数，而不是 {value}"),
     # subjects
     (r"(?P<key>\S+): subject needs a (?P<lang>\w+) template", "{key}：主题需要 {lang} 模板"),
     (r"(?P<key>\S+): subject \((?P<lang>\w+)\) is malformed: (?P<reason>.*)", "{key}：主题（{lang}）格式有误：{reason}"),
