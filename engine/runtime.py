@@ -89,7 +89,7 @@ PARTS: dict[str, tuple[str, ...]] = {
                "verify_organisation"),
     "evidence": ("verify", "verify_all", "step_through", "audit_read", "export"),
     "reading": ("processes", "startable", "users", "user", "password_hash", "show", "history", "my_requests",
-                "tasks_for", "task", "task_context", "diagram", "instance_forms", "data_fields", "abilities", "navigation"),
+                "tasks_for", "task", "task_context", "diagram", "instance_forms", "data_fields", "abilities", "navigation", "find_by_business_key"),
     "inbox": ("inbox_page", "inbox_count", "department_tasks", "receivers"),
     "search": ("search_instances",),
     "sheets": ("task_sheet", "instance_sheet"),

@@ -40,7 +40,15 @@ ACCESS: dict[str, set[str] | None] = {
     "owner.migrate": OWNERS, "owner.save_draft": OWNERS, "owner.load_draft": OWNERS, "owner.discard_draft": OWNERS,
     "admin.users": ADMINS, "admin.add_user": ADMINS, "admin.deactivate": ADMINS,
     "admin.user": ADMINS, "admin.update_user": ADMINS, "admin.set_password": ADMINS, "admin.reactivate": ADMINS,
+    "webhooks.index": ADMINS, "webhooks.add": ADMINS, "webhooks.remove": ADMINS, "webhooks.deliveries": ADMINS,
+    # each person's own tokens: the engine refuses anyone else's (tests/webui/test_tokens_page.py)
+    "tokens.index": None, "tokens.create": None, "tokens.confirm_revoke": None, "tokens.revoke": None,
 }
+# The API takes bearer tokens only, never this session: tests/api asks its permission questions.
+API_ENDPOINTS = ("me", "processes", "start", "instances", "instance", "history", "cancel", "message", "correlate",
+                 "verify", "tasks", "task", "claim", "release", "complete", "fetch_and_lock", "complete_external",
+                 "fail_external", "extend_lock", "openapi", "reference")
+ACCESS |= {f"api.{name}": None for name in API_ENDPOINTS}
 HOSTILE = "<script>alert('x')</script>\"'; DROP TABLE instances; --"
 
 
@@ -52,7 +60,7 @@ def world(engine):
     engine.claim(task.id, STAFF)
     engine.save_draft("complaint_handling", "owner", "{}")  # so the owner's draft endpoint has one to load
     return {"instance_id": instance.id, "task_id": task.id, "key": "complaint_handling", "username": "mk_staff2",
-            "filename": "zhidu.css"}
+            "filename": "zhidu.css", "subscription_id": "1", "token_id": "1"}
 
 
 def url_of(rule, world) -> str:
