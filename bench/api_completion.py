@@ -1,0 +1,86 @@
+"""Completing a task over the REST API beside completing it through the web form, in one run.
+
+Both go through the Flask test client against one SQLite database with the demo organisation:
+each round starts a complaint (outside the timing), then times one completion of its first task
+— `POST /api/v1/tasks/{id}/complete` with a bearer token, and `POST /tasks/{id}` with the
+signed-in form — and prints p50/p95 per way and their ratio. ZHIDU_BENCH_ROUNDS sets the rounds.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from werkzeug.security import generate_password_hash
+
+from bench.common import FORMS, PROCESSES, env_int
+from bootstrap.wiring import DEMO_PASSWORD, initialise
+from engine.definitions.bundles import load_catalog
+from engine.definitions.organisation import parse_organisation
+from webui.app import create_app
+
+INTAKE = {"customer_name": "王女士", "contact": "13800000000", "channel": "phone", "category": "service",
+          "severity": "high", "description": "快递三次未送达"}
+RECORD = {"details": "已安抚", "customer_calmed": True}
+FORM = {"details": "已安抚", "customer_calmed": "true"}
+
+
+def main() -> None:
+    rounds = env_int("ZHIDU_BENCH_ROUNDS", 200)
+    directory = Path(tempfile.mkdtemp(prefix="zhidu-bench-api-"))
+    try:
+        engine = _engine(directory)
+        app = create_app({"SECRET_KEY": "bench", "ENGINE": engine})
+        _, secret = engine.create_token("cs_staff1", "bench")
+        api, web = app.test_client(), app.test_client()
+        csrf = _sign_in(web, "cs_staff1")
+        headers = {"Authorization": f"Bearer {secret}"}
+        timings: dict[str, list[float]] = {"api": [], "web": []}
+        for index in range(rounds * 2):
+            way = "api" if index % 2 == 0 else "web"  # interleaved: both see the same database growth
+            task_id = engine.start("complaint_handling", "cs_staff1", INTAKE).active_tasks[0].id
+            began = time.perf_counter()
+            if way == "api":
+                response = api.post(f"/api/v1/tasks/{task_id}/complete", json=RECORD, headers=headers)
+            else:
+                response = web.post(f"/tasks/{task_id}", data={**FORM, "csrf_token": csrf})
+            timings[way].append((time.perf_counter() - began) * 1000)
+            assert response.status_code in (200, 302, 303), (way, response.status_code, response.get_data()[:300])
+        for way, values in timings.items():
+            print(f"   {way:3s} task completion: p50 {statistics.median(values):.2f} ms, "
+                  f"p95 {_p95(values):.2f} ms over {len(values)} completions")
+        print(f"   api/web ratio at p50: {statistics.median(timings['api']) / statistics.median(timings['web']):.2f}")
+    finally:
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+def _engine(directory: Path):
+    services = initialise(f"sqlite:///{directory / 'zhidu.db'}")
+    engine = services.engine
+    engine.deploy(load_catalog(PROCESSES, FORMS, only={"complaint_handling"}), actor="bench")
+    organisation = PROCESSES / "organisation.yaml"
+    engine.load_organisation(parse_organisation(
+        organisation.read_text(encoding="utf-8"), str(organisation),
+        lambda p: generate_password_hash(p, method="pbkdf2:sha256:1000"), DEMO_PASSWORD))
+    return engine
+
+
+def _sign_in(client, username: str) -> str:
+    page = client.get("/sign-in").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    client.post("/sign-in", data={"username": username, "password": DEMO_PASSWORD, "csrf_token": token})
+    inbox = client.get("/").get_data(as_text=True)
+    return re.search(r'name="csrf_token" value="([^"]+)"', inbox).group(1)
+
+
+def _p95(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))]
+
+
+if __name__ == "__main__":
+    main()
