@@ -181,7 +181,9 @@ class Finished:
 def cmd_serve(args: argparse.Namespace) -> Any:
     from webui.server import serve
 
-    serve(args.host, args.port, worker=not args.no_worker)
+    if not 1 <= args.workers <= 64:
+        raise InvalidInput("--workers must be a whole number from 1 to 64")
+    serve(args.host, args.port, worker=not args.no_worker, processes=args.workers)
     return None
 
 
@@ -218,6 +220,8 @@ def _setup_commands(add: Callable[..., argparse.ArgumentParser]) -> None:
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=5000)
     p.add_argument("--no-worker", action="store_true", help="do not run the timer worker in-process")
+    p.add_argument("--workers", type=int, default=1, metavar="N",
+                   help="web processes: 1 serves with waitress; more run gunicorn (use PostgreSQL to scale out)")
     p = add("worker", cmd_worker, "fire due timers until stopped")
     p.add_argument("--interval", type=float, default=5.0, help="seconds between polls")
     p.add_argument("--once", action="store_true", help="one pass, then exit")

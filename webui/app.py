@@ -51,7 +51,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     if test_config:
         app.config.update(test_config)
     if not app.config["SECRET_KEY"]:
-        app.config["SECRET_KEY"] = os.environ.get("ZHIDU_SECRET_KEY") or _stored_secret(app.config["SECRET_KEY_FILE"])
+        app.config["SECRET_KEY"] = session_key(app.config["SECRET_KEY_FILE"])
     app.extensions["zhidu"] = app.config["ENGINE"] or build(app.config["DATABASE_URL"]).engine
     # One zone: the pages show and read days in the zone the engine computes deadlines in.
     app.config["DISPLAY_TIMEZONE"] = app.config["DISPLAY_TIMEZONE"] or zone_name(app.extensions["zhidu"].clock.zone)
@@ -70,8 +70,13 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     return app
 
 
+def session_key(file: str = "var/secret_key") -> str:
+    """`ZHIDU_SECRET_KEY`, else a random key kept in `file` so that sessions survive a restart
+    and every web process signs with the same key."""
+    return os.environ.get("ZHIDU_SECRET_KEY") or _stored_secret(file)
+
+
 def _stored_secret(file: str) -> str:
-    """A random key kept on disk so that sessions survive a restart."""
     path = Path(file)
     if path.is_file() and path.read_text().strip():
         return path.read_text().strip()
