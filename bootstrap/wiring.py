@@ -19,6 +19,7 @@ from engine.definitions.organisation import parse_organisation
 from engine.records import Organisation
 from engine.runtime import Engine
 from storage.database import database_url, make_engine, migrate, uow_factory
+from storage.files import FolderFiles, files_dir
 
 DEMO_PASSWORD = "zhidu-demo"
 FINGERPRINT_KEY_FILE = "var/fingerprint_key"
@@ -46,8 +47,8 @@ def build(url: str | None = None, clock: Clock | None = None, require_schema: bo
     db = make_engine(url)
     if require_schema and not inspect(db).has_table("instances"):
         raise InvalidInput("the database has no zhidu schema yet; run `zhidu init` first")
-    return Services(Engine(uow_factory(db), clock or SystemClock(time_zone()), fingerprint_key=fingerprint_key()),
-                    db, url)
+    return Services(Engine(uow_factory(db), clock or SystemClock(time_zone()), fingerprint_key=fingerprint_key(),
+                           files=FolderFiles(files_dir())), db, url)
 
 
 def time_zone() -> tzinfo:

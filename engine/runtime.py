@@ -23,7 +23,9 @@ from engine.commands.tasks import TaskCommands
 from engine.commands.timers import TimerCommands
 from engine.commands.webhooks import WebhookCommands
 from engine.commands.tokens import TokenCommands
+from engine.files import FileStore
 from engine.ports import UnitOfWork
+from engine.queries.attachments import AttachmentCommands
 from engine.queries.audit_search import AuditSearch
 from engine.queries.inbox import InboxQueries
 from engine.queries.reading import ReadingQueries
@@ -47,12 +49,13 @@ class Engine:
     """zhidu's runtime facade over SpiffWorkflow and storage."""
 
     def __init__(self, uow_factory: Callable[[], UnitOfWork], clock: Clock | None = None,
-                 cache: SpecCache | None = None, fingerprint_key: bytes | None = None):
+                 cache: SpecCache | None = None, fingerprint_key: bytes | None = None,
+                 files: FileStore | None = None):
         # Confidential values are fingerprinted under the installation's key (engine/audit/confidential.py).
         self.fingerprints = Fingerprints(fingerprint_key) if fingerprint_key else ephemeral_fingerprints()
         self.clock = CommandClock(clock or SystemClock())  # one instant per command, as replay sees it
         self.cache = cache or SpecCache()
-        self.run = Runner(self.clock.freezing(uow_factory), self.clock, self.cache, self.fingerprints)
+        self.run = Runner(self.clock.freezing(uow_factory), self.clock, self.cache, self.fingerprints, files)
         self.instances = InstanceCommands(self.run)
         self.tasks = TaskCommands(self.run)
         self.timers = TimerCommands(self.run, self.instances)
@@ -66,6 +69,12 @@ class Engine:
         self.external = ExternalTaskCommands(self.run)
         self.webhooks = WebhookCommands(self.run)
         self.api_tokens = TokenCommands(self.run)
+        self.attachments = AttachmentCommands(self.run)
+
+    @property
+    def files(self) -> FileStore:
+        """Where attachments are kept (engine/files.py)."""
+        return self.run.files
 
     @property
     def uow_factory(self) -> Callable[[], UnitOfWork]:
@@ -96,6 +105,7 @@ PARTS: dict[str, tuple[str, ...]] = {
     "external": ("fetch_and_lock", "complete_external", "fail_external", "extend_lock"),
     "webhooks": ("add_webhook", "webhook_subscriptions", "remove_webhook", "webhook_deliveries", "deliver_webhooks"),
     "api_tokens": ("create_token", "tokens", "revoke_token", "authenticate_token"),
+    "attachments": ("store_uploads", "attachment"),
 }
 
 for _part, _names in PARTS.items():

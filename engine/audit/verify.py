@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable, Mapping
 
 from engine.audit.journal import GENESIS, JournalEntry, compute_hash, json_safe, verify_chain
 from engine.audit.markers import BLANK, blanked, hidden_fields, journal_markers, misplaced, reads
@@ -14,6 +14,10 @@ from engine.errors import Divergence, StateFormatUnknown
 from engine.audit.replay import Replayed, Resolver, first_difference, dig, replay
 from engine.spiff.specs import CompiledVersion
 from engine.spiff.stored import STATE_FORMAT, task_entries
+from engine.files import references
+
+# What a file reference's file is like now: "ok", "missing" or "altered" (engine/files.py file_status).
+FileCheck = Callable[[Mapping[str, Any]], str]
 
 
 @dataclass(frozen=True)
@@ -47,8 +51,13 @@ class Verdict:
 
 def verify_instance(compiled: CompiledVersion | None, record: InstanceRecord, entries: list[JournalEntry],
                     tasks: list[TaskRecord], version_hash_ok: bool = True,
-                    resolve: Resolver | None = None, confidential: frozenset[str] | None = None) -> Verdict:
-    """Check the chain, replay the commands and compare with the stored instance and task rows.
+                    resolve: Resolver | None = None, confidential: frozenset[str] | None = None,
+                    files: FileCheck | None = None) -> Verdict:
+    """Check the chain, the attached files, replay the commands and compare with the stored
+    instance and task rows.
+
+    `files` tells whether each file the journal references is still there, unaltered (None:
+    files are not checked, as for a bundle exported without them).
 
     `confidential` is given for an export bundle: the fields the instance's versions mark
     confidential, the only ones whose values the bundle may hide behind markers (see
@@ -63,6 +72,9 @@ def verify_instance(compiled: CompiledVersion | None, record: InstanceRecord, en
         return Verdict(record.id, "tampered", first, field="journal_head", recorded=record.journal_seq,
                        replayed=head[0], reason="the journal does not end where the instance says it does "
                                                 "(entries removed from the end, or the head edited)")
+    broken = _file_problem(record.id, entries, files) if files is not None else None
+    if broken is not None:
+        return broken
     if compiled is None or not version_hash_ok:
         return Verdict(record.id, "tampered", None, field="version", recorded=record.version_hash,
                        reason="the process version the instance is pinned to is missing or altered")
@@ -92,6 +104,24 @@ def verify_instance(compiled: CompiledVersion | None, record: InstanceRecord, en
         return Verdict(record.id, "redacted", last, reason=f"chain ok, replay not possible for {hidden} redacted "
                        f"value(s); everything else replays", redacted_values=hidden)
     return Verdict(record.id, "ok", last, reason="journal intact; replay matches")
+
+
+def _file_problem(instance_id: str, entries: list[JournalEntry], files: FileCheck) -> Verdict | None:
+    """The first file the journal vouches for (by hash, name, size and type) that is missing or
+    altered, named; None when every one is as it was attached."""
+    checked: set[str] = set()
+    for entry in entries:
+        for name, ref in references(entry.payload.get("data")):
+            if ref["sha256"] in checked:
+                continue
+            checked.add(ref["sha256"])
+            status = files(ref)
+            if status != "ok":
+                what = "is missing" if status == "missing" else "was altered (its content no longer has its hash)"
+                return Verdict(instance_id, "tampered", entry.seq, field=name, recorded=ref["sha256"],
+                               replayed=None if status == "missing" else status,
+                               reason=f"the file {ref['name']!r} attached to {name} (entry {entry.seq}) {what}")
+    return None
 
 
 def _chain_break(instance_id: str, entries: list[JournalEntry]) -> Verdict:

@@ -7,6 +7,8 @@ cleared for as markers."""
 
 from __future__ import annotations
 
+import base64
+import binascii
 import dataclasses
 from dataclasses import asdict, dataclass
 from datetime import datetime
@@ -19,6 +21,7 @@ from engine.audit.verify import Verdict, verify_instance
 from engine.commands.runner import Runner
 from engine.definitions.bundles import CatalogEntry, ProcessBundle
 from engine.errors import DefinitionInvalid, Divergence, InvalidInput, PermissionDenied
+from engine.files import FileStore, file_status, references, sha256_of
 from engine.permissions import OPERATOR, OPERATOR_NAME, Permissions
 from engine.ports import UnitOfWork
 from engine.records import InstanceRecord, TaskRecord, UserRecord
@@ -123,8 +126,12 @@ class EvidenceCommands:
                          _forms(compiled), people,
                          tuple({**step, "data": redactor.data(step["data"])} for step in steps), error)
 
-    def export(self, instance_ids: list[str] | None = None, username: str | None = None) -> dict[str, Any]:
-        """A self-contained bundle: journals, stored rows, and the versions' files and hashes.
+    def export(self, instance_ids: list[str] | None = None, username: str | None = None,
+               with_files: bool = False) -> dict[str, Any]:
+        """A self-contained bundle: journals, stored rows, and the versions' files and hashes;
+        `with_files`: also the attached files the exported journals reference (base64, by
+        SHA-256), so `verify_bundle` checks them too. A file no longer stored is left out, and
+        verifying the bundle names it.
 
         With `username`, confidential values that user is not cleared for are replaced by their
         keyed fingerprints (the chain still verifies; offline, everything but those values
@@ -146,8 +153,11 @@ class EvidenceCommands:
                 versions[version.content_hash] = {"key": version.key, "number": version.number,
                                                    "entry": version.entry.to_dict(), "files": version.files}
                 instances.append(self._exported(uow, may, record, user))
-        return {"format": EXPORT_FORMAT, "exported_at": self.run.clock.now().isoformat(),
-                "versions": versions, "instances": instances}
+        bundle = {"format": EXPORT_FORMAT, "exported_at": self.run.clock.now().isoformat(),
+                  "versions": versions, "instances": instances}
+        if with_files:
+            bundle["files"] = _bundled_files(self.run.files, instances)
+        return bundle
 
     # -- internals ---------------------------------------------------------------------------
     def _auditor(self, uow: UnitOfWork, username: str) -> UserRecord:
@@ -165,7 +175,8 @@ class EvidenceCommands:
             intact = bundle.content_hash == record.version_hash
             compiled = self.run.cache.get(bundle) if intact else None
         return verify_instance(compiled, record, uow.journal.for_instance(record.id),
-                               uow.tasks.for_instance(record.id), intact, self._resolver(uow))
+                               uow.tasks.for_instance(record.id), intact, self._resolver(uow),
+                               files=lambda ref: file_status(self.run.files, ref))
 
     def _resolver(self, uow: UnitOfWork):
         """Compiled versions by hash for replay across migrations; None if missing or altered."""
@@ -203,6 +214,37 @@ def _redact_item(item: dict[str, Any], record: InstanceRecord, redactor: Redacto
                 task[key] = redactor.data(task[key])
 
 
+def _bundled_files(files: FileStore, instances: list[dict[str, Any]]) -> dict[str, str]:
+    """SHA-256 → base64 of every stored file the exported journals reference (as exported: a
+    confidential attachment the reader may not see is a marker there, so its file stays out)."""
+    bundled: dict[str, str] = {}
+    for item in instances:
+        for entry in item["journal"]:
+            for _, ref in references(entry["payload"].get("data")):
+                content = files.get(ref["sha256"]) if ref["sha256"] not in bundled else None
+                if content is not None:
+                    bundled[ref["sha256"]] = base64.b64encode(content).decode("ascii")
+    return bundled
+
+
+def _bundle_file_check(bundle: dict[str, Any]):
+    """A file check over the files a bundle carries; None when it was exported without them."""
+    carried = bundle.get("files")
+    if not isinstance(carried, dict):
+        return None
+
+    def check(ref: Any) -> str:
+        text = carried.get(ref["sha256"])
+        if not isinstance(text, str):
+            return "missing"
+        try:
+            content = base64.b64decode(text, validate=True)
+        except (binascii.Error, ValueError):
+            return "altered"
+        return "ok" if sha256_of(content) == ref["sha256"] and len(content) == ref["size"] else "altered"
+    return check
+
+
 def _forms(compiled: CompiledVersion) -> tuple[FormView, ...]:
     """The version's forms, start form first (their labels name the data)."""
     forms = [compiled.start_form] if compiled.start_form else []
@@ -227,7 +269,7 @@ def verify_bundle(bundle: dict[str, Any], cache: SpecCache | None = None) -> lis
                 compiled[digest] = cache.get(process)
             except DefinitionInvalid:
                 continue
-    verdicts = []
+    verdicts, files = [], _bundle_file_check(bundle)
     for item in bundle.get("instances", []):
         try:
             record = _instance(item["instance"])
@@ -238,7 +280,8 @@ def verify_bundle(bundle: dict[str, Any], cache: SpecCache | None = None) -> lis
         found = compiled.get(record.version_hash)
         # The bundle's own "redacted" flag is not evidence: what may be hidden follows from the versions.
         verdicts.append(verify_instance(found, record, entries, tasks, found is not None, compiled.get,
-                                        confidential=_confidential_fields(record, entries, compiled)))
+                                        confidential=_confidential_fields(record, entries, compiled),
+                                        files=files))
     return verdicts
 
 

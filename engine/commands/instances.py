@@ -41,7 +41,7 @@ class InstanceCommands:
                 raise PermissionDenied(f"{actor} may not start {process_key}")
             compiled = self.run.compiled(version)
             if compiled.start_form is not None:
-                compiled.start_form.validate(data, uow.users)
+                compiled.start_form.validate(data, uow.users, self.run.files)
             record, now_open = self.start_instance(uow, version, actor, data, may=may)
             uow.commit()
             return self.run.instance_view(uow, record, open_tasks=now_open)

@@ -20,6 +20,7 @@ from engine.commands.external_tasks import record_external
 from engine.definitions.bundles import ProcessBundle
 from engine.definitions.subjects import formatter_for
 from engine import outbox
+from engine.files import FileStore, MemoryFiles
 from engine.errors import InstanceNotFound, PermissionDenied, ProcessNotFound, TaskNotFound, UserNotFound
 from engine.permissions import OPERATOR, OPERATOR_NAME, OrgChart, Permissions
 from engine.ports import UnitOfWork
@@ -41,11 +42,12 @@ def found(value: T | None, error: type[Exception], message: str) -> T:
 
 
 class Runner:
-    """Storage, clock, compiled versions and fingerprints, and the steps built on them."""
+    """Storage, clock, compiled versions, fingerprints and attachments, and the steps built on them."""
 
     def __init__(self, uow_factory: Callable[[], UnitOfWork], clock: CommandClock, cache: SpecCache,
-                 fingerprints: Fingerprints):
+                 fingerprints: Fingerprints, files: FileStore | None = None):
         self.uow_factory, self.clock, self.cache, self.fingerprints = uow_factory, clock, cache, fingerprints
+        self.files: FileStore = files if files is not None else MemoryFiles()  # attachments (engine/files.py)
 
     def unit(self) -> UnitOfWork:
         """A new unit of work; the clock holds one instant until it ends."""

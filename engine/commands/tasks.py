@@ -105,7 +105,7 @@ class TaskCommands:
             compiled = self.run.compiled_for(uow, record.version_hash)
             form = compiled.forms.get(task.form_key or "")
             if form is not None:
-                form.validate(data, uow.users)
+                form.validate(data, uow.users, self.run.files)
             result = self.run.execution(uow, compiled, record.state).complete(task_id, data)
             task.claimed_by = actor
             task.status, task.completed_by, task.completed_at = "completed", actor, self.run.clock.now()

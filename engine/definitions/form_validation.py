@@ -8,6 +8,8 @@ Three things differ from plain `jsonschema`, each because the input is hostile o
   of only spaces (counted as empty, so a required field reports "is required").
 - `format: user` (optionally with `x-role`) names a person: the value must be the username of
   an active user (with that role), checked against the organisation at submission time.
+- `format: attachment` holds a file's reference (engine/files.py): the file must be stored
+  under its hash, unaltered, within the field's `maxSize` and of one of its `x-media-types`.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from jsonschema import ValidationError
 
 from engine.errors import FieldError
 from engine.definitions.form_distinct import distinct_errors
+from engine.files import ATTACHMENT_FORMAT, FileStore, is_reference, reference_problem
 
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _DATE_TIME = re.compile(r"(\d{4}-\d{2}-\d{2})[Tt](\d{2}:\d{2}:\d{2})(\.\d+)?([Zz]|[+-]\d{2}:\d{2})")
@@ -98,11 +101,17 @@ def _pattern(validator: Any, pattern: str, instance: Any, schema: Mapping[str, A
         yield ValidationError(f"does not match {pattern!r}")
 
 
-def _validator_class(people: People | None) -> Any:
-    """Draft 2020-12 with RE2 patterns and user fields checked against `people` (if given)."""
+def _validator_class(people: People | None, files: FileStore | None = None) -> Any:
+    """Draft 2020-12 with RE2 patterns, user fields checked against `people` and attachments
+    against `files` (each if given)."""
     plain_format = jsonschema.Draft202012Validator.VALIDATORS["format"]
 
     def format_(validator: Any, shape: str, instance: Any, schema: Mapping[str, Any]) -> Iterator[ValidationError]:
+        if shape == ATTACHMENT_FORMAT:
+            problem = reference_problem(files, schema, instance) if is_reference(instance) else None
+            if problem:
+                yield ValidationError(problem[1], validator=problem[0], validator_value=problem[2])
+            return
         if shape != USER_FORMAT:
             yield from plain_format(validator, shape, instance, schema)
             return
@@ -122,9 +131,10 @@ def _validator_class(people: People | None) -> Any:
                                         {"pattern": _pattern, "format": format_})
 
 
-def schema_errors(schema: Mapping[str, Any], data: Any, people: People | None) -> Iterator[ValidationError]:
-    """Every way `data` breaks `schema` (with zhidu's patterns, formats and user fields)."""
-    validator = _validator_class(people)(schema, format_checker=_FORMATS)
+def schema_errors(schema: Mapping[str, Any], data: Any, people: People | None,
+                  files: FileStore | None = None) -> Iterator[ValidationError]:
+    """Every way `data` breaks `schema` (with zhidu's patterns, formats, user fields and files)."""
+    validator = _validator_class(people, files)(schema, format_checker=_FORMATS)
     return validator.iter_errors(data)
 
 
@@ -159,11 +169,12 @@ def content_errors(schema: Mapping[str, Any], data: Any, path: str = "") -> list
     return errors
 
 
-def form_errors(schema: Mapping[str, Any], data: Any, people: People | None = None) -> list[FieldError]:
+def form_errors(schema: Mapping[str, Any], data: Any, people: People | None = None,
+                files: FileStore | None = None) -> list[FieldError]:
     """Every field error of `data`, one per field at most where the value itself is refused."""
     refused = content_errors(schema, data)
     taken = {e.field for e in refused}
-    errors = [_field_error(err) for err in schema_errors(schema, data, people)]
+    errors = [_field_error(err) for err in schema_errors(schema, data, people, files)]
     errors = refused + [e for e in errors if e.field not in taken]
     taken |= {e.field for e in errors}
     return errors + [e for e in distinct_errors(schema, data) if e.field not in taken]
@@ -182,6 +193,9 @@ def _field_error(err: ValidationError) -> FieldError:
         return FieldError(path or "(form)", "must be confirmed", "confirm")
     if err.validator == "user":
         return FieldError(path or "(form)", "is not an active user", "user")
+    if str(err.validator).startswith("file_"):
+        return FieldError(path or "(form)", err.message, str(err.validator),
+                          {} if err.validator_value is None else {"limit": err.validator_value})
     params: dict[str, Any] = {}
     if err.validator in _LIMITED:
         params = {"limit": err.validator_value}

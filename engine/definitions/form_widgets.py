@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
+from engine.files import is_attachment
+
 USER_FORMAT = "user"
 
 # kind of property -> widgets that can carry it; the first is the default.
@@ -25,11 +27,13 @@ ACCEPTS: dict[str, tuple[str, ...]] = {
     "choices": ("multiselect", "checkbox"),
     "users": ("user", "checkbox", "multiselect"),
     "table": ("table",),
+    "attachment": ("file",),
 }
 WIDGETS = frozenset(w for widgets in ACCEPTS.values() for w in widgets)
 _KIND_NAMES = {"boolean": "a yes/no value", "choice": "a choice", "string": "text", "date": "a date",
                "datetime": "a date-time", "integer": "a whole number", "number": "a number", "user": "a user",
-               "choices": "a multiple choice", "users": "a list of users", "table": "a table of rows"}
+               "choices": "a multiple choice", "users": "a list of users", "table": "a table of rows",
+               "attachment": "a file"}
 
 
 def scalar_type(prop: Mapping[str, Any]) -> str | None:
@@ -48,6 +52,8 @@ def scalar_type(prop: Mapping[str, Any]) -> str | None:
 
 def kind_of(prop: Mapping[str, Any]) -> str:
     """What a property holds, as far as widgets care (a key of ACCEPTS, or 'unsupported')."""
+    if is_attachment(prop):
+        return "attachment"
     kind = scalar_type(prop)
     if kind == "array":
         items = prop.get("items") if isinstance(prop.get("items"), Mapping) else {}

@@ -16,6 +16,7 @@ from engine.definitions.form_distinct import distinct_problems
 from engine.definitions.form_validation import ROLE_KEYWORD, People, compile_pattern, form_errors
 from engine.definitions.form_widgets import WIDGETS, widget_problem
 from engine.definitions.form_yaml import load_definition
+from engine.files import FileStore, attachment_problem, expand_attachment, is_attachment
 
 __all__ = ["WIDGETS", "FormDefinition", "check_form", "parse_form"]
 
@@ -42,19 +43,21 @@ class FormDefinition:
     def to_dict(self) -> dict[str, Any]:
         return {"key": self.key, "title": self.title, "schema": self.schema, "ui": self.ui}
 
-    def validate(self, data: Any, people: People | None = None) -> dict[str, Any]:
+    def validate(self, data: Any, people: People | None = None, files: FileStore | None = None) -> dict[str, Any]:
         """Check `data` against the schema; return it unchanged if valid.
 
         Args:
             people: where user fields (`format: user`) are looked up; without it only their
                 type and pattern are checked (the engine always passes its users).
+            files: where attachments (`format: attachment`) must be stored, unaltered; without
+                it only their reference's shape, size and type are checked.
 
         Raises:
             FormInvalid: listing every failing field.
         """
         if not isinstance(data, dict):
             raise FormInvalid(self.key, [FieldError("(form)", "the submission must be a JSON object", "type")])
-        errors = form_errors(self.schema, data, people)
+        errors = form_errors(self.schema, data, people, files)
         if errors:
             errors.sort(key=lambda e: (self._position(e.field), e.field))
             raise FormInvalid(self.key, _dedupe(errors))
@@ -91,6 +94,10 @@ def parse_form(text: str, file: str) -> FormDefinition:
         raise ValueError(f"{file}: the schema must be a mapping")
     schema.setdefault("type", "object")
     schema.setdefault("additionalProperties", False)
+    properties = schema.get("properties")
+    if isinstance(properties, dict):  # an attachment holds a file's reference (engine/files.py)
+        schema["properties"] = {name: expand_attachment(prop) if is_attachment(prop) else prop
+                                for name, prop in properties.items()}
     return FormDefinition(
         key=str(doc.get("key", "")),
         title=dict(doc.get("title") or {}),
@@ -140,7 +147,8 @@ def _widget_problems(name: str, prop: Any, hint: Mapping[str, Any]) -> list[str]
     """Whether the field's widget (and each table column's) can carry its property."""
     if not isinstance(prop, Mapping):
         return [f"field {name!r}: the property must be a schema mapping"]
-    problem = widget_problem(name, prop, hint.get("widget"))
+    problem = widget_problem(name, prop, hint.get("widget")) or (attachment_problem(name, prop)
+                                                                 if is_attachment(prop) else None)
     if problem:
         return [problem]
     items = prop.get("items") if isinstance(prop.get("items"), Mapping) else {}
@@ -148,7 +156,9 @@ def _widget_problems(name: str, prop: Any, hint: Mapping[str, Any]) -> list[str]
         return []
     columns = hint.get("columns") or {}
     return [problem for column, sub in (items.get("properties") or {}).items()
-            if (problem := widget_problem(f"{name}.{column}", sub, (columns.get(column) or {}).get("widget")))]
+            if (problem := (f"field {name}.{column!r}: a file can be attached to a form field, not to a table column"
+                            if is_attachment(sub) else
+                            widget_problem(f"{name}.{column}", sub, (columns.get(column) or {}).get("widget"))))]
 
 
 def _pattern_problems(schema: Any, path: str = "") -> Iterator[tuple[str | None, str]]:
