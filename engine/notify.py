@@ -18,6 +18,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Iterable
 
+from engine.audit.journal import JournalEntry
+from engine.records import InstanceRecord, TaskRecord
+
 TASK_OFFERED, TASK_ASSIGNED = "task_offered", "task_assigned"
 TASK_OVERDUE, TASK_ESCALATED = "task_overdue", "task_escalated"
 REQUEST_COMPLETED, REQUEST_CANCELLED = "request_completed", "request_cancelled"
@@ -83,8 +86,110 @@ def notify(uow: Any, clock: Any, recipients: Iterable[str], kind: str, payload: 
         uow.notifications.add([notice])
 
 
+def task_payload(task: TaskRecord, actor: str | None = None, **more: Any) -> dict[str, Any]:
+    """What a notification about `task` carries: enough to word it and link to it, no form data."""
+    return {"task_id": task.id, "instance_id": task.instance_id, "process_key": task.process_key,
+            "title": task.title, "subject": task.subject, "actor": actor, **more}
+
+
+@dataclass(frozen=True)
+class RunFacts:
+    """What one engine run on an instance did, as far as people hear of it."""
+
+    record: InstanceRecord
+    previous_status: str | None  # None: the run started the instance
+    added: tuple[TaskRecord, ...]
+    cancelled: tuple[TaskRecord, ...]
+    still_open: tuple[TaskRecord, ...]
+    entries: tuple[JournalEntry, ...]
+    process_name: dict[str, str]
+    at: datetime
+
+
+def notices_of(run: RunFacts) -> list[Notice]:
+    """What one engine run tells people (written by Runner.apply with the run).
+
+    Tasks entered are offered to their candidates. A run the timer worker made (a `timer_fired`
+    entry) escalates to its holder a task it cancelled (an interrupting boundary timer) or, when
+    it added tasks (a non-interrupting one), a held task past due. A new end status reaches the
+    starter. The actor who caused the run (the first entry naming one) hears of none of it.
+    """
+    record, at = run.record, run.at
+    actor = next((e.actor for e in run.entries if e.actor), None)
+    found = [notice_of(t.candidates, TASK_OFFERED, task_payload(t, actor), at) for t in run.added]
+    if any(e.kind == "timer_fired" for e in run.entries):
+        escalated = [t for t in run.cancelled if t.claimed_by]
+        if run.added:
+            escalated += [t for t in run.still_open if t.claimed_by and t.due_at is not None and t.due_at <= at]
+        found += [notice_of([t.claimed_by or ""], TASK_ESCALATED, task_payload(t, actor), at) for t in escalated]
+    if record.status != run.previous_status and record.status in REQUEST_KINDS and record.started_by:
+        payload = {"instance_id": record.id, "process_key": record.process_key, "title": run.process_name,
+                   "status": record.status, "actor": actor}
+        found.append(notice_of([record.started_by], REQUEST_KINDS[record.status], payload, at))
+    return [n for n in found if n is not None]
+
+
 def notify_all(uow: Any, notices: Iterable[Notice | None]) -> None:
     """Store several notices at once (what one engine run caused); nothing for none."""
     found = [n for n in notices if n is not None]
     if found:
         uow.notifications.add(found)
+
+
+@dataclass(frozen=True)
+class Notification:
+    """One notification as its recipient reads it."""
+
+    id: int
+    kind: str
+    payload: dict[str, Any] = field(hash=False)
+    instance_id: str | None
+    task_id: str | None
+    created_at: datetime
+    read_at: datetime | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "kind": self.kind, "payload": self.payload, "instance_id": self.instance_id,
+                "task_id": self.task_id, "created_at": self.created_at.isoformat(),
+                "read_at": self.read_at.isoformat() if self.read_at else None}
+
+
+@dataclass(frozen=True)
+class DueMail:
+    """A notification's e-mail a worker has claimed: where it goes and in which language."""
+
+    id: int
+    recipient: str
+    email: str
+    language: str | None
+    kind: str
+    payload: dict[str, Any] = field(hash=False)
+    instance_id: str | None
+    task_id: str | None
+    attempts: int
+
+
+@dataclass(frozen=True)
+class MailLogEntry:
+    """One e-mail as administrators see it: its state and the last error."""
+
+    id: int
+    recipient: str
+    kind: str
+    status: str  # pending, sent, failed, skipped
+    attempts: int
+    last_error: str | None
+    next_attempt_at: datetime | None
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class OverdueTask:
+    """A claimed open task past its due time whose holder has not been told yet."""
+
+    task_id: str
+    instance_id: str
+    process_key: str
+    title: str
+    holder: str
+    due_at: datetime

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Protocol
 
 from engine.audit.journal import JournalEntry
+from engine.notify import DueMail, MailLogEntry, Notice, Notification, OverdueTask
 from engine.outbox import DeliveryLogEntry, DeliveryOutcome, DueDelivery, OutboxEvent, WebhookSubscription
 from engine.records import (
     Department, InstanceRecord, Role, Schedule, StoredVersion, TaskRecord, TextMatch, UserRecord,
@@ -252,6 +253,29 @@ class ExternalTaskRepository(Protocol):
         handed to two workers."""
 
 
+class NotificationRepository(Protocol):
+    """Notifications, each carrying its e-mail's delivery state (engine/notify.py), and mail opt-outs."""
+
+    def add(self, notices: list[Notice]) -> None:
+        """A row per active user each notice reaches, mail pending where due (one statement a notice)."""
+    def page(self, username: str, unread_only: bool, offset: int, limit: int) -> tuple[list[Notification], int]:
+        """One page of the user's notifications, newest first, and how many there are."""
+    def unread_count(self, username: str) -> int: ...
+    def mark_read(self, username: str, ids: list[int] | None, at: datetime) -> int:
+        """Mark the user's `ids` (all, for None) read; returns how many were unread."""
+    def mail_off(self, username: str) -> set[str]: ...
+    def set_mail_off(self, username: str, kinds: set[str]) -> None: ...
+    def overdue(self, now: datetime, limit: int) -> list[OverdueTask]:
+        """Claimed open tasks due by `now` whose holder has no overdue notification yet."""
+    def claim_mail(self, now: datetime, lease_until: datetime, limit: int, claim: str) -> list[DueMail]:
+        """Lock up to `limit` due mails (SKIP LOCKED), count an attempt, lease them until `lease_until`."""
+    def record_mail(self, notification_id: int, claim: str, outcome: DeliveryOutcome) -> bool:
+        """Write the outcome unless another worker claimed the mail since; True when written."""
+    def skip_mail(self, now: datetime) -> int:
+        """Mark every due mail skipped (no SMTP server); returns how many."""
+    def mail_log(self, offset: int, limit: int) -> tuple[list[MailLogEntry], int]: ...
+
+
 class UnitOfWork(Protocol):
     """One command's transaction: `with uow: ...; uow.commit()`; anything uncommitted rolls back."""
 
@@ -270,6 +294,7 @@ class UnitOfWork(Protocol):
     outbox: OutboxRepository
     webhooks: WebhookRepository
     api_tokens: ApiTokenRepository
+    notifications: NotificationRepository
 
     def __enter__(self) -> "UnitOfWork": ...
     def __exit__(self, *exc: object) -> None: ...

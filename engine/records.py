@@ -86,6 +86,7 @@ class UserRecord:
     roles: tuple[str, ...]
     active: bool = True
     password_hash: str | None = None
+    email: str | None = None  # where notifications are mailed (engine/notify.py)
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from engine.clock import Clock, CommandClock, SystemClock
 from engine.commands.evidence import EvidenceCommands
 from engine.commands.external_tasks import ExternalTaskCommands
 from engine.commands.instances import InstanceCommands
+from engine.commands.notifications import NotificationCommands
 from engine.commands.owner import OwnerCommands
 from engine.commands.people import PeopleCommands
 from engine.commands.runner import Runner
@@ -69,6 +70,7 @@ class Engine:
         self.external = ExternalTaskCommands(self.run)
         self.webhooks = WebhookCommands(self.run)
         self.api_tokens = TokenCommands(self.run)
+        self.notices = NotificationCommands(self.run)
         self.attachments = AttachmentCommands(self.run)
 
     @property
@@ -105,6 +107,8 @@ PARTS: dict[str, tuple[str, ...]] = {
     "external": ("fetch_and_lock", "complete_external", "fail_external", "extend_lock"),
     "webhooks": ("add_webhook", "webhook_subscriptions", "remove_webhook", "webhook_deliveries", "deliver_webhooks"),
     "api_tokens": ("create_token", "tokens", "revoke_token", "authenticate_token"),
+    "notices": ("notifications", "mark_read", "mark_all_read", "notification_preferences",
+                "set_notification_preferences", "mail_log", "notify_overdue", "deliver_mail"),
     "attachments": ("store_uploads", "attachment"),
 }
 

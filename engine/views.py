@@ -149,6 +149,7 @@ class Navigation:
 
     abilities: Abilities
     inbox: int
+    unread: int = 0  # notifications not yet read (the bell)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"abilities": self.abilities.to_dict(), "inbox": self.inbox}
+        return {"abilities": self.abilities.to_dict(), "inbox": self.inbox, "unread": self.unread}

@@ -155,6 +155,7 @@ class UserRow(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     password_hash: Mapped[str | None] = mapped_column(String(300))
     language: Mapped[str | None] = mapped_column(String(8))  # the interface language they chose
+    email: Mapped[str | None] = mapped_column(String(254), nullable=True)  # where notifications are mailed
 
 
 class ScheduleRow(Base):

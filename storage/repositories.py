@@ -322,6 +322,8 @@ class SqlUserRepository:
         row.name, row.department, row.roles, row.active = user.name, user.department, list(user.roles), user.active
         if user.password_hash is not None:
             row.password_hash = user.password_hash
+        if user.email is not None:  # as the password: a record built without one keeps the stored address
+            row.email = user.email
         self.session.add(row)
         self.session.flush()
 
@@ -340,4 +342,5 @@ class SqlUserRepository:
 
 
 def _user(row: UserRow) -> UserRecord:
-    return UserRecord(row.username, row.name, row.department, tuple(row.roles), row.active, row.password_hash)
+    return UserRecord(row.username, row.name, row.department, tuple(row.roles), row.active, row.password_hash,
+                      row.email)

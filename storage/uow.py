@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from storage.notifications import SqlNotificationRepository
 from storage.outbox import SqlOutboxRepository, SqlWebhookRepository
 from storage.external_tasks import SqlExternalTaskRepository
 from storage.owner_drafts import SqlDraftRepository, SqlVersionNoteRepository
@@ -39,6 +40,7 @@ class SqlUnitOfWork:
         self.external_tasks = SqlExternalTaskRepository(self.session)
         self.outbox, self.webhooks = SqlOutboxRepository(self.session), SqlWebhookRepository(self.session)
         self.api_tokens = SqlApiTokenRepository(self.session)
+        self.notifications = SqlNotificationRepository(self.session)
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -20,6 +20,7 @@ from engine.commands.external_tasks import record_external
 from engine.definitions.bundles import ProcessBundle
 from engine.definitions.subjects import formatter_for
 from engine import outbox
+from engine.notify import REQUEST_KINDS, RunFacts, notices_of, notify_all
 from engine.files import FileStore, MemoryFiles
 from engine.errors import InstanceNotFound, PermissionDenied, ProcessNotFound, TaskNotFound, UserNotFound
 from engine.permissions import OPERATOR, OPERATOR_NAME, OrgChart, Permissions
@@ -159,7 +160,17 @@ class Runner:
         if expected_revision is not None:
             uow.instances.save(record, expected_revision)
         outbox.emit(uow, outbox.events_of(record, previous, added, journal.entries, now))  # decision 15
-        return [t for t in open_by_id.values() if t.status == "open"] + added
+        still_open = [t for t in open_by_id.values() if t.status == "open"]
+        cancelled = [open_by_id[task_id] for task_id in outcomes.cancelled]
+        notify_all(uow, notices_of(RunFacts(record, previous, tuple(added), tuple(cancelled), tuple(still_open),
+                                            tuple(journal.entries), self._ended_name(uow, record, previous), now)))
+        return still_open + added
+
+    def _ended_name(self, uow: UnitOfWork, record: InstanceRecord, previous: str | None) -> dict[str, str]:
+        """The procedure's name when this run ended the instance (its starter is told), else nothing."""
+        if record.status == previous or record.status not in REQUEST_KINDS:
+            return {}
+        return dict(self.compiled_for(uow, record.version_hash).bundle.entry.name)
 
     def _add_tasks(self, uow: UnitOfWork, record: InstanceRecord, result: StepResult,
                    entered: list[Any], may: Permissions | None) -> list[TaskRecord]:

@@ -6,6 +6,7 @@ from typing import Any
 
 from engine.commands.runner import Runner
 from engine.errors import PermissionDenied, TaskAlreadyClaimed, TaskNotClaimed, TaskNotReady
+from engine.notify import TASK_ASSIGNED, notify, task_payload
 from engine.permissions import Permissions
 from engine.records import TaskRecord, UserRecord
 from engine.views import InstanceView, TaskView
@@ -80,6 +81,7 @@ class TaskCommands:
             record = self.run.instance(uow, task.instance_id)
             self.run.record_task_command(uow, task, record, actor, "reassigned", {
                 "task_id": task.id, "element": task.spec_name, "from": previous, "to": to_user})
+            notify(uow, self.run.clock, [to_user], TASK_ASSIGNED, task_payload(task, actor, previous=previous))
             uow.commit()
             return self.run.task_view(uow, task, record.version_hash)
 

@@ -41,7 +41,8 @@ def parse_organisation(text: str, file: str, hash_password: Callable[[str], str]
         password = raw.get("password") or default_password
         users.append(UserRecord(username, str(raw.get("name") or username), raw.get("department"),
                                 tuple(raw.get("roles") or ()), bool(raw.get("active", True)),
-                                hash_password(password) if hash_password and password else None))
+                                hash_password(password) if hash_password and password else None,
+                                str(raw["email"]).strip() if raw.get("email") else None))
     if problems:
         raise DefinitionInvalid(problems)
     return Organisation(departments, roles, tuple(users))

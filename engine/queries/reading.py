@@ -97,7 +97,8 @@ class ReadingQueries:
         """
         with self.run.unit() as uow:
             user = self.run.actor(uow, username)
-            return Navigation(self._abilities(uow, user), uow.tasks.inbox_count(user.username, user.roles))
+            return Navigation(self._abilities(uow, user), uow.tasks.inbox_count(user.username, user.roles),
+                              uow.notifications.unread_count(user.username))
 
     def _abilities(self, uow: UnitOfWork, user: UserRecord) -> Abilities:
         may, versions = self.run.permissions(uow), uow.versions.all_latest()

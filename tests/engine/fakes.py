@@ -12,6 +12,7 @@ from engine.ports import InstanceFilter
 from engine.records import Department, InstanceRecord, Role, Schedule, StoredVersion, TaskRecord, UserRecord
 from tests.engine.fakes_signin import FakePreferences, FakeSessions, FakeThrottle
 from tests.engine.fakes_owner import FakeDrafts, FakeVersionNotes
+from tests.engine.fakes_notifications import FakeNotifications
 from tests.engine.fakes_outbox import FakeOutbox, FakeWebhooks
 from tests.engine.fakes_external import FakeExternalTasks
 from tests.engine.fakes_tokens import FakeApiTokens
@@ -57,6 +58,7 @@ class FakeUnitOfWork:
         self.version_notes = FakeVersionNotes(self.work)
         self.outbox, self.webhooks = FakeOutbox(self.work), FakeWebhooks(self.work)
         self.api_tokens = FakeApiTokens(self.work)
+        self.notifications = FakeNotifications(self.work)
         self.external_tasks = FakeExternalTasks(self.work)
         return self
 
