@@ -13,7 +13,7 @@ the records it asks about, and passes them in.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterable
+from typing import Callable, Iterable, Sequence
 
 from engine.definitions.bundles import DEFAULT_OWNER_ROLE
 from engine.records import InstanceRecord, Role, StoredVersion, TaskRecord, UserRecord
@@ -68,8 +68,11 @@ class OrgChart:
 class Permissions:
     """The answers for one organisation chart."""
 
-    def __init__(self, chart: OrgChart):
+    def __init__(self, chart: OrgChart, standing_in: Callable[[str], Sequence[UserRecord]] | None = None):
+        """`standing_in`: the people a user substitutes for now (engine/commands/absences.py),
+        asked at most once per user and only when a question needs it."""
         self.chart = chart
+        self._standing_in, self._absent = standing_in, {}
 
     # -- who a person is ---------------------------------------------------------------------
     def may_administer(self, user: UserRecord) -> bool:
@@ -98,6 +101,17 @@ class Permissions:
         """Create, list and revoke the API tokens of `owner`: that person, or an administrator."""
         return user.username == owner or self.may_administer(user)
 
+    def may_record_absence(self, user: UserRecord, absent: UserRecord) -> bool:
+        """Record or end `absent`'s absences: that person, an administrator, or a manager of a
+        department one of their roles belongs to (or of every department)."""
+        if user.username == absent.username or self.may_administer(user) or self.chart.manages_all(user):
+            return True
+        return bool(self.departments_of(absent) & self.chart.managed_by(user))
+
+    def departments_of(self, person: UserRecord) -> frozenset[str]:
+        """The departments `person`'s roles belong to."""
+        return frozenset(self.chart.role_department[r] for r in person.roles if r in self.chart.role_department)
+
     @staticmethod
     def may_work_external(user: UserRecord) -> bool:
         """Fetch, lock, complete and fail external tasks: holders of the worker role (a service
@@ -122,7 +136,7 @@ class Permissions:
             return True
         if {t.department for t in tasks if t.department} & self.chart.managed_by(user):
             return True
-        return any(self.is_candidate(user, t) for t in tasks if t.status == "open")
+        return any(self.is_candidate(user, t) or self.acts_for(user, t.claimed_by) for t in tasks if t.status == "open")
 
     def may_cancel(self, user: UserRecord, record: InstanceRecord, tasks: list[TaskRecord]) -> bool:
         """Its starter, administrators, and the managers of the departments its tasks belong to."""
@@ -137,35 +151,72 @@ class Permissions:
         return self.may_administer(user)
 
     # -- tasks -------------------------------------------------------------------------------
+    # -- substitutes (issue 15.5) -------------------------------------------------------------
+    def stands_in_for(self, user: UserRecord) -> tuple[UserRecord, ...]:
+        """The absent people `user` substitutes for now (none for the operator)."""
+        if self._standing_in is None or user.username == OPERATOR_NAME:
+            return ()
+        if user.username not in self._absent:
+            self._absent[user.username] = tuple(self._standing_in(user.username))
+        return self._absent[user.username]
+
+    def acts_for(self, user: UserRecord, username: str | None) -> bool:
+        """`username` is `user`, or someone `user` substitutes for now."""
+        return username is not None and (username == user.username
+                                         or any(a.username == username for a in self.stands_in_for(user)))
+
+    def on_behalf_of(self, user: UserRecord, task: TaskRecord) -> str | None:
+        """Whom `user` substitutes for when acting on `task`: None when they may act on it
+        themselves, else the absent person who holds it or, unclaimed, who may work on it."""
+        if task.claimed_by == user.username or self._own_work(user, task):
+            return None
+        absent = self.stands_in_for(user)
+        holder = next((a.username for a in absent if a.username == task.claimed_by), None)
+        if holder is not None or task.claimed_by is not None:
+            return holder
+        return next((a.username for a in absent if self._own_work(a, task)), None)
+
+    # -- tasks -------------------------------------------------------------------------------
     def is_candidate(self, user: UserRecord, task: TaskRecord) -> bool:
-        """The task is offered to `user` by name or by one of their roles."""
-        offered = set(task.candidates)
-        return f"user:{user.username}" in offered or any(f"role:{r}" in offered for r in user.roles)
+        """The task is offered to `user` by name or by one of their roles, or so to someone they
+        substitute for now."""
+        return _offered(user, task) or any(_offered(a, task) for a in self.stands_in_for(user))
 
     def manages(self, user: UserRecord, task: TaskRecord) -> bool:
         """`user` manages the task's department (or every department)."""
         return self.chart.manages_all(user) or (task.department is not None
                                                 and task.department in self.chart.managed_by(user))
 
+    def _own_work(self, user: UserRecord, task: TaskRecord) -> bool:
+        return _offered(user, task) or self.manages(user, task)
+
     def may_work_on(self, user: UserRecord, task: TaskRecord) -> bool:
-        """Claim or complete it: a candidate, or a manager of its department."""
-        return self.is_candidate(user, task) or self.manages(user, task)
+        """Claim or complete it: a candidate, or a manager of its department — or a substitute,
+        while the absence lasts, of someone who may."""
+        return self._own_work(user, task) or any(self._own_work(a, task) for a in self.stands_in_for(user))
 
     def may_complete(self, user: UserRecord, task: TaskRecord) -> bool:
-        """Open, and claimed by `user`, or unclaimed and `user` may work on it."""
-        return task.status == "open" and (task.claimed_by == user.username
+        """Open, and claimed by `user` (or by someone they substitute for), or unclaimed and
+        `user` may work on it."""
+        return task.status == "open" and (self.acts_for(user, task.claimed_by)
                                           or (task.claimed_by is None and self.may_work_on(user, task)))
 
     def may_release(self, user: UserRecord, task: TaskRecord) -> bool:
-        return task.claimed_by == user.username or self.manages(user, task)
+        return self.acts_for(user, task.claimed_by) or self.manages(user, task)
 
     def may_reassign(self, user: UserRecord, task: TaskRecord) -> bool:
         return self.manages(user, task)
 
     def may_receive(self, target: UserRecord, task: TaskRecord) -> bool:
         """Whether a task may be handed to `target`: an active candidate or a manager of it."""
-        return target.active and self.may_work_on(target, task)
+        return target.active and self._own_work(target, task)
 
     def inbox_departments(self, user: UserRecord) -> list[str]:
         """The departments whose open tasks `user` sees on the team page."""
         return sorted(self.chart.managed_by(user))
+
+
+def _offered(user: UserRecord, task: TaskRecord) -> bool:
+    """The task is offered to `user` by name or by one of their roles."""
+    offered = set(task.candidates)
+    return f"user:{user.username}" in offered or any(f"role:{r}" in offered for r in user.roles)

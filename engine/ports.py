@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Protocol
 
 from engine.audit.journal import JournalEntry
@@ -52,18 +52,22 @@ class TaskRepository(Protocol):
     def for_instance(self, instance_id: str) -> list[TaskRecord]: ...
     def inbox(self, username: str, roles: tuple[str, ...]) -> list[TaskRecord]: ...
     def inbox_page(self, username: str, roles: tuple[str, ...], process_key: str | None, sort: str,
-                   offset: int, limit: int | None, match: TextMatch | None = None) -> list[TaskRecord]:
-        """One page of the inbox, sorted by due date (`due`) or creation (`created`)."""
+                   offset: int, limit: int | None, match: TextMatch | None = None,
+                   standing_in: tuple[UserRecord, ...] = ()) -> list[TaskRecord]:
+        """One page of the inbox, sorted by due date (`due`) or creation (`created`); with the
+        tasks offered to or claimed by the absent people in `standing_in` (a substitute's)."""
     def inbox_count(self, username: str, roles: tuple[str, ...], process_key: str | None = None,
-                    match: TextMatch | None = None) -> int: ...
-    def inbox_processes(self, username: str, roles: tuple[str, ...]) -> list[str]: ...
+                    match: TextMatch | None = None, standing_in: tuple[UserRecord, ...] = ()) -> int: ...
+    def inbox_processes(self, username: str, roles: tuple[str, ...],
+                        standing_in: tuple[UserRecord, ...] = ()) -> list[str]: ...
     def open_in_departments(self, departments: list[str], match: TextMatch | None = None) -> list[TaskRecord]: ...
 
 
 class JournalRepository(Protocol):
     def append(self, entries: list[JournalEntry]) -> None: ...
     def last(self, instance_id: str) -> JournalEntry | None: ...
-    def for_instance(self, instance_id: str) -> list[JournalEntry]: ...
+    def for_instance(self, instance_id: str, kinds: tuple[str, ...] | None = None) -> list[JournalEntry]:
+        """The instance's entries in order (only those of `kinds`, when given)."""
 
 
 class UserRepository(Protocol):
@@ -253,6 +257,40 @@ class ExternalTaskRepository(Protocol):
         handed to two workers."""
 
 
+@dataclass(frozen=True)
+class Absence:
+    """A person away from `starts_on` to `ends_on` (local days of the organisation's zone), with
+    `substitute` standing in meanwhile: from `starts_at` (local midnight) until `until_at` (the end
+    of `ends_on`, or when it was ended early, `ended_at`)."""
+
+    id: str
+    username: str
+    substitute: str
+    starts_on: date
+    ends_on: date
+    starts_at: datetime
+    until_at: datetime
+    created_at: datetime
+    created_by: str | None = None
+    ended_at: datetime | None = None
+
+
+class AbsenceRepository(Protocol):
+    def add(self, absence: Absence) -> None: ...
+    def get(self, absence_id: str) -> Absence | None: ...
+    def end(self, absence_id: str, at: datetime) -> None:
+        """Stop it at `at` (its `until_at` and `ended_at` become `at`)."""
+    def of_user(self, username: str) -> list[Absence]:
+        """The person's absences, latest start first."""
+    def overlapping(self, username: str, starts_at: datetime, until_at: datetime) -> list[Absence]:
+        """The person's absences that share an instant with [starts_at, until_at] (ended ones
+        only before they ended)."""
+    def standing_in(self, substitute: str, at: datetime) -> list[UserRecord]:
+        """The people `substitute` stands in for at `at` (one indexed query)."""
+    def not_over(self, at: datetime) -> list[Absence]:
+        """Every absence current or still to come at `at` (ending after it), soonest first."""
+
+
 class NotificationRepository(Protocol):
     """Notifications, each carrying its e-mail's delivery state (engine/notify.py), and mail opt-outs."""
 
@@ -295,6 +333,7 @@ class UnitOfWork(Protocol):
     webhooks: WebhookRepository
     api_tokens: ApiTokenRepository
     notifications: NotificationRepository
+    absences: AbsenceRepository
 
     def __enter__(self) -> "UnitOfWork": ...
     def __exit__(self, *exc: object) -> None: ...

@@ -13,6 +13,8 @@ from typing import Any, Callable
 
 from engine.audit.confidential import Fingerprints, ephemeral_fingerprints
 from engine.clock import Clock, CommandClock, SystemClock
+from engine.commands.absences import AbsenceCommands
+from engine.commands.comments import CommentCommands
 from engine.commands.evidence import EvidenceCommands
 from engine.commands.external_tasks import ExternalTaskCommands
 from engine.commands.instances import InstanceCommands
@@ -70,6 +72,7 @@ class Engine:
         self.external = ExternalTaskCommands(self.run)
         self.webhooks = WebhookCommands(self.run)
         self.api_tokens = TokenCommands(self.run)
+        self.comments, self.substitutes = CommentCommands(self.run), AbsenceCommands(self.run)
         self.notices = NotificationCommands(self.run)
         self.attachments = AttachmentCommands(self.run)
 
@@ -107,6 +110,8 @@ PARTS: dict[str, tuple[str, ...]] = {
     "external": ("fetch_and_lock", "complete_external", "fail_external", "extend_lock"),
     "webhooks": ("add_webhook", "webhook_subscriptions", "remove_webhook", "webhook_deliveries", "deliver_webhooks"),
     "api_tokens": ("create_token", "tokens", "revoke_token", "authenticate_token"),
+    "comments": ("comment",),
+    "substitutes": ("record_absence", "absences", "end_absence"),
     "notices": ("notifications", "mark_read", "mark_all_read", "notification_preferences",
                 "set_notification_preferences", "mail_log", "notify_overdue", "deliver_mail"),
     "attachments": ("store_uploads", "attachment"),

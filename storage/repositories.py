@@ -214,16 +214,21 @@ class SqlTaskRepository:
         return self.inbox_page(username, roles, None, "due", 0, None)
 
     def _inbox_query(self, username: str, roles: tuple[str, ...], process_key: str | None,
-                     match: TextMatch | None = None):
-        mine = [f"user:{username}", *(f"role:{r}" for r in roles)]
-        offered = select(TaskCandidateRow.task_id).where(TaskCandidateRow.candidate.in_(mine))
+                     match: TextMatch | None = None, standing_in: tuple[UserRecord, ...] = ()):
+        # A substitute's inbox holds the absent people's too: the same two indexed INs, longer.
+        names = [username, *(u.username for u in standing_in)]
+        mine = [*(f"user:{n}" for n in names), *(f"role:{r}" for r in roles),
+                *(f"role:{r}" for u in standing_in for r in u.roles)]
+        offered = select(TaskCandidateRow.task_id).where(TaskCandidateRow.candidate.in_(list(dict.fromkeys(mine))))
+        claimed = TaskRow.claimed_by.in_(names) if standing_in else TaskRow.claimed_by == username
         query = _matching(select(TaskRow).where(TaskRow.status == "open", or_(
-            TaskRow.claimed_by == username, and_(TaskRow.claimed_by.is_(None), TaskRow.id.in_(offered)))), match)
+            claimed, and_(TaskRow.claimed_by.is_(None), TaskRow.id.in_(offered)))), match)
         return query.where(TaskRow.process_key == process_key) if process_key else query
 
     def inbox_page(self, username: str, roles: tuple[str, ...], process_key: str | None, sort: str,
-                   offset: int, limit: int | None, match: TextMatch | None = None) -> list[TaskRecord]:
-        query = self._inbox_query(username, roles, process_key, match)
+                   offset: int, limit: int | None, match: TextMatch | None = None,
+                   standing_in: tuple[UserRecord, ...] = ()) -> list[TaskRecord]:
+        query = self._inbox_query(username, roles, process_key, match, standing_in)
         if sort == "created":
             query = query.order_by(TaskRow.created_at, TaskRow.id)
         else:
@@ -232,12 +237,15 @@ class SqlTaskRepository:
         return [_task(r) for r in self.session.scalars(query)]
 
     def inbox_count(self, username: str, roles: tuple[str, ...], process_key: str | None = None,
-                    match: TextMatch | None = None) -> int:
-        inner = self._inbox_query(username, roles, process_key, match).with_only_columns(TaskRow.id).subquery()
+                    match: TextMatch | None = None, standing_in: tuple[UserRecord, ...] = ()) -> int:
+        inner = self._inbox_query(username, roles, process_key, match, standing_in) \
+            .with_only_columns(TaskRow.id).subquery()
         return self.session.scalar(select(func.count()).select_from(inner)) or 0
 
-    def inbox_processes(self, username: str, roles: tuple[str, ...]) -> list[str]:
-        inner = self._inbox_query(username, roles, None).with_only_columns(TaskRow.process_key).subquery()
+    def inbox_processes(self, username: str, roles: tuple[str, ...],
+                        standing_in: tuple[UserRecord, ...] = ()) -> list[str]:
+        inner = self._inbox_query(username, roles, None, None, standing_in) \
+            .with_only_columns(TaskRow.process_key).subquery()
         return list(self.session.scalars(select(inner.c.process_key).distinct().order_by(inner.c.process_key)))
 
     def open_in_departments(self, departments: list[str], match: TextMatch | None = None) -> list[TaskRecord]:
@@ -295,8 +303,9 @@ class SqlJournalRepository:
                                    .order_by(JournalRow.seq.desc()).limit(1)).first()
         return _entry(row) if row else None
 
-    def for_instance(self, instance_id: str) -> list[JournalEntry]:
-        rows = self.session.scalars(select(JournalRow).where(JournalRow.instance_id == instance_id)
+    def for_instance(self, instance_id: str, kinds: tuple[str, ...] | None = None) -> list[JournalEntry]:
+        query = select(JournalRow).where(JournalRow.instance_id == instance_id)
+        rows = self.session.scalars((query.where(JournalRow.kind.in_(kinds)) if kinds else query)
                                     .order_by(JournalRow.seq))
         return [_entry(r) for r in rows]
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from storage.absences import SqlAbsenceRepository
 from storage.notifications import SqlNotificationRepository
 from storage.outbox import SqlOutboxRepository, SqlWebhookRepository
 from storage.external_tasks import SqlExternalTaskRepository
@@ -40,6 +41,7 @@ class SqlUnitOfWork:
         self.external_tasks = SqlExternalTaskRepository(self.session)
         self.outbox, self.webhooks = SqlOutboxRepository(self.session), SqlWebhookRepository(self.session)
         self.api_tokens = SqlApiTokenRepository(self.session)
+        self.absences = SqlAbsenceRepository(self.session)
         self.notifications = SqlNotificationRepository(self.session)
         return self
 

@@ -17,7 +17,7 @@ from engine.clock import UTC, FixedClock, zone_named
 from engine.errors import Divergence
 from engine.spiff.execution import Execution, StepResult
 from engine.spiff.migration import migrate_state
-from engine.audit.journal import COMMANDS, JournalEntry, json_safe, unsalted
+from engine.audit.journal import COMMANDS, NOTES, JournalEntry, json_safe, unsalted
 from engine.spiff.outcomes import outcomes_of
 from engine.spiff.specs import CompiledVersion
 from engine.spiff.stored import live_elements
@@ -58,7 +58,11 @@ def replay(compiled: CompiledVersion, entries: list[JournalEntry], resolve: Reso
             raise Divergence(entry.seq, entry.payload.get("element"), "kind", entry.kind, None,
                              f"entry {entry.seq} ({entry.kind}) follows no command")
         following = _outcomes_after(entries, index)
-        if entry.kind in TASK_COMMANDS:
+        if entry.kind in NOTES:  # a comment is evidence, not a step of the workflow: nothing follows it
+            if following:
+                raise Divergence(following[0].seq, following[0].payload.get("element"), "kind", following[0].kind,
+                                 None, f"entry {following[0].seq} ({following[0].kind}) follows a {entry.kind} entry")
+        elif entry.kind in TASK_COMMANDS:
             _task_command(done, entry)
         elif entry.kind == "external_failed" and entry.payload.get("retries"):
             _external_task(done, entry)  # a failure with retries left changes only the worker's row

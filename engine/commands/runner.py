@@ -70,7 +70,8 @@ class Runner:
 
     def permissions(self, uow: UnitOfWork) -> Permissions:
         """The answers for the organisation as it stands in this unit of work."""
-        return Permissions(OrgChart.of(uow.users.roles()))
+        return Permissions(OrgChart.of(uow.users.roles()),
+                           lambda username: uow.absences.standing_in(username, self.clock.now()))  # substitutes
 
     def task(self, uow: UnitOfWork, task_id: str) -> TaskRecord:
         return found(uow.tasks.get(task_id), TaskNotFound, f"unknown task {task_id!r}")

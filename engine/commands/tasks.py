@@ -26,16 +26,17 @@ class TaskCommands:
         """
         with self.run.unit() as uow:
             user, task = self.run.actor(uow, actor), self.run.task(uow, task_id)
+            may = self.run.permissions(uow)
             _require_open(task)
-            _require_candidate(self.run.permissions(uow), user, task)  # before its state is told
+            _require_candidate(may, user, task)  # before its state is told
             if task.claimed_by == actor:
                 return self.run.task_view(uow, task)
             if task.claimed_by is not None:
                 raise TaskAlreadyClaimed(f"task {task_id} is already claimed by {task.claimed_by}")
+            payload = _behalf({"task_id": task.id, "element": task.spec_name}, may.on_behalf_of(user, task))
             task.claimed_by = actor
             record = self.run.instance(uow, task.instance_id)
-            self.run.record_task_command(uow, task, record, actor, "claimed",
-                                         {"task_id": task.id, "element": task.spec_name})
+            self.run.record_task_command(uow, task, record, actor, "claimed", payload)
             uow.commit()
             return self.run.task_view(uow, task, record.version_hash)
 
@@ -55,10 +56,11 @@ class TaskCommands:
                 raise TaskNotClaimed(f"task {task_id} is not claimed")
             if not may.may_release(user, task):
                 raise PermissionDenied(f"task {task_id} is claimed by {task.claimed_by}, not {actor}")
+            behalf = may.on_behalf_of(user, task)
             previous, task.claimed_by = task.claimed_by, None
             record = self.run.instance(uow, task.instance_id)
-            self.run.record_task_command(uow, task, record, actor, "released",
-                                         {"task_id": task.id, "element": task.spec_name, "from": previous})
+            self.run.record_task_command(uow, task, record, actor, "released", _behalf(
+                {"task_id": task.id, "element": task.spec_name, "from": previous}, behalf))
             uow.commit()
             return self.run.task_view(uow, task, record.version_hash)
 
@@ -99,8 +101,9 @@ class TaskCommands:
             may = self.run.permissions(uow)
             _require_open(task)
             _require_candidate(may, user, task)
-            if task.claimed_by not in (None, actor):
+            if task.claimed_by is not None and not may.acts_for(user, task.claimed_by):
                 raise TaskAlreadyClaimed(f"task {task_id} is claimed by {task.claimed_by}")
+            behalf = may.on_behalf_of(user, task)  # a substitute's completion says for whom
             record = self.run.instance(uow, task.instance_id)
             if record.status != "running":
                 raise TaskNotReady(f"instance {record.id} is {record.status}")
@@ -114,10 +117,15 @@ class TaskCommands:
             task.submitted = data
             uow.tasks.save(task)
             journal = self.run.journal(record, actor)
-            journal.add("completed", {"task_id": task_id, "element": task.spec_name, "data": data})
+            journal.add("completed", _behalf({"task_id": task_id, "element": task.spec_name, "data": data}, behalf))
             now_open = self.run.apply(uow, record, result, journal, expected_revision=record.revision, may=may)
             uow.commit()
             return self.run.instance_view(uow, record, open_tasks=now_open)
+
+
+def _behalf(payload: dict[str, Any], absent: str | None) -> dict[str, Any]:
+    """A command's payload, naming the absent person when it was done as their substitute."""
+    return {**payload, "on_behalf_of": absent} if absent else payload
 
 
 def _require_open(task: TaskRecord) -> None:

@@ -3,12 +3,12 @@ and searched with indexed queries that stay cheap at any inbox size."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from engine.commands.runner import Runner
 from engine.ports import UnitOfWork
 from engine.queries.reading import light_task_view, user_view
-from engine.records import TextMatch
+from engine.records import TaskRecord, TextMatch, UserRecord
 from engine.views import TaskView, UserView
 
 
@@ -22,6 +22,7 @@ class InboxPage:
     page: int
     pages: int
     procedures: tuple[str, ...]
+    on_behalf_of: dict[str, str] = field(default_factory=dict)  # task id -> the absent person it is there for
 
 
 class InboxQueries:
@@ -40,22 +41,26 @@ class InboxQueries:
         """
         with self.run.unit() as uow:
             user = self.run.actor(uow, username)
+            absent = tuple(uow.absences.standing_in(user.username, self.run.clock.now()))
             match = _text_match(uow, search)
-            total = uow.tasks.inbox_count(user.username, user.roles, process_key or None, match)
+            total = uow.tasks.inbox_count(user.username, user.roles, process_key or None, match, absent)
             pages = max(1, -(-total // page_size))
             page = min(max(1, page), pages)
             tasks = uow.tasks.inbox_page(user.username, user.roles, process_key or None, sort,
-                                         (page - 1) * page_size, page_size, match)
+                                         (page - 1) * page_size, page_size, match, absent)
             filtered = process_key or match
-            total_all = uow.tasks.inbox_count(user.username, user.roles) if filtered else total
-            procedures = uow.tasks.inbox_processes(user.username, user.roles)
-        return InboxPage(tuple(light_task_view(t) for t in tasks), total, total_all, page, pages, tuple(procedures))
+            total_all = uow.tasks.inbox_count(user.username, user.roles, standing_in=absent) if filtered else total
+            procedures = uow.tasks.inbox_processes(user.username, user.roles, absent)
+        behalf = {t.id: name for t in tasks if (name := on_behalf(user, absent, t))}
+        return InboxPage(tuple(light_task_view(t) for t in tasks), total, total_all, page, pages, tuple(procedures),
+                         behalf)
 
     def inbox_count(self, username: str) -> int:
         """How many tasks are in `username`'s inbox. Raises: UserNotFound."""
         with self.run.unit() as uow:
             user = self.run.actor(uow, username)
-            return uow.tasks.inbox_count(user.username, user.roles)
+            absent = tuple(uow.absences.standing_in(user.username, self.run.clock.now()))
+            return uow.tasks.inbox_count(user.username, user.roles, standing_in=absent)
 
     def department_tasks(self, username: str, search: str = "") -> list[TaskView]:
         """Open tasks, claimed or not, of the departments `username` manages (every department
@@ -86,6 +91,18 @@ class InboxQueries:
                      if t is not None and may.may_reassign(user, t)]
             people = [u for u in uow.users.all() if u.active] if tasks else []
         return {t.id: [user_view(u) for u in people if may.may_receive(u, t)] for t in tasks}
+
+
+def on_behalf(user: UserRecord, absent: tuple[UserRecord, ...], task: TaskRecord) -> str | None:
+    """The absent person an inbox task is there for: who holds it, or (unclaimed, and not offered
+    to `user` themselves) the first absent person it is offered to."""
+    if task.claimed_by is not None:
+        return task.claimed_by if task.claimed_by != user.username else None
+    offered = set(task.candidates)
+
+    def mine(person: UserRecord) -> bool:
+        return f"user:{person.username}" in offered or any(f"role:{r}" in offered for r in person.roles)
+    return None if mine(user) else next((a.username for a in absent if mine(a)), None)
 
 
 def _text_match(uow: UnitOfWork, search: str) -> TextMatch | None:

@@ -97,7 +97,9 @@ class ReadingQueries:
         """
         with self.run.unit() as uow:
             user = self.run.actor(uow, username)
-            return Navigation(self._abilities(uow, user), uow.tasks.inbox_count(user.username, user.roles),
+            absent = tuple(uow.absences.standing_in(user.username, self.run.clock.now()))  # a substitute's too
+            return Navigation(self._abilities(uow, user),
+                              uow.tasks.inbox_count(user.username, user.roles, standing_in=absent),
                               uow.notifications.unread_count(user.username))
 
     def _abilities(self, uow: UnitOfWork, user: UserRecord) -> Abilities:

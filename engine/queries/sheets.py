@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from engine.audit.journal import JournalEntry
+from engine.commands.comments import COMMENTED, CommentView, comments_of
 from engine.commands.runner import Runner
 from engine.errors import TaskNotReady
 from engine.permissions import OPERATOR_NAME
@@ -39,6 +40,7 @@ class TaskSheet:
     instance: InstanceView
     context: dict[str, Any]
     labels: Labels
+    comments: tuple[CommentView, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,7 @@ class InstanceSheet:
     history: tuple[JournalEntry, ...]
     diagram: DiagramView
     labels: Labels
+    comments: tuple[CommentView, ...] = ()
 
 
 class SheetQueries:
@@ -70,7 +73,8 @@ class SheetQueries:
             view = dataclasses.replace(self.run.task_view(uow, task, record.version_hash),
                                        actions=actions_on(may, user, task))
             context = self.run.redactor(uow, record.version_hash, user).data(task.context or {})
-            return TaskSheet(view, instance, context, self._labels(uow, record))
+            comments = comments_of(uow.journal.for_instance(record.id, kinds=(COMMENTED,)))
+            return TaskSheet(view, instance, context, self._labels(uow, record), comments)
 
     def instance_sheet(self, instance_id: str, actor: str = OPERATOR_NAME) -> InstanceSheet:
         """An instance as `actor` may see it, with its history (redacted) and its diagram.
@@ -85,7 +89,8 @@ class SheetQueries:
             entries = uow.journal.for_instance(instance_id)
             version = self.run.version(uow, record.version_hash)
             return InstanceSheet(instance, tuple(redactor.entry(e) for e in entries),
-                                 diagram_of(version, record, entries), self._labels(uow, record, version))
+                                 diagram_of(version, record, entries), self._labels(uow, record, version),
+                                 comments_of(entries))
 
     def _labels(self, uow: UnitOfWork, record: InstanceRecord, version: StoredVersion | None = None) -> Labels:
         version = version or self.run.version(uow, record.version_hash)

@@ -16,6 +16,7 @@ from tests.engine.fakes_notifications import FakeNotifications
 from tests.engine.fakes_outbox import FakeOutbox, FakeWebhooks
 from tests.engine.fakes_external import FakeExternalTasks
 from tests.engine.fakes_tokens import FakeApiTokens
+from tests.engine.fakes_absences import FakeAbsences
 
 
 class FakeStore:
@@ -59,6 +60,7 @@ class FakeUnitOfWork:
         self.outbox, self.webhooks = FakeOutbox(self.work), FakeWebhooks(self.work)
         self.api_tokens = FakeApiTokens(self.work)
         self.notifications = FakeNotifications(self.work)
+        self.absences = FakeAbsences(self.work)
         self.external_tasks = FakeExternalTasks(self.work)
         return self
 
@@ -164,24 +166,26 @@ class _Tasks:
     def for_instance(self, instance_id: str) -> list[TaskRecord]:
         return [copy.deepcopy(t) for t in self.work.tasks.values() if t.instance_id == instance_id]
 
-    def inbox(self, username: str, roles: tuple[str, ...]) -> list[TaskRecord]:
-        mine = {f"user:{username}", *(f"role:{r}" for r in roles)}
+    def inbox(self, username: str, roles: tuple[str, ...], standing_in=()) -> list[TaskRecord]:
+        names = {username, *(u.username for u in standing_in)}
+        mine = {*(f"user:{n}" for n in names), *(f"role:{r}" for r in roles),
+                *(f"role:{r}" for u in standing_in for r in u.roles)}
         found = [copy.deepcopy(t) for t in self.work.tasks.values() if t.status == "open" and (
-            t.claimed_by == username or (t.claimed_by is None and mine & set(t.candidates)))]
+            t.claimed_by in names or (t.claimed_by is None and mine & set(t.candidates)))]
         return sorted(found, key=lambda t: (t.due_at is None, t.due_at or t.created_at, t.created_at, t.id))
 
-    def inbox_page(self, username, roles, process_key, sort, offset, limit, match=None):
-        found = [t for t in self.inbox(username, roles) if not process_key or t.process_key == process_key]
+    def inbox_page(self, username, roles, process_key, sort, offset, limit, match=None, standing_in=()):
+        found = [t for t in self.inbox(username, roles, standing_in) if not process_key or t.process_key == process_key]
         found = [t for t in found if _matches(t, match)]
         if sort == "created":
             found.sort(key=lambda t: (t.created_at, t.id))
         return found[offset:None if limit is None else offset + limit]
 
-    def inbox_count(self, username, roles, process_key=None, match=None) -> int:
-        return len(self.inbox_page(username, roles, process_key, "due", 0, None, match))
+    def inbox_count(self, username, roles, process_key=None, match=None, standing_in=()) -> int:
+        return len(self.inbox_page(username, roles, process_key, "due", 0, None, match, standing_in))
 
-    def inbox_processes(self, username, roles) -> list[str]:
-        return sorted({t.process_key for t in self.inbox(username, roles)})
+    def inbox_processes(self, username, roles, standing_in=()) -> list[str]:
+        return sorted({t.process_key for t in self.inbox(username, roles, standing_in)})
 
     def open_in_departments(self, departments: list[str], match=None) -> list[TaskRecord]:
         return [copy.deepcopy(t) for t in self.work.tasks.values()
@@ -209,8 +213,9 @@ class _Journal:
         mine = self.for_instance(instance_id)
         return mine[-1] if mine else None
 
-    def for_instance(self, instance_id: str) -> list[JournalEntry]:
-        return sorted((e for e in self.work.journal if e.instance_id == instance_id), key=lambda e: e.seq)
+    def for_instance(self, instance_id: str, kinds=None) -> list[JournalEntry]:
+        return sorted((e for e in self.work.journal if e.instance_id == instance_id
+                       and (not kinds or e.kind in kinds)), key=lambda e: e.seq)
 
 
 class _Users:
