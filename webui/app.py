@@ -19,6 +19,7 @@ from bootstrap.json_text import strict_json
 from webui.current import engine, language, t
 from webui.i18n import bilingual, localised
 from webui.views import admin, audit, employee, errors, owner
+from webui.views import notifications as notification_pages
 from webui.views import tokens as token_pages
 from webui.views import webhooks as webhook_pages
 from webui.views.pages import is_overdue, steps
@@ -62,6 +63,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(admin.bp)
     app.register_blueprint(token_pages.bp)
     app.register_blueprint(webhook_pages.bp)
+    app.register_blueprint(notification_pages.bp)
     api.register(app)
     security.register(app)
     errors.register(app)
@@ -89,7 +91,8 @@ def _stored_secret(file: str) -> str:
 
 def _template_helpers() -> dict[str, Any]:
     return {"t": t, "lang": language(), "user": g.get("user"), "csrf_token": auth.csrf_token,
-            "inbox_count": _inbox_count, "localised": lambda names: localised(names, language()),
+            "inbox_count": _inbox_count, "unread_count": _unread_count,
+            "localised": lambda names: localised(names, language()),
             "now": engine().clock.now(), "abilities": _abilities,
             "steps": lambda text: steps(text, language()),
             "is_overdue": lambda task: is_overdue(task, engine().clock.now())}
@@ -115,6 +118,12 @@ def _inbox_count() -> int | None:
     """The navigation's inbox count."""
     navigation = _navigation(g.user.username) if g.get("user") else None
     return navigation.inbox if navigation else None
+
+
+def _unread_count() -> int | None:
+    """The navigation's count of unread notifications (the bell)."""
+    navigation = _navigation(g.user.username) if g.get("user") else None
+    return navigation.unread if navigation else None
 
 
 def _zone() -> ZoneInfo:
