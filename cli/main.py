@@ -16,7 +16,9 @@ from typing import Any, Callable
 from bootstrap.json_text import strict_json
 from bootstrap.wiring import DEMO_PASSWORD, build, bundles_from_paths, demo_organisation, initialise
 from cli import admin as cli_admin, output as out, tokens as cli_tokens, webhooks as cli_webhooks
+from cli import comments as cli_comments
 from engine.errors import InvalidInput, ZhiduError
+from engine.files import Upload
 from engine.permissions import OPERATOR_NAME
 
 EXIT_ERROR = 1
@@ -83,7 +85,29 @@ def cmd_release(args: argparse.Namespace) -> Any:
 
 def cmd_complete(args: argparse.Namespace) -> Any:
     data = parse_data(args.data)
-    return build().engine.complete_task(args.task, args.actor, data).to_dict()
+    engine = build().engine
+    if args.files:  # each file is checked against its field and stored before the task completes
+        form = engine.task(args.task, args.actor).form
+        if form is None:
+            raise InvalidInput(f"task {args.task} has no form to attach files to")
+        data.update(engine.store_uploads(form.key, form.schema, [parse_file(text) for text in args.files]))
+    return engine.complete_task(args.task, args.actor, data).to_dict()
+
+
+def parse_file(text: str) -> Upload:
+    """One `--file FIELD=PATH`: the file at PATH, for the attachment field FIELD.
+
+    Raises:
+        InvalidInput: not FIELD=PATH, or the file cannot be read.
+    """
+    field, sep, path = text.partition("=")
+    if not sep or not field or not path:
+        raise InvalidInput(f"--file must be FIELD=PATH, e.g. evidence=./call.pdf (got {text!r})")
+    try:
+        content = Path(path).read_bytes()
+    except OSError as err:
+        raise InvalidInput(f"--file {field}: cannot be read: {err.strerror}: {path}") from err
+    return Upload(field, Path(path).name, content)
 
 
 def cmd_show(args: argparse.Namespace) -> Any:
@@ -153,12 +177,13 @@ def cmd_verify(args: argparse.Namespace) -> Any:
 def cmd_export(args: argparse.Namespace) -> Any:
     if not args.all and not args.instance:
         raise InvalidInput("name an INSTANCE or give --all")
-    bundle = build().engine.export(None if args.all else [args.instance], args.actor)
+    bundle = build().engine.export(None if args.all else [args.instance], args.actor, with_files=args.with_files)
     try:
         Path(args.out).write_text(strict_json(bundle, indent=1), encoding="utf-8")
     except OSError as err:
         raise InvalidInput(f"cannot write {args.out}: {err.strerror}") from err
-    return {"out": args.out, "instances": len(bundle["instances"]), "versions": len(bundle["versions"])}
+    written = {"out": args.out, "instances": len(bundle["instances"]), "versions": len(bundle["versions"])}
+    return {**written, "files": len(bundle["files"])} if args.with_files else written
 
 
 def _read_json_file(path: str, option: str) -> Any:
@@ -209,6 +234,7 @@ def _parser() -> argparse.ArgumentParser:
     cli_admin.register(add)
     cli_webhooks.register(add)
     cli_tokens.register(add)
+    cli_comments.register(add)
     return parser
 
 
@@ -249,6 +275,8 @@ def _task_commands(add: Callable[..., argparse.ArgumentParser]) -> None:
     p.add_argument("task")
     p.add_argument("--as", dest="actor", required=True)
     p.add_argument("--data", required=True, help="form data: a JSON object, or @file")
+    p.add_argument("--file", dest="files", action="append", default=[], metavar="FIELD=PATH",
+                   help="attach the file at PATH to the form's file field FIELD (repeatable)")
 
 
 def _instance_commands(add: Callable[..., argparse.ArgumentParser]) -> None:
@@ -284,6 +312,8 @@ def _evidence_commands(add: Callable[..., argparse.ArgumentParser]) -> None:
     p.add_argument("instance", nargs="?")
     p.add_argument("--all", action="store_true", help="every instance")
     p.add_argument("--out", required=True, help="the bundle file to write")
+    p.add_argument("--with-files", action="store_true",
+                   help="also put the attached files in the bundle, so verify --bundle checks them offline")
     p.add_argument("--as", dest="actor", default=None,
                    help="export as this user sees it: confidential values they are not cleared for become hashes")
     for name, func, text in (("show", cmd_show, "show an instance: status, active tasks, data"),

@@ -145,6 +145,15 @@ def max_size(prop: Mapping[str, Any]) -> int:
     return size if isinstance(size, int) and not isinstance(size, bool) else DEFAULT_MAX_SIZE
 
 
+def size_text(size: Any) -> str:
+    """A number of bytes as people read it: 512 B, 12 KB, 3.4 MB (the same in zh and en)."""
+    if not isinstance(size, int) or size < 1024:
+        return f"{size} B"
+    if size < 1024 * 1024:
+        return f"{size // 1024} KB"
+    return f"{size / (1024 * 1024):.1f}".removesuffix(".0") + " MB"
+
+
 def media_type_of(filename: str, declared: str = "") -> str:
     """The media type a file is kept under: from its name's extension (the server's reading),
     else what the browser declared, else application/octet-stream."""
@@ -180,7 +189,8 @@ def upload_problem(prop: Mapping[str, Any], upload: Upload) -> FieldError | None
     """Why `upload` may not be kept for its attachment field (size, type, content), or None."""
     limit = max_size(prop)
     if len(upload.content) > limit:
-        return FieldError(upload.field, f"the file is larger than {limit} bytes", "file_size", {"limit": limit})
+        return FieldError(upload.field, f"the file is larger than {size_text(limit)}", "file_size",
+                          {"limit": size_text(limit)})
     if not upload.content:
         return FieldError(upload.field, "the file is empty", "file_empty")
     media_type = media_type_of(upload.filename, upload.declared_type)
@@ -225,7 +235,7 @@ def reference_problem(files: FileStore | None, prop: Mapping[str, Any],
     """Why a submitted reference does not name a stored file this field accepts, as (code,
     message, limit); None when it does. Without `files` only size and type are checked."""
     if isinstance(ref.get("size"), int) and ref["size"] > max_size(prop):
-        return "file_size", "the file is too large", max_size(prop)
+        return "file_size", f"the file is larger than {size_text(max_size(prop))}", size_text(max_size(prop))
     allowed = prop.get(MEDIA_TYPES_KEYWORD)
     if not type_allowed(str(ref.get("type")), allowed):
         return "file_type", "the file type is not accepted", ", ".join(allowed or [])

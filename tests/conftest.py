@@ -38,6 +38,18 @@ def organisation():
     return parse_organisation(file.read_text(encoding="utf-8"), str(file))
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _session_files_dir(tmp_path_factory):
+    """Attachments stored by module-wide fixtures (a site built once) go to a temporary folder."""
+    os.environ["ZHIDU_FILES_DIR"] = str(tmp_path_factory.mktemp("files"))
+
+
+@pytest.fixture(autouse=True)
+def _files_dir(tmp_path, monkeypatch):
+    """Attachments a test stores go to its own folder, never the checkout's var/files."""
+    monkeypatch.setenv("ZHIDU_FILES_DIR", str(tmp_path / "files"))
+
+
 @pytest.fixture
 def clock() -> FixedClock:
     return FixedClock(T0)

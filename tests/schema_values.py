@@ -16,6 +16,12 @@ import jsonschema
 import rstr
 
 Pick = Callable[[str, dict[str, Any]], Any]   # (field name, property schema) -> value, or None to generate
+# A small file of each kind an attachment field may accept (the first one it allows is attached).
+SAMPLE_FILES = {"application/pdf": ("证据.pdf", b"%PDF-1.4\n% zhidu walker\n"),
+                "image/png": ("照片.png", b"\x89PNG\r\n\x1a\n walker"),
+                "text/plain": ("说明.txt", "走查附件 walker attachment\n".encode()),
+                "application/vnd.openxmlformats-officedocument.wordprocessingml.document":
+                    ("报告.docx", b"PK\x03\x04 walker docx")}
 
 WORDS = ("客户", "核实", "方案", "跟进", "数据", "复盘", "需求", "预算", "进度", "反馈", "review", "plan")
 BASE_DAY = date(2026, 12, 1)
@@ -28,13 +34,16 @@ class SchemaValues:
         seed: makes the run repeatable; different seeds take different branches.
         optional_rate: how often an optional field is filled (0 leaves every optional one empty).
         pick: answers for fields the schema alone cannot fill (e.g. a user picker's usernames).
+        files: where attachments are stored (an engine's `files`); without it an attachment's
+            reference names a file that is stored nowhere (enough for a form's own checks).
     """
 
-    def __init__(self, seed: int, optional_rate: float = 0.5, pick: Pick | None = None):
+    def __init__(self, seed: int, optional_rate: float = 0.5, pick: Pick | None = None, files: Any = None):
         self.rng = random.Random(seed)
         self.regex = rstr.Rstr(self.rng)
         self.optional_rate = optional_rate
         self.pick = pick or (lambda name, schema: None)
+        self.files = files
 
     def form(self, schema: dict[str, Any]) -> dict[str, Any]:
         """Data for a whole form (an object schema), valid against it — including its
@@ -85,6 +94,8 @@ class SchemaValues:
         picked = self.pick(name, prop)
         if picked is not None:
             return picked
+        if prop.get("format") == "attachment":
+            return self.attachment(prop)
         if "const" in prop:
             return prop["const"]
         if "enum" in prop:
@@ -93,6 +104,18 @@ class SchemaValues:
         if isinstance(kind, list):
             kind = next(k for k in kind if k != "null")
         return getattr(self, f"_{kind}")(name, prop)
+
+    def attachment(self, prop: dict[str, Any]) -> dict[str, Any]:
+        """The reference of a small sample file the field accepts, stored in `files` if given."""
+        from engine.files import sha256_of, type_allowed
+
+        allowed = prop.get("x-media-types")
+        kind = next((k for k in SAMPLE_FILES if type_allowed(k, allowed)), None)
+        if kind is None:
+            raise AssertionError(f"no sample file of a type in {allowed}")
+        name, content = SAMPLE_FILES[kind]
+        digest = self.files.put(content) if self.files is not None else sha256_of(content)
+        return {"sha256": digest, "name": name, "size": len(content), "type": kind}
 
     def _boolean(self, name: str, prop: dict[str, Any]) -> bool:
         return self.rng.random() < 0.5

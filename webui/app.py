@@ -20,6 +20,7 @@ from webui.current import engine, language, t
 from webui.i18n import bilingual, localised
 from webui.views import admin, audit, employee, errors, owner
 from webui.views import notifications as notification_pages
+from webui.views import absences as absence_pages, comments as comment_pages
 from webui.views import tokens as token_pages
 from webui.views import webhooks as webhook_pages
 from webui.views.pages import is_overdue, steps
@@ -62,6 +63,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(owner.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(token_pages.bp)
+    app.register_blueprint(comment_pages.bp)
+    app.register_blueprint(absence_pages.bp)
     app.register_blueprint(webhook_pages.bp)
     app.register_blueprint(notification_pages.bp)
     api.register(app)

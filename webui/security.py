@@ -6,8 +6,10 @@ passed in `<script type="application/json">` blocks, read by static JS) and its 
 inline style attributes, which bpmn-js sets on the diagrams it draws.
 
 Every request body is bounded (MAX_CONTENT_LENGTH); only the process owner's pages, which post
-whole BPMN diagrams and form files, get the larger UPLOAD_MAX_CONTENT_LENGTH. A body over the
-limit is refused with a 413 page before anything reads it into memory.
+whole BPMN diagrams and form files, get the larger UPLOAD_MAX_CONTENT_LENGTH, and a task's or
+start form with file fields, posted as multipart, gets its fields' `maxSize`s plus the usual
+limit for the rest. A body over the limit is refused with a 413 page before anything reads it
+into memory.
 """
 
 from __future__ import annotations
@@ -92,6 +94,12 @@ def limit_request_size() -> None:
         limit = current_app.config["UPLOAD_MAX_CONTENT_LENGTH"]
         request.max_content_length = limit
         request.max_form_memory_size = limit
+    elif request.method == "POST" and request.mimetype == "multipart/form-data":
+        from webui.views.employee import posted_form_limit  # it reads the form the post is for
+
+        files = posted_form_limit()
+        if files:  # the other fields keep their own limit (max_form_memory_size)
+            request.max_content_length = files + current_app.config["MAX_CONTENT_LENGTH"]
     limit = request.max_content_length
     if limit is not None and (request.content_length or 0) > limit:
         raise RequestEntityTooLarge()

@@ -87,12 +87,12 @@ class CommentCommands:
             UserNotFound, InstanceNotFound, PermissionDenied, FormInvalid (text), ConcurrentUpdate.
         """
         text = (text or "").replace("\r\n", "\n").strip()
-        problems = comment_problems(text)
-        if problems:
-            raise FormInvalid("comment", problems)
         with self.run.unit() as uow:
             user, record = self.run.actor(uow, actor), self.run.instance(uow, instance_id)
-            may, tasks = self.run.seen(uow, user, record, f"instance {instance_id}")
+            may, tasks = self.run.seen(uow, user, record, f"instance {instance_id}")  # before the text is judged
+            problems = comment_problems(text)
+            if problems:
+                raise FormInvalid("comment", problems)
             people = _mentioned(uow, text)
             journal = self.run.journal(record, actor)
             entry = journal.add(COMMENTED, {"text": text, "mentions": [p.username for p in people]})

@@ -20,7 +20,7 @@ from engine.definitions.form_validation import ROLE_KEYWORD
 from engine.runtime import Engine
 from engine.views import FormView, TaskView
 from tests.e2e.conftest import sign_in
-from tests.schema_values import SchemaValues
+from tests.schema_values import SAMPLE_FILES, SchemaValues
 
 MAX_TASKS = 80
 
@@ -162,9 +162,21 @@ def put_value(scope, name: str, prop: dict[str, Any], value: Any) -> None:
     """Set the control(s) of one field to `value` as a person would (click, choose, type)."""
     if value is None:
         return
+    if prop.get("format") == "attachment":
+        return put_file(scope, name, value)
     if prop.get("type") == "array" and prop.get("items", {}).get("type") == "object":
         return put_rows(scope, name, prop["items"], value)
     return put_control(scope, name, prop, value)
+
+
+def put_file(scope, name: str, value: dict[str, Any]) -> None:
+    """Choose the sample file the generated reference names (tests/schema_values.py) in the
+    field's file input, as a person picks one from their computer."""
+    inputs = scope.locator(f"input[type=file][name='{name}']")
+    if inputs.count() == 0:
+        raise WalkFailed(f"field {name} shows no file input")
+    filename, content = SAMPLE_FILES[value["type"]]
+    inputs.first.set_input_files(files=[{"name": filename, "mimeType": value["type"], "buffer": content}])
 
 
 def put_control(scope, name: str, prop: dict[str, Any], value: Any) -> None:

@@ -106,11 +106,11 @@ def test_removing_the_open_step_or_breaking_its_form_blocks_the_move(fake_engine
     bundle = fake_engine.version_bundle("complaint_handling", "owner")
     form = bundle.files["forms/complaint_verify.yaml"].replace("required: [findings, founded]",
                                                                 "required: [findings, founded, evidence_id]")
-    form = form.replace("    evidence: {type: string, maxLength: 1000}",
-                        "    evidence: {type: string, maxLength: 1000}\n    evidence_id: {type: string}")
+    form = form.replace("    founded: {type: boolean}\n",
+                        "    founded: {type: boolean}\n    evidence_id: {type: string}\n")
     form = form.replace("order: [findings, founded, evidence]", "order: [findings, founded, evidence, evidence_id]")
-    form = form.replace("    evidence: {label: {zh: 证据, en: Evidence}, widget: text}",
-                        "    evidence: {label: {zh: 证据, en: Evidence}, widget: text}\n"
+    form = form.replace("    evidence: {label: {zh: 证据文件, en: Evidence file}, widget: file}",
+                        "    evidence: {label: {zh: 证据文件, en: Evidence file}, widget: file}\n"
                         "    evidence_id: {label: {zh: 证据编号, en: Evidence id}, widget: text}")
     fake_engine.deploy_edited(replace(bundle, files={**bundle.files, "forms/complaint_verify.yaml": form}), "owner", "ids")
     [check] = fake_engine.migration_plan("complaint_handling", "owner")

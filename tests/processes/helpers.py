@@ -21,7 +21,7 @@ class NewProcessEachCommand:
         self.zhidu = zhidu
 
     def __getattr__(self, name: str):
-        return getattr(Engine(self.zhidu.uow_factory, self.zhidu.clock), name)
+        return getattr(Engine(self.zhidu.uow_factory, self.zhidu.clock, files=self.zhidu.files), name)
 
 
 def start(zhidu: Engine, key: str, user: str, data: dict[str, Any]) -> str:

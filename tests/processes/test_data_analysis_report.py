@@ -24,7 +24,7 @@ ANALYSIS = {"analysis_methods": ["descriptive", "segmentation", "regression"], "
 REPORT = {"findings": "流失集中在价格敏感的中小客户, 与 8 月调价相关",
           "charts": [{"title": "月度流失率", "chart_type": "line", "description": "7-9 月流失率走势"},
                      {"title": "分群流失率", "chart_type": "bar", "description": "各客户群流失率对比"}],
-          "recommendations": "对中小客户推出保留套餐", "report_file": "DA-2026-Q3-07.pdf"}
+          "recommendations": "对中小客户推出保留套餐"}
 
 
 def review(decision: str, comments: str = "同意") -> dict:

@@ -39,7 +39,7 @@ class Walker:
     def __init__(self, zhidu: Engine, clock, key: str, seed: int, optional_rate: float):
         self.zhidu, self.clock, self.key = zhidu, clock, key
         self.rng = random.Random(seed)
-        self.values = SchemaValues(seed, optional_rate, pick=self.pick)
+        self.values = SchemaValues(seed, optional_rate, pick=self.pick, files=zhidu.files)
         self.steps: list[str] = []
         self.taken: set[str] = set()
 

@@ -10,6 +10,7 @@ or a value that does not survive the round trip fails naming form and field.
 
 from __future__ import annotations
 
+import json
 import random
 from pathlib import Path
 from typing import Any
@@ -90,6 +91,11 @@ def type_into(root: Any, where: str, path: str, value: Any) -> None:
     """Enter `value` into the controls named `path` as a person would."""
     controls = root.xpath(CONTROLS, name=path)
     assert controls, f"{where}: field {path!r} has no control in the rendered form"
+    if isinstance(value, dict) and any(c.get("type") == "file" for c in controls):
+        # a file uploaded earlier: the form carries its reference (the upload itself is tested
+        # in tests/webui/test_attachments_pages.py)
+        next(c for c in controls if c.get("type") == "hidden").value = json.dumps(value)
+        return
     for text in (value if isinstance(value, list) else [value]):
         text = as_text(text)
         toggles = [c for c in controls if c.get("type") in ("radio", "checkbox")]

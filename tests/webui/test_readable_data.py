@@ -11,6 +11,7 @@ import pytest
 
 from engine.definitions.bundles import load_catalog
 from engine.views import FormView
+from engine.files import is_reference
 from tests.schema_values import SchemaValues
 from tests.webui.conftest import Auth
 from tests.webui.support import FORMS, PROCESSES, build_services
@@ -66,7 +67,7 @@ def test_rows_of_given_keys_keep_their_order_and_skip_missing():
 MAX_TASKS = 40
 
 
-def generated(seed: int, users) -> SchemaValues:
+def generated(seed: int, users, files=None) -> SchemaValues:
     """Data a person might enter, from the forms' schemas (tests/schema_values.py); person
     fields name active users with the field's role, as the form's picker offers them."""
     rng = random.Random(seed)
@@ -78,7 +79,7 @@ def generated(seed: int, users) -> SchemaValues:
         wanted = prop.get("x-role")
         roles = {wanted} if isinstance(wanted, str) else set(wanted or ())
         return rng.choice([u.username for u in people if not roles or roles & set(u.roles)])
-    return SchemaValues(seed, 0.5, pick)
+    return SchemaValues(seed, 0.5, pick, files)
 
 
 def visible_text(page: str) -> str:
@@ -94,6 +95,8 @@ def around(text: str, word: str) -> str:
 
 
 def data_keys(value, keys: set[str]) -> set[str]:
+    if is_reference(value):  # an attached file reads as its name and size, not as its keys
+        return keys
     if isinstance(value, dict):
         for key, item in value.items():
             keys.add(key)
@@ -162,7 +165,7 @@ def performer(engine, task) -> str | None:
 @pytest.mark.parametrize("key", [e.key for e in load_catalog(PROCESSES, FORMS)])
 def test_every_page_with_data_reads_as_words(site, key):
     engine, app = site
-    reader, gen = Reader(app, engine), generated(sum(map(ord, key)), engine.users())
+    reader, gen = Reader(app, engine), generated(sum(map(ord, key)), engine.users(), engine.files)
     process = next(p for p in engine.processes() if p.key == key)
     starter = next(u.username for u in engine.users() if u.active and set(u.roles) & set(process.starters or ("x",)))
     instance = engine.start(key, starter, gen.form(process.start_form.schema) if process.start_form else {})

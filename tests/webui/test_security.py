@@ -43,6 +43,9 @@ ACCESS: dict[str, set[str] | None] = {
     "webhooks.index": ADMINS, "webhooks.add": ADMINS, "webhooks.remove": ADMINS, "webhooks.deliveries": ADMINS,
     # each person's own tokens: the engine refuses anyone else's (tests/webui/test_tokens_page.py)
     "tokens.index": None, "tokens.create": None, "tokens.confirm_revoke": None, "tokens.revoke": None,
+    "comments.post": CASE,  # whoever may see the instance
+    # each person's own absences: the engine refuses anyone else's (tests/webui/test_absences_pages.py)
+    "absences.index": None, "absences.record": None, "absences.end": None,
 }
 # The API takes bearer tokens only, never this session: tests/api asks its permission questions.
 API_ENDPOINTS = ("me", "processes", "start", "instances", "instance", "history", "cancel", "message", "correlate",
@@ -60,7 +63,7 @@ def world(engine):
     engine.claim(task.id, STAFF)
     engine.save_draft("complaint_handling", "owner", "{}")  # so the owner's draft endpoint has one to load
     return {"instance_id": instance.id, "task_id": task.id, "key": "complaint_handling", "username": "mk_staff2",
-            "filename": "zhidu.css", "subscription_id": "1", "token_id": "1"}
+            "filename": "zhidu.css", "subscription_id": "1", "token_id": "1", "absence_id": "1"}
 
 
 def url_of(rule, world) -> str:

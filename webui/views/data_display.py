@@ -19,7 +19,9 @@ A `DataValue` is one of three kinds:
   organisation's zone, people by name; a list of scalars joined with the language's comma);
 - ``"fields"``: a nested object, as labelled `fields` (a list of `DataRow`);
 - ``"table"``: a list of objects, as `columns` (labels) and `cells` (one `DataValue` per column
-  per row).
+  per row);
+- ``"file"``: an attached file, its name and size in `text` and, when the formatter knows the
+  instance, `link` = (instance id, SHA-256) for the download route.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from typing import Any, Iterable, Mapping
 from zoneinfo import ZoneInfo
 
 from engine.audit.confidential import is_marker
+from engine.files import is_reference, size_text
 from engine.views import FormView
 from webui.i18n import localised, translate
 
@@ -50,6 +53,7 @@ class DataValue:
     fields: tuple["DataRow", ...] = ()
     columns: tuple[str, ...] = ()
     cells: tuple[tuple["DataValue", ...], ...] = ()
+    link: tuple[str, ...] = ()
 
     def plain(self, lang: str = "zh") -> str:
         """The value as one line of text (for CSV, titles, tooltips): fields as `label: value`."""
@@ -84,8 +88,10 @@ class DataDisplay:
     """
 
     def __init__(self, forms: Iterable[FormView], lang: str, people: Mapping[str, str] | None = None,
-                 zone: tzinfo | str | None = None, data_fields: Mapping[str, Mapping[str, Any]] | None = None):
+                 zone: tzinfo | str | None = None, data_fields: Mapping[str, Mapping[str, Any]] | None = None,
+                 instance_id: str | None = None):
         self.lang = lang
+        self.instance_id = instance_id  # attachments link to /instances/<id>/files/<sha256>
         self.people = dict(people or {})
         self.zone = ZoneInfo(zone) if isinstance(zone, str) else zone
         self.hints: dict[str, Mapping[str, Any]] = {}
@@ -134,6 +140,9 @@ class DataDisplay:
             digest = value.get("sha256")
             return _text(translate("confidential.hash", self.lang, digest=digest) if digest
                          else translate("confidential", self.lang))
+        if is_reference(value):
+            return DataValue("file", text=f"{value['name']} ({size_text(value['size'])})",
+                             link=(self.instance_id, value["sha256"]) if self.instance_id else ())
         if isinstance(value, Mapping):
             return self._object(value, hint, schema)
         if isinstance(value, (list, tuple)):

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from io import BytesIO
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, send_file, url_for
 
+from engine.errors import ZhiduError
 from webui.auth import safe_next
 from webui.current import engine, language, t
 from webui.views import pages
-from webui.views.form_fields import read_submission
+from webui.views.form_fields import read_submission, read_uploads
+from webui.views.form_values import upload_limit
 
 bp = Blueprint("employee", __name__)
 
@@ -17,6 +21,33 @@ bp = Blueprint("employee", __name__)
 def zone() -> ZoneInfo:
     """The organisation's time zone, in which pages show times."""
     return ZoneInfo(current_app.config["DISPLAY_TIMEZONE"])
+
+
+def with_uploads(form: Any, data: dict[str, Any], shown: dict[str, Any]) -> None:
+    """Keep the files sent for the form's attachment fields and put their references into
+    `data` (and into `shown`, so a form sent back for other errors keeps them). A file too large
+    or of a type the field refuses raises FormInvalid before any file is stored."""
+    stored = engine().store_uploads(form.key, form.schema, read_uploads(form, request.files)) if form else {}
+    data.update(stored)
+    shown.update(stored)
+
+
+def posted_form_limit() -> int | None:
+    """For a multipart post of a task's or start form: the request size its attachments need
+    (webui/security.py asks; None for other requests or a form that cannot be read)."""
+    args = request.view_args or {}
+    if g.get("user") is None:
+        return None
+    try:
+        if request.endpoint == "employee.complete":
+            form = engine().task(args.get("task_id", ""), g.user.username).form
+        elif request.endpoint == "employee.start":
+            form = pages.startable(engine(), g.user.username, args.get("key", "")).start_form
+        else:
+            return None
+    except ZhiduError:  # the view itself says what is wrong
+        return None
+    return upload_limit(form) or None
 
 
 def back_to(default: str) -> str:
@@ -80,6 +111,7 @@ def complete(task_id: str):
     data, shown = read_submission(form, request.form) if form else ({}, {})
     g.form_invalid = lambda errors: render_template(
         "employee/task.html", **pages.task_page(engine(), g.user, task_id, language(), shown, errors, zone()))
+    with_uploads(form, data, shown)
     engine().complete_task(task_id, g.user.username, data)
     flash(t("completed"), "success")
     return redirect(url_for("employee.inbox"))
@@ -104,6 +136,7 @@ def start(key: str):
     data, shown = read_submission(form, request.form) if form else ({}, {})
     g.form_invalid = lambda errors: render_template(
         "employee/start.html", **pages.start_page(engine(), g.user.username, key, language(), shown, errors))
+    with_uploads(form, data, shown)
     instance = engine().start(key, g.user.username, data)
     flash(t("started"), "success")
     return redirect(url_for("employee.instance", instance_id=instance.id))
@@ -120,6 +153,16 @@ def instance(instance_id: str):
     """An instance: diagram with progress, history, current data."""
     page = pages.instance_page(engine(), g.user.username, instance_id, language(), zone())
     return render_template("employee/instance.html", **page)
+
+
+@bp.get("/instances/<instance_id>/files/<sha256>")
+def attachment(instance_id: str, sha256: str):
+    """Download a file attached to an instance (whoever may see the instance and its field)."""
+    found = engine().attachment(instance_id, sha256, g.user.username)
+    response = send_file(BytesIO(found.content), mimetype=found.media_type, as_attachment=True,
+                         download_name=found.name, etag=sha256, max_age=0)
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 @bp.post("/instances/<instance_id>/withdraw")

@@ -11,12 +11,14 @@ from engine.audit.confidential import is_marker
 from engine.errors import FieldError
 from engine.definitions.form_validation import ROLE_KEYWORD
 from engine.definitions.form_widgets import default_widget, kind_of
+from engine.files import MEDIA_TYPES_KEYWORD
 from engine.views import FormView
 from webui.i18n import field_error_text, localised, translate
-from webui.views.form_values import as_input, convert, prefill, read_submission
+from webui.views import attachments_text  # noqa: F401  (adds the file fields' messages)
+from webui.views.form_values import as_input, convert, prefill, read_submission, read_uploads
 
 __all__ = ["Field", "Column", "Labels", "Shown", "build_fields", "convert", "error_texts", "prefill",
-           "read_submission", "widget_for"]
+           "read_submission", "read_uploads", "widget_for"]
 
 _INPUT_TYPES = {"text": "text", "number": "number", "integer": "number", "date": "date",
                 "datetime": "datetime-local"}
@@ -38,7 +40,8 @@ class Field:
     """One input as the template draws it; `value` holds what the user typed (strings).
 
     `control` is how the template draws it: input, textarea, select, radio, checkboxes, flag
-    (one checkbox for a boolean, sending 'false' when left unticked) or table.
+    (one checkbox for a boolean, sending 'false' when left unticked), table or file (an upload,
+    `value` the reference of the file already attached, `accept` the media types it takes).
     """
 
     name: str
@@ -55,6 +58,7 @@ class Field:
     step: str | None = None
     maxlength: int | None = None
     control: str = "input"
+    accept: str = ""
 
 
 def widget_for(prop: Mapping[str, Any], hint: Mapping[str, Any]) -> str:
@@ -65,8 +69,8 @@ def widget_for(prop: Mapping[str, Any], hint: Mapping[str, Any]) -> str:
 def control_for(prop: Mapping[str, Any], widget: str) -> str:
     """How a widget is drawn for this property (see `Field.control`)."""
     kind = kind_of(prop)
-    if kind == "table":
-        return "table"
+    if kind in ("table", "attachment"):
+        return "file" if kind == "attachment" else "table"
     if widget in ("checkbox", "multiselect", "user") and kind in ("choices", "users"):
         return "checkboxes"
     if widget == "checkbox":
@@ -119,6 +123,8 @@ def build_fields(form: FormView, lang: str, values: Mapping[str, Any] | None = N
                      errors.get(name, ""), maxlength=prop.get("maxLength"), control=control_for(prop, widget))
         if widget == "number":
             item.step = "any"
+        if item.control == "file":
+            item.accept = ",".join(prop.get(MEDIA_TYPES_KEYWORD) or [])
         if item.control == "table":
             item.columns = _columns(prop, hint, lang, people)
             item.rows = list(values.get(name) or [{}])

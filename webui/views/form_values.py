@@ -3,11 +3,13 @@ the form's JSON Schema, and stored data turned back into what the inputs show (p
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any, Iterable, Mapping
 
 from engine.audit.confidential import is_marker
 from engine.definitions.form_widgets import kind_of
+from engine.files import Upload, is_reference, max_size
 from engine.views import FormView
 
 
@@ -58,7 +60,12 @@ def read_submission(form: FormView, submitted: Any) -> tuple[dict[str, Any], dic
     shown: dict[str, Any] = {}
     for name, prop in form.schema.get("properties", {}).items():
         kind = kind_of(prop)
-        if kind == "table":
+        if kind == "attachment":  # the file kept from before (a hidden input); uploads: read_uploads
+            kept = _kept_reference(submitted.getlist(name))
+            shown[name] = kept or ""
+            if kept:
+                data[name] = kept
+        elif kind == "table":
             cols = (prop.get("items") or {}).get("properties", {})
             rows = [{col: _cell(submitted, key, cols.get(col, {})) for col, key in row.items()}
                     for row in _table_rows(name, submitted.keys())]
@@ -77,6 +84,35 @@ def read_submission(form: FormView, submitted: Any) -> tuple[dict[str, Any], dic
             if raw.strip():
                 data[name] = convert(prop, raw)
     return data, shown
+
+
+def _kept_reference(values: list[str]) -> dict[str, Any] | None:
+    """The file reference a form carried over (JSON in a hidden input), if any."""
+    for text in reversed(values):
+        try:
+            value = json.loads(text) if isinstance(text, str) and text.startswith("{") else None
+        except ValueError:
+            continue
+        if is_reference(value):
+            return value
+    return None
+
+
+def read_uploads(form: FormView, files: Any) -> list[Upload]:
+    """The files sent for the form's attachment fields (a request's `files`); each read to at
+    most one byte over its field's limit, which is enough to refuse it."""
+    uploads = []
+    for name, prop in form.schema.get("properties", {}).items():
+        sent = files.get(name) if kind_of(prop) == "attachment" else None
+        if sent is not None and sent.filename:
+            uploads.append(Upload(name, sent.filename, sent.stream.read(max_size(prop) + 1), sent.mimetype or ""))
+    return uploads
+
+
+def upload_limit(form: FormView | None) -> int:
+    """The most a form's attachments may add to a request: their limits summed."""
+    properties = form.schema.get("properties", {}) if form else {}
+    return sum(max_size(prop) for prop in properties.values() if kind_of(prop) == "attachment")
 
 
 def _filled(value: Any) -> bool:
@@ -113,6 +149,8 @@ def as_input(prop: Mapping[str, Any], value: Any) -> Any:
     """A typed value as the strings an input holds (rows stay rows, lists stay lists)."""
     if value is None or is_marker(value):
         return ""
+    if is_reference(value):
+        return dict(value)  # the file already attached, kept unless another is uploaded
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, list):

@@ -11,14 +11,15 @@ from engine.errors import FieldError, PermissionDenied, ProcessNotFound, UserNot
 from engine.queries.sheets import Labels
 from engine.runtime import Engine
 from engine.views import ProcessView, TaskView, UserView
-from webui.i18n import bilingual, localised, normalise
+from webui.i18n import bilingual, localised, normalise, translate
 from webui.views.audit_steps import element_id
 from webui.views.data_display import DataDisplay, DataRow, DataValue
 from webui.views.form_fields import person_options
 from webui.views.form_fields import build_fields, error_texts, prefill
 
 COMMANDS = ("started", "claimed", "released", "reassigned", "completed", "timer_fired", "message_received",
-            "cancelled", "withdrawn", "migrated", "incident_retried", "external_completed", "external_failed")
+            "cancelled", "withdrawn", "migrated", "incident_retried", "external_completed", "external_failed",
+            "commented")
 
 
 def process_names(engine: Engine) -> dict[str, Mapping[str, str]]:
@@ -31,7 +32,8 @@ def inbox(engine: Engine, username: str, args: Mapping[str, str], page_size: int
     found = engine.inbox_page(username, procedure or None, sort, _int(args.get("page"), 1), page_size, search)
     return {"tasks": list(found.tasks), "total": found.total, "total_all": found.total_all, "page": found.page,
             "pages": found.pages, "process": procedure, "sort": sort, "procedures": list(found.procedures),
-            "names": process_names(engine), "q": search}
+            "names": process_names(engine), "q": search,
+            "on_behalf": found.on_behalf_of, "people": people_names(engine) if found.on_behalf_of else {}}
 
 
 def team(engine: Engine, user: UserView, search: str = "") -> dict[str, Any]:
@@ -40,6 +42,7 @@ def team(engine: Engine, user: UserView, search: str = "") -> dict[str, Any]:
     tasks = engine.department_tasks(user.username, search.strip())
     receivers = engine.receivers(user.username, [t.id for t in tasks])
     return {"tasks": tasks, "names": process_names(engine), "q": search.strip(),
+            "absences": engine.absences(user.username).team,  # who stands in for whom
             "claimers": {u.username: u.name for u in engine.users()},
             "people": {t.id: person_options({}, [u for u in receivers.get(t.id, []) if u.username != t.claimed_by])
                        for t in tasks}}
@@ -62,10 +65,11 @@ def data_display(engine: Engine, instance_id: str, lang: str, zone: Any = None) 
                        engine.data_fields(instance_id))
 
 
-def labelled(labels: Labels, lang: str, zone: Any = None) -> DataDisplay:
-    """The formatter for the data of a page's sheet (engine/queries/sheets.py), with no more reads."""
+def labelled(labels: Labels, lang: str, zone: Any = None, instance_id: str | None = None) -> DataDisplay:
+    """The formatter for the data of a page's sheet (engine/queries/sheets.py), with no more reads;
+    with `instance_id`, attached files link to their download."""
     return DataDisplay(list(labels.forms), lang, {u.username: u.name for u in labels.users}, zone,
-                       labels.data_fields)
+                       labels.data_fields, instance_id=instance_id)
 
 
 def people_names(engine: Engine) -> dict[str, str]:
@@ -78,7 +82,7 @@ def task_page(engine: Engine, user: UserView, task_id: str, lang: str, values: M
     """A task's form with the process data it shows; raises TaskNotReady once the task is done."""
     sheet = engine.task_sheet(task_id, user.username)
     task, instance, labels = sheet.task, sheet.instance, sheet.labels
-    display = labelled(labels, lang, zone)
+    display = labelled(labels, lang, zone, instance.id)
     data = {**instance.data, **sheet.context}
     shown = display.rows(data, task.form.ui.get("show") or []) if task.form else []
     errors = error_texts(field_errors or [], lang)
@@ -89,7 +93,7 @@ def task_page(engine: Engine, user: UserView, task_id: str, lang: str, values: M
                                                                      for x in fields)],
             "may_complete": "complete" in task.actions,
             "claimer": display.people.get(task.claimed_by, task.claimed_by) if task.claimed_by else "",
-            "process_name": labels.process_name}
+            "process_name": labels.process_name, "comments": sheet.comments, "people": display.people}
 
 
 def start_page(engine: Engine, username: str, key: str, lang: str, values: Mapping[str, Any] | None = None,
@@ -114,7 +118,7 @@ def instance_page(engine: Engine, username: str, instance_id: str, lang: str, zo
     """An instance the user may see: diagram data, history with labels, current data."""
     sheet = engine.instance_sheet(instance_id, username)
     instance, diagram = sheet.instance, sheet.diagram
-    display = labelled(sheet.labels, lang, zone)
+    display = labelled(sheet.labels, lang, zone, instance.id)
     elements = element_names(diagram.bpmn)
     people = display.people
     history = [HistoryRow(e.seq, e.kind, people.get(e.actor or "", e.actor or ""), e.at,
@@ -126,10 +130,21 @@ def instance_page(engine: Engine, username: str, instance_id: str, lang: str, zo
             "waiting": {t.id: waits(t) for t in instance.active_tasks},
             "may_withdraw": may_withdraw(instance, username),
             "diagram": {"xml": diagram.bpmn, "completed": diagram.completed, "active": list(dict.fromkeys(map(element_id, diagram.active)))},
-            "process_name": sheet.labels.process_name, "people": people}
+            "process_name": sheet.labels.process_name, "people": people, "comments": sheet.comments}
 
 
 def _details(kind: str, payload: Mapping[str, Any], display: DataDisplay) -> list[DataRow]:
+    rows = _what(kind, payload, display)
+    behalf = payload.get("on_behalf_of")  # done by a substitute: say for whom
+    if behalf:
+        rows.append(DataRow("on_behalf_of", translate("history.on_behalf_of", display.lang),
+                            DataValue(text=display.people.get(behalf, behalf))))
+    return rows
+
+
+def _what(kind: str, payload: Mapping[str, Any], display: DataDisplay) -> list[DataRow]:
+    if kind == "commented":
+        return [DataRow("text", translate("comments.title", display.lang), DataValue(text=str(payload.get("text") or "")))]
     if kind in ("started", "completed"):
         return display.rows(payload.get("data") or {})
     if kind == "reassigned":
