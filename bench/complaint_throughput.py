@@ -30,7 +30,7 @@ START_DATA = {
 STEPS: dict[str, tuple[str, dict[str, Any]]] = {
     "Task_Record": ("cs_staff1", {"details": "客户三次来电未接通", "customer_expectation": "回电道歉",
                                   "customer_calmed": True}),
-    "Task_Verify": ("cs_staff1", {"findings": "热线排班有空档", "founded": True, "evidence": "通话记录"}),
+    "Task_Verify": ("cs_staff1", {"findings": "热线排班有空档", "founded": True}),
     "Task_Decide": ("cs_manager", {"responsible_department": "marketing", "remedy": "调整排班并回电致歉",
                                    "resolve_by": "2026-12-31"}),
     "Task_Handle": ("mk_staff1", {"actions_taken": "已调整排班，已回电", "handled_on": "2026-12-01"}),

@@ -38,12 +38,13 @@ def test_two_web_processes_and_a_timer_worker_serve_the_demo(tmp_path, monkeypat
     assert main(["init", "--demo", "--json"]) == 0
     port = free_port()
     server = subprocess.Popen([sys.executable, "-m", "cli", "serve", "--port", str(port), "--workers", "2"],
-                              cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+                              cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         status, deadline = None, time.monotonic() + 30
         while status != 200 and time.monotonic() < deadline:
             try:
-                status = urllib.request.urlopen(f"http://127.0.0.1:{port}/sign-in", timeout=2).status
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/sign-in", timeout=2) as response:
+                    status = response.status
             except OSError:
                 time.sleep(0.2)
         assert status == 200

@@ -9,6 +9,10 @@ unit of work: one transaction, whatever it reads and writes.
 Before the facade was composed (issue 13) the same journey took: start 14 statements in 2
 transactions, claim 9 in 2, release 9 in 2, reassign 10 in 2, complete_task 18 in 2,
 inbox_page 4 in 1; a task page asked 11 transactions of the engine, an instance page 12.
+After it: start 9, claim 7, release 7, reassign 8, complete_task 13, inbox_page 4, each in one
+transaction. Issue 15 then added, by design, one statement to a command that raises events (its
+notifications, one INSERT ... SELECT however many people are told) and one for its webhook
+event row; the inbox and the header one each for the people the reader stands in for.
 """
 
 from __future__ import annotations
@@ -24,8 +28,8 @@ from tests.webui.support import INTAKE, build_services
 RECORD = {"details": "细节", "customer_calmed": True}
 
 # statements each command took when measured (issue 13), and the ceiling held now
-MEASURED = {"start": 9, "claim": 7, "release": 7, "reassign": 8, "complete_task": 13, "inbox_page": 4,
-            "show": 4, "history": 5, "task_sheet": 8, "instance_sheet": 8, "navigation": 4}
+MEASURED = {"start": 11, "claim": 7, "release": 7, "reassign": 9, "complete_task": 15, "inbox_page": 5,
+            "show": 4, "history": 5, "task_sheet": 9, "instance_sheet": 8, "navigation": 6}
 MARGIN = 2
 
 

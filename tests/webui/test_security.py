@@ -45,6 +45,9 @@ ACCESS: dict[str, set[str] | None] = {
     "webhooks.index": ADMINS, "webhooks.add": ADMINS, "webhooks.remove": ADMINS, "webhooks.deliveries": ADMINS,
     # each person's own tokens: the engine refuses anyone else's (tests/webui/test_tokens_page.py)
     "tokens.index": None, "tokens.create": None, "tokens.confirm_revoke": None, "tokens.revoke": None,
+    # each person's own notifications and settings; the mail log is the administrators'
+    "notifications.index": None, "notifications.open_one": None, "notifications.mark_read": None,
+    "notifications.settings": None, "notifications.mail_log": ADMINS,
     "comments.post": CASE,  # whoever may see the instance
     # each person's own absences: the engine refuses anyone else's (tests/webui/test_absences_pages.py)
     "absences.index": None, "absences.record": None, "absences.end": None,
