@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 import pytest
 
+from engine.files import Upload
 from tests.e2e.conftest import ARTIFACTS, serving
 from tests.webui.support import INTAKE, build_services
 from webui.app import create_app
@@ -36,20 +37,38 @@ def world(tmp_path_factory):
     task = engine.show(instance_id).active_tasks[0]
     engine.complete_task(task.id, "cs_staff1", RECORD)
     engine.add_user("newbie", "新人", ["customer-service-staff"], "customer-service", actor="admin")
+    engine.comment(instance_id, "cs_staff2", "@cs_staff1 请补充通话时间")  # a notification to open
     params = {"instance_id": instance_id, "task_id": engine.show(instance_id).active_tasks[0].id,
-              "key": "complaint_handling", "username": "mk_staff2", "filename": "zhidu.css"}
+              "key": "complaint_handling", "username": "mk_staff2", "filename": "zhidu.css",
+              "token_id": str(engine.create_token("cs_staff1", "pages")[0].id),
+              "notification_id": str(engine.notifications("cs_staff1").entries[0].id)}
     with serving(engine) as base:
-        yield base, page_urls(engine, params)
+        yield base, page_urls(engine, params, {"employee.attachment": with_evidence(engine)})
     services.db.dispose()
 
 
-def page_urls(engine, params: dict[str, str]) -> list[tuple[str, str]]:
-    """(endpoint, URL) of every GET rule, parameters filled in."""
+def with_evidence(engine) -> dict[str, str]:
+    """A second complaint whose verification carries an evidence file: the download's parameters."""
+    instance_id = engine.start("complaint_handling", "cs_staff1", INTAKE).id
+    engine.complete_task(engine.show(instance_id).active_tasks[0].id, "cs_staff1", RECORD)
+    schema = next(f.schema for f in engine.instance_forms(instance_id) if f.key == "complaint_verify")
+    evidence = engine.store_uploads("complaint_verify", schema,
+                                    [Upload("evidence", "通话记录.pdf", b"%PDF-1.4\n% evidence\n", "application/pdf")])
+    engine.complete_task(engine.show(instance_id).active_tasks[0].id, "cs_staff1",
+                         {"findings": "排班有空档", "founded": True, **evidence})
+    return {"instance_id": instance_id, "sha256": evidence["evidence"]["sha256"]}
+
+
+def page_urls(engine, params: dict[str, str], overrides: dict[str, dict[str, str]]) -> list[tuple[str, str]]:
+    """(endpoint, URL) of every GET rule a browser session can open, parameters filled in (the
+    API answers bearer tokens only: tests/api walks it)."""
     app = create_app({"TESTING": True, "SECRET_KEY": "x", "ENGINE": engine})
     urls = []
     for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
-        if "GET" in rule.methods and rule.endpoint != "static":
-            urls.append((rule.endpoint, re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", lambda m: params[m.group(1)], rule.rule)))
+        if "GET" in rule.methods and rule.endpoint != "static" and (
+                not rule.endpoint.startswith("api.") or rule.endpoint in ("api.openapi", "api.reference")):
+            values = {**params, **overrides.get(rule.endpoint, {})}
+            urls.append((rule.endpoint, re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", lambda m: values[m.group(1)], rule.rule)))
     return urls
 
 
@@ -121,8 +140,8 @@ def test_every_page_of_every_role(browser, world, lang, width):
                 if endpoint in seen:
                     continue
                 status, html = answer(context, base + path)
-                if status == 200 or (status == 404 and not html):  # an API's "none yet" answers too
-                    answered.add(endpoint)
+                if status == 200 or (status == 404 and not html) or status in (302, 303):
+                    answered.add(endpoint)  # an API's "none yet" and a link that leads on answer too
                 if status != 200 or not html:
                     continue
                 seen.add(endpoint)
