@@ -87,3 +87,17 @@ def test_the_mail_log_is_for_administrators(engine, auth, client):
     auth.sign_in("admin")
     html = client.get("/notifications/mail-log").get_data(as_text=True)
     assert 'data-status="skipped"' in html and "cs_staff2" in html
+
+
+def test_a_mention_reads_with_names_never_keys(engine, auth, client):
+    """Seen in the every-page walk: the list showed the procedure's key, the mention's username
+    and the author's username; a person reads names."""
+    instance = engine.start("complaint_handling", "cs_staff1", INTAKE)
+    engine.comment(instance.id, "cs_staff2", "@cs_staff1 请补充通话时间")
+    auth.sign_in("cs_staff1")
+    html = client.get("/notifications").get_data(as_text=True)
+    entry = next(e for e in engine.notifications("cs_staff1").entries if e.kind == "mentioned")
+    item = html[html.index(f'id="notification-{entry.id}"'):]
+    item = item[:item.index("</li>")]
+    assert "@杨丽 请补充通话时间" in item and "赵磊" in item
+    assert "complaint_handling" not in item and "cs_staff" not in item

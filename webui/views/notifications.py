@@ -3,24 +3,36 @@ administrators' mail log. The engine keeps every call to the signed-in person's 
 
 from __future__ import annotations
 
+from typing import Mapping
+
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 
+from engine.commands.comments import MENTION
 from engine.notify import KINDS, Notification
 from webui.current import engine, language, t
+from webui.i18n import bilingual, localised
 from webui.views import notifications_text  # noqa: F401  (adds the notification pages' messages)
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 
 
-def title_of(entry: Notification) -> str:
-    """What the notification is about, in the page's language."""
+def title_of(entry: Notification, procedures: Mapping[str, Mapping[str, str]]) -> str:
+    """What the notification is about, in the page's language: its subject or task title, else
+    the procedure's name (never its key)."""
     for key in ("subject", "title"):
         value = entry.payload.get(key)
         if isinstance(value, dict) and value:
             return str(value.get(language()) or next(iter(value.values())))
         if isinstance(value, str) and value:
-            return value
-    return str(entry.payload.get("process_key") or "")
+            return bilingual(value, language())
+    key = str(entry.payload.get("process_key") or "")
+    return localised(procedures.get(key), language(), key)
+
+
+def text_of(entry: Notification, people: Mapping[str, str]) -> str:
+    """A comment's text with each `@username` of someone known written as the person's name."""
+    return MENTION.sub(lambda m: f"@{people[m.group(1)]}" if m.group(1) in people else m.group(0),
+                       str(entry.payload.get("text") or ""))
 
 
 def target_of(entry: Notification) -> str:
@@ -37,8 +49,11 @@ def index():
     """My notifications, newest first (unread only with ?unread=1)."""
     unread_only = request.args.get("unread") == "1"
     page = engine().notifications(g.user.username, unread_only, request.args.get("page", 1, type=int))
-    return render_template("notifications/index.html", page=page, unread_only=unread_only,
-                           title_of=title_of, target_of=target_of)
+    procedures = {p.key: p.name for p in engine().processes()}
+    people = {u.username: u.name for u in engine().users()}
+    return render_template("notifications/index.html", page=page, unread_only=unread_only, people=people,
+                           title_of=lambda entry: title_of(entry, procedures),
+                           text_of=lambda entry: text_of(entry, people), target_of=target_of)
 
 
 @bp.get("/<int:notification_id>/open")
