@@ -12,8 +12,8 @@ import time
 import traceback
 
 # Every benchmark, in the order `make bench` runs them.
-MODULES = ("complaint_throughput", "loop_steps", "web_pages", "api_completion", "timers", "audit", "conformance",
-           "sandbox_cost")
+MODULES = ("complaint_throughput", "notification_cost", "loop_steps", "web_pages", "api_completion", "timers",
+           "audit", "conformance", "sandbox_cost")
 
 
 def run(names: tuple[str, ...]) -> int:
