@@ -113,7 +113,7 @@ def _navigation(username: str) -> Navigation | None:
     if g.get("failed"):
         return None
     if g.get("navigation") is None or g.navigation[0] != username:
-        g.navigation = (username, engine().navigation(username))
+        g.navigation = (username, engine().navigation(username, g.get("inbox_total")))
     return g.navigation[1]
 
 

@@ -89,18 +89,20 @@ class ReadingQueries:
         with self.run.unit() as uow:
             return self._abilities(uow, self.run.actor(uow, username))
 
-    def navigation(self, username: str) -> Navigation:
-        """`abilities` and the inbox count, in one unit of work: what every page's header shows.
+    def navigation(self, username: str, inbox: int | None = None) -> Navigation:
+        """`abilities`, the inbox count and the unread notifications, in one unit of work: what
+        every page's header shows. `inbox`: the count when the caller has it already (the inbox
+        page counts its tasks anyway; counting a large inbox twice is what costs).
 
         Raises:
             UserNotFound, PermissionDenied (deactivated).
         """
         with self.run.unit() as uow:
             user = self.run.actor(uow, username)
-            absent = tuple(uow.absences.standing_in(user.username, self.run.clock.now()))  # a substitute's too
-            return Navigation(self._abilities(uow, user),
-                              uow.tasks.inbox_count(user.username, user.roles, standing_in=absent),
-                              uow.notifications.unread_count(user.username))
+            if inbox is None:
+                absent = tuple(uow.absences.standing_in(user.username, self.run.clock.now()))  # a substitute's too
+                inbox = uow.tasks.inbox_count(user.username, user.roles, standing_in=absent)
+            return Navigation(self._abilities(uow, user), inbox, uow.notifications.unread_count(user.username))
 
     def _abilities(self, uow: UnitOfWork, user: UserRecord) -> Abilities:
         may, versions = self.run.permissions(uow), uow.versions.all_latest()
