@@ -13,6 +13,8 @@ keys are identifiers: no quotes; LIKE's wildcards are escaped), the same on SQLi
 from __future__ import annotations
 
 from datetime import datetime
+from functools import lru_cache
+from typing import Any
 
 from sqlalchemy import (
     JSON, Integer, String, Text, and_, bindparam, case, cast, delete, exists, func, insert, literal, or_, select,
@@ -60,11 +62,6 @@ class MailOptOutRow(Base):
     kind: Mapped[str] = mapped_column(String(40), primary_key=True)
 
 
-def _holds(role: str):
-    escaped = role.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return cast(UserRow.roles, Text).like(f'%"{escaped}"%', escape="\\")
-
-
 class SqlNotificationRepository:
     def __init__(self, session: Session):
         self.session = session
@@ -72,7 +69,8 @@ class SqlNotificationRepository:
     def add(self, notices: list[Notice]) -> None:
         """One INSERT ... SELECT per notice, whatever the number of people it reaches."""
         for notice in notices:
-            self.session.execute(insert(NotificationRow).from_select(_COLUMNS, _recipients(notice)))
+            statement, params = _recipients(notice)
+            self.session.execute(statement, params)
 
     def page(self, username: str, unread_only: bool, offset: int, limit: int) -> tuple[list[Notification], int]:
         mine = [NotificationRow.recipient == username]
@@ -159,20 +157,34 @@ _COLUMNS = ["recipient", "kind", "payload", "instance_id", "task_id", "created_a
             "mail_next_at"]
 
 
-def _recipients(notice: Notice):
-    """The SELECT of one notice: a row per active user it reaches, with its mail due or not."""
-    reached = []
+def _recipients(notice: Notice) -> tuple[Any, dict[str, Any]]:
+    """The INSERT ... SELECT of one notice (a row per active user it reaches, with its mail due
+    or not) and its parameters. The statement depends only on the notice's shape, so it is built
+    and compiled once per shape; building it anew for every command cost more than running it."""
+    params: dict[str, Any] = {"kind": notice.kind, "payload": notice.payload, "instance_id": notice.instance_id,
+                              "task_id": notice.task_id, "at": notice.at, "actor": notice.actor}
     if notice.users:
-        reached.append(UserRow.username.in_(notice.users))
-    reached += [_holds(role) for role in notice.roles]
-    opted_out = exists().where(MailOptOutRow.username == UserRow.username, MailOptOutRow.kind == notice.kind)
+        params["users"] = list(notice.users)
+    for index, role in enumerate(notice.roles):
+        escaped = role.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        params[f"role_{index}"] = f'%"{escaped}"%'
+    return _statement(bool(notice.users), len(notice.roles), bool(notice.actor)), params
+
+
+@lru_cache(maxsize=64)
+def _statement(by_name: bool, roles: int, without_actor: bool) -> Any:
+    reached = [UserRow.username.in_(bindparam("users", expanding=True))] if by_name else []
+    reached += [cast(UserRow.roles, Text).like(bindparam(f"role_{i}", type_=String), escape="\\")
+                for i in range(roles)]
+    kind, at = bindparam("kind", type_=String), bindparam("at", type_=UtcDateTime())
+    opted_out = exists().where(MailOptOutRow.username == UserRow.username, MailOptOutRow.kind == kind)
     mailed = and_(UserRow.email.is_not(None), UserRow.email != "", ~opted_out)
     conditions = [UserRow.active.is_(True), or_(*reached)]
-    if notice.actor:
-        conditions.append(UserRow.username != notice.actor)
-    return select(
-        UserRow.username, literal(notice.kind, String), bindparam("payload", notice.payload, type_=JSON),
-        literal(notice.instance_id, String), literal(notice.task_id, String),
-        literal(notice.at, UtcDateTime()), case((mailed, literal("pending")), else_=None),
-        literal(0, Integer), case((mailed, literal(notice.at, UtcDateTime())), else_=None),
+    if without_actor:
+        conditions.append(UserRow.username != bindparam("actor", type_=String))
+    rows = select(
+        UserRow.username, kind, bindparam("payload", type_=JSON), bindparam("instance_id", type_=String),
+        bindparam("task_id", type_=String), at, case((mailed, literal("pending")), else_=None),
+        literal(0, Integer), case((mailed, at), else_=None),
     ).where(*conditions)
+    return insert(NotificationRow.__table__).from_select(_COLUMNS, rows)  # Core: parameters are not rows
