@@ -130,3 +130,15 @@ def test_a_confidential_fields_file_is_for_the_cleared_only(engine, auth):
     auth.client.post("/sign-out", data={"csrf_token": auth.token()})
     auth.sign_in("cs_manager")
     assert auth.client.get(f"/instances/{instance_id}/files/{sha256_of(PDF)}").data == PDF
+
+
+def test_the_auditors_instance_page_links_the_file_and_the_auditor_may_download_it(engine, auth):
+    """The auditor's page listed the file's name without a link (seen in the closing walk)."""
+    instance_id, task_id = at_verify(engine)
+    auth.sign_in("cs_staff2")
+    assert upload(auth, task_id, "通话记录.pdf", PDF).status_code == 302
+    sha = engine.show(instance_id).data["evidence"]["sha256"]
+    auth.sign_in("auditor")
+    html = auth.client.get(f"/audit/instances/{instance_id}").get_data(as_text=True)
+    assert f"/instances/{instance_id}/files/{sha}" in html
+    assert auth.client.get(f"/instances/{instance_id}/files/{sha}").data == PDF

@@ -86,7 +86,7 @@ def instance_page(engine: Engine, username: str, instance_id: str, lang: str, zo
     the verdict; confidential values as `username` may read them. One read of the journal."""
     read = engine.audit_read(username, instance_id)
     labels = Labels(read.forms, lang)
-    display = DataDisplay(read.forms, lang, read.people, zone)
+    display = DataDisplay(read.forms, lang, read.people, zone, instance_id=instance_id)  # files link to their download
     elements = {k: bilingual(v, lang) for k, v in element_names(read.bpmn).items()}
     readers = Readers(display.rows, display.label, display.value, read.people, elements)
     steps = build_steps(read.entries, read.steps, readers)
