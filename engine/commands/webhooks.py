@@ -128,6 +128,9 @@ class WebhookCommands:
         with self.run.unit() as uow:
             self._administrator(uow, actor)
             problems = url_problems(url) + event_problems(wanted)
+            if not problems and any(s.url == url for s in uow.webhooks.subscriptions()):
+                problems.append(FieldError("url", "this URL is subscribed already: remove that subscription first "
+                                                  "to change its events", "url_taken"))
             if problems:
                 raise FormInvalid("webhook", problems)
             subscription = WebhookSubscription(str(uuid.uuid4()), url, tuple(e for e in EVENTS if e in wanted),

@@ -223,3 +223,12 @@ def test_the_log_is_newest_first_and_paged(fake_engine, clock, transport):
     assert (first.total, first.pages, len(first.entries), len(second.entries)) == (3, 2, 2, 1)
     times = [e.created_at for e in first.entries + second.entries]
     assert times == sorted(times, reverse=True)
+
+
+def test_a_url_is_subscribed_once(fake_engine):
+    """The same receiver twice would get every event twice (seen in the closing walk)."""
+    fake_engine.add_webhook("https://example.com/hook", ["task.created"], actor="admin")
+    with pytest.raises(FormInvalid) as refused:
+        fake_engine.add_webhook("https://example.com/hook", ["task.completed"], actor="admin")
+    assert [(e.field, e.code) for e in refused.value.field_errors] == [("url", "url_taken")]
+    assert len(fake_engine.webhook_subscriptions(actor="admin")) == 1

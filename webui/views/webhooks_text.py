@@ -59,6 +59,8 @@ WEBHOOK_MESSAGES: dict[str, tuple[str, str]] = {
     "webhooks.error.url_scheme": ("接收地址只能以 http:// 或 https:// 开头。", "The URL must start with http:// or https://."),
     "webhooks.error.url_credentials": ("接收地址不得包含用户名或密码。", "The URL may not contain a user name or password."),
     "webhooks.error.url_host": ("接收地址缺少主机名。", "The URL names no host."),
+    "webhooks.error.url_taken": ("该地址已订阅；如需更改事件，请先删除原订阅。",
+                                 "This URL is subscribed already; remove that subscription first to change its events."),
     "webhooks.error.events_required": ("请至少选择一个事件。", "Choose at least one event."),
     "webhooks.error.events_unknown": ("请从列表中选择事件。", "Choose events from the list."),
 }
