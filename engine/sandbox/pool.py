@@ -29,7 +29,7 @@ GRACE_SECONDS = 0.15       # past the deadline before the worker is killed (the 
 START_SECONDS = 30.0       # for a new worker to import and say it is ready (a loaded machine is slow)
 MAX_WORKERS = max(4, 2 * (os.cpu_count() or 1))
 KEEP_IDLE = 2              # idle workers kept warm, so a kill costs the next run no start-up
-_ROOT = str(Path(__file__).resolve().parent.parent)
+_ROOT = str(Path(__file__).resolve().parents[2])  # the folder holding the `engine` package
 _SAFE_CLASSES = {
     ("builtins", name) for name in ("set", "frozenset", "complex", "range", "slice", "bytearray")
 } | {("datetime", name) for name in ("date", "datetime", "time", "timedelta", "timezone")} | {
