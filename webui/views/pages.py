@@ -59,12 +59,6 @@ class HistoryRow:
     details: list[DataRow]
 
 
-def data_display(engine: Engine, instance_id: str, lang: str, zone: Any = None) -> DataDisplay:
-    """The formatter for an instance's data: its version's forms, everyone's names, `zone`."""
-    return DataDisplay(engine.instance_forms(instance_id), lang, people_names(engine), zone,
-                       engine.data_fields(instance_id))
-
-
 def labelled(labels: Labels, lang: str, zone: Any = None, instance_id: str | None = None) -> DataDisplay:
     """The formatter for the data of a page's sheet (engine/queries/sheets.py), with no more reads;
     with `instance_id`, attached files link to their download."""
