@@ -93,11 +93,19 @@ def answer(context, url: str) -> tuple[int, bool]:
     return response.status, response.headers.get("content-type", "").startswith("text/html")
 
 
+def cancelled(failure: str | None) -> bool:
+    """Whether a request failed only because the browser gave it up: the next navigation cancels
+    what the last page still had in flight (Chromium fetches the favicon after the load event).
+    A file that is missing or broken answers 404/500, which the response watcher reports."""
+    return failure == "net::ERR_ABORTED"
+
+
 def watch(page, problems: list[str], where: list[str]) -> None:
     """Record console errors, uncaught exceptions and failed requests of `page`."""
     page.on("console", lambda m: problems.append(f"{where[0]}: console {m.type}: {m.text}") if m.type == "error" else None)
     page.on("pageerror", lambda err: problems.append(f"{where[0]}: uncaught {err}"))
-    page.on("requestfailed", lambda r: problems.append(f"{where[0]}: request failed {r.url} {r.failure}"))
+    page.on("requestfailed", lambda r: problems.append(f"{where[0]}: request failed {r.url} {r.failure}")
+            if not cancelled(r.failure) else None)
     page.on("response", lambda r: problems.append(f"{where[0]}: {r.status} for {r.url}") if r.status >= 400 else None)
 
 
