@@ -242,11 +242,10 @@ def test_warnings_need_a_reason_drafts_come_back_and_leaving_unsaved_work_asks(b
 
     page.evaluate("""() => { const m = window.zhiduEditor, reg = m.get('elementRegistry');
         m.get('modeling').updateLabel(reg.get('Task_Verify'), 'x'); }""")
-    dialogs = []
-    page.on("dialog", lambda dialog: (dialogs.append(dialog.type), dialog.dismiss()))
-    page.close(run_before_unload=True)
-    page.wait_for_timeout(500)
-    assert dialogs == ["beforeunload"]
+    page.on("dialog", lambda dialog: dialog.dismiss())
+    with page.expect_event("dialog", timeout=20000) as asked:  # no fixed wait: a busy machine is slow
+        page.close(run_before_unload=True)
+    assert asked.value.type == "beforeunload"
     context.close()
 
 
