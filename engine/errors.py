@@ -47,6 +47,28 @@ class PermissionDenied(ZhiduError):
     code = "permission_denied"
 
 
+class DutiesSeparated(PermissionDenied):
+    """Separation of duties refuses a person a task (engine/commands/duties.py): it concerns them
+    (`rule` notBy), or they did or hold another step of the case that must be done by someone
+    else (`rule` notSameAs, that step's title in `step_title`). `texts` words it in Chinese and
+    English for the person refused (or the manager whose reassignment was refused); `message` is
+    the English one."""
+
+    code = "separation_of_duties"
+
+    def __init__(self, texts: dict[str, str], rule: str, person: str, step: str | None = None,
+                 step_title: str | None = None):
+        super().__init__(texts["en"])
+        self.texts, self.rule, self.person, self.step, self.step_title = texts, rule, person, step, step_title
+
+    def text(self, lang: str) -> str:
+        """The message in `lang` (zh or en; English for any other)."""
+        return self.texts.get(lang) or self.texts["en"]
+
+    def to_dict(self) -> dict:
+        return {**super().to_dict(), "rule": self.rule, "texts": dict(self.texts)}
+
+
 class TaskNotReady(ZhiduError):
     code = "task_not_ready"
 

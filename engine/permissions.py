@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Callable, Iterable, Sequence
 
 from engine.definitions.bundles import DEFAULT_OWNER_ROLE
-from engine.records import InstanceRecord, Role, StoredVersion, TaskRecord, UserRecord
+from engine.records import Exclusion, InstanceRecord, Role, StoredVersion, TaskRecord, UserRecord
 
 OWNER_ROLE = DEFAULT_OWNER_ROLE
 AUDIT_ROLES = frozenset({"auditor"})
@@ -174,13 +174,38 @@ class Permissions:
         holder = next((a.username for a in absent if a.username == task.claimed_by), None)
         if holder is not None or task.claimed_by is not None:
             return holder
-        return next((a.username for a in absent if self._own_work(a, task)), None)
+        return next((a.username for a in absent if self._own_work(a, task) and not _excluded(a, task)), None)
+
+    # -- separation of duties (engine/spiff/duties.py) ----------------------------------------
+    def duty_refusal(self, user: UserRecord, task: TaskRecord) -> tuple[Exclusion, str | None] | None:
+        """The rule that alone keeps `user` from working on `task`, and whom they stand in for
+        when it is that person's (None: their own). None when no rule does — they may work on it,
+        or may not for other reasons (not offered it at all)."""
+        own = _excluded(user, task)
+        if own is not None:
+            absent = self.stands_in_for(user)
+            reach = (self._own_work(user, task) or self.acts_for(user, task.claimed_by)
+                     or any(self._own_work(a, task) for a in absent))
+            return (own, None) if reach else None
+        if self._own_work(user, task) or task.claimed_by is not None:
+            return None
+        through = [a for a in self.stands_in_for(user) if self._own_work(a, task)]
+        if through and all(_excluded(a, task) for a in through):
+            return _excluded(through[0], task), through[0].username
+        return None
+
+    def receiver_refusal(self, target: UserRecord, task: TaskRecord) -> Exclusion | None:
+        """The rule that keeps a task from being handed to `target`, who otherwise could take it."""
+        own = _excluded(target, task)
+        return own if own is not None and target.active and self._own_work(target, task) else None
 
     # -- tasks -------------------------------------------------------------------------------
     def is_candidate(self, user: UserRecord, task: TaskRecord) -> bool:
         """The task is offered to `user` by name or by one of their roles, or so to someone they
-        substitute for now."""
-        return _offered(user, task) or any(_offered(a, task) for a in self.stands_in_for(user))
+        substitute for now — never to whom separation of duties excludes from it."""
+        if _excluded(user, task):
+            return False
+        return _offered(user, task) or any(_offered(a, task) and not _excluded(a, task) for a in self.stands_in_for(user))
 
     def manages(self, user: UserRecord, task: TaskRecord) -> bool:
         """`user` manages the task's department (or every department)."""
@@ -192,14 +217,18 @@ class Permissions:
 
     def may_work_on(self, user: UserRecord, task: TaskRecord) -> bool:
         """Claim or complete it: a candidate, or a manager of its department — or a substitute,
-        while the absence lasts, of someone who may."""
-        return self._own_work(user, task) or any(self._own_work(a, task) for a in self.stands_in_for(user))
+        while the absence lasts, of someone who may; never someone separation of duties
+        excludes from it (nor a substitute through them)."""
+        if _excluded(user, task):
+            return False
+        return self._own_work(user, task) or any(self._own_work(a, task) and not _excluded(a, task)
+                                                 for a in self.stands_in_for(user))
 
     def may_complete(self, user: UserRecord, task: TaskRecord) -> bool:
         """Open, and claimed by `user` (or by someone they substitute for), or unclaimed and
-        `user` may work on it."""
-        return task.status == "open" and (self.acts_for(user, task.claimed_by)
-                                          or (task.claimed_by is None and self.may_work_on(user, task)))
+        `user` may work on it; never by someone separation of duties excludes from it."""
+        return task.status == "open" and not _excluded(user, task) and (
+            self.acts_for(user, task.claimed_by) or (task.claimed_by is None and self.may_work_on(user, task)))
 
     def may_release(self, user: UserRecord, task: TaskRecord) -> bool:
         return self.acts_for(user, task.claimed_by) or self.manages(user, task)
@@ -208,12 +237,19 @@ class Permissions:
         return self.manages(user, task)
 
     def may_receive(self, target: UserRecord, task: TaskRecord) -> bool:
-        """Whether a task may be handed to `target`: an active candidate or a manager of it."""
-        return target.active and self._own_work(target, task)
+        """Whether a task may be handed to `target`: an active candidate or a manager of it whom
+        separation of duties does not exclude from it."""
+        return target.active and self._own_work(target, task) and not _excluded(target, task)
 
     def inbox_departments(self, user: UserRecord) -> list[str]:
         """The departments whose open tasks `user` sees on the team page."""
         return sorted(self.chart.managed_by(user))
+
+
+def _excluded(person: UserRecord, task: TaskRecord) -> Exclusion | None:
+    """The separation-of-duties rule that excludes `person` from `task` (the task row keeps them
+    up to date: engine/commands/duties.py)."""
+    return task.exclusion_of(person.username) if task.excluded else None
 
 
 def _offered(user: UserRecord, task: TaskRecord) -> bool:

@@ -45,6 +45,24 @@ class InstanceRecord:
     journal_hash: str = "0" * 64
 
 
+@dataclass(frozen=True)
+class Exclusion:
+    """Someone a task may not be done by, and the rule of the model that says so (separation of
+    duties, engine/spiff/duties.py): `notBy` — the task concerns them — or `notSameAs` — they
+    did, or hold now, this case's step `step`, which must be done by someone else."""
+
+    username: str
+    rule: str
+    step: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"user": self.username, "rule": self.rule, **({"step": self.step} if self.step else {})}
+
+    @classmethod
+    def from_dict(cls, value: dict[str, Any]) -> "Exclusion":
+        return cls(str(value["user"]), str(value["rule"]), value.get("step"))
+
+
 @dataclass
 class TaskRecord:
     """A human task offered to candidates (``role:<key>`` or ``user:<name>``)."""
@@ -67,6 +85,11 @@ class TaskRecord:
     submitted: dict[str, Any] | None = None
     context: dict[str, Any] | None = None
     subject: dict[str, str] | None = None  # what the task is about, {zh, en} (engine/definitions/subjects.py)
+    excluded: tuple[Exclusion, ...] = ()  # who may not do it, and why (separation of duties)
+
+    def exclusion_of(self, username: str | None) -> Exclusion | None:
+        """The rule that keeps `username` from this task; None when none does."""
+        return next((e for e in self.excluded if e.username == username), None) if username else None
 
 
 @dataclass(frozen=True)

@@ -42,6 +42,7 @@ class TaskView:
     # What the person who asked may do with it now ("claim", "release", "complete", "reassign");
     # filled by `Engine.task`, empty in lists.
     actions: frozenset[str] = frozenset()
+    excluded: tuple[str, ...] = ()  # who may not do it (separation of duties): never offered it
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -50,6 +51,7 @@ class TaskView:
             "claimed_by": self.claimed_by, "due_at": _iso(self.due_at), "created_at": _iso(self.created_at),
             "status": self.status, "lane": self.lane, "subject": self.subject,
             "form": self.form.to_dict() if self.form else None, "actions": sorted(self.actions),
+            "excluded": list(self.excluded),
         }
 
 

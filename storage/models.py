@@ -100,6 +100,10 @@ class TaskRow(Base):
     subject: Mapped[dict | None] = mapped_column(JSON)
     # title and subject in both languages, lower-cased: what an inbox search looks in
     search_text: Mapped[str | None] = mapped_column(Text)
+    # separation of duties: who may not do it and why ([{user, rule, step}]), and their names as
+    # "|alice|bob|" for the inbox to leave the task out (NULL: nobody is excluded)
+    excluded: Mapped[list | None] = mapped_column(JSON)
+    excluded_names: Mapped[str | None] = mapped_column(Text)
 
 
 class TaskCandidateRow(Base):

@@ -13,7 +13,7 @@ from engine.definitions.bundles import CatalogEntry
 from engine.errors import ConcurrentUpdate
 from engine.audit.journal import JournalEntry
 from engine.ports import InstanceFilter
-from engine.records import Department, InstanceRecord, Role, StoredVersion, TaskRecord, TextMatch, UserRecord
+from engine.records import Department, Exclusion, InstanceRecord, Role, StoredVersion, TaskRecord, TextMatch, UserRecord
 from storage.models import (
     DepartmentRow, InstanceRow, JournalRow, ProcessVersionRow, RoleRow, TaskCandidateRow, TaskRow, UserRow,
 )
@@ -215,14 +215,15 @@ class SqlTaskRepository:
 
     def _inbox_query(self, username: str, roles: tuple[str, ...], process_key: str | None,
                      match: TextMatch | None = None, standing_in: tuple[UserRecord, ...] = ()):
-        # A substitute's inbox holds the absent people's too: the same two indexed INs, longer.
+        # A substitute's inbox holds the absent people's too: an indexed IN for each person.
+        # Separation of duties leaves out what excludes the reader, and what reaches a
+        # substitute only through an absent person it excludes (engine/permissions.py).
         names = [username, *(u.username for u in standing_in)]
-        mine = [*(f"user:{n}" for n in names), *(f"role:{r}" for r in roles),
-                *(f"role:{r}" for u in standing_in for r in u.roles)]
-        offered = select(TaskCandidateRow.task_id).where(TaskCandidateRow.candidate.in_(list(dict.fromkeys(mine))))
+        offered = or_(TaskRow.id.in_(_offered_to(username, roles)), *(
+            and_(TaskRow.id.in_(_offered_to(a.username, a.roles)), _not_excluded(a.username)) for a in standing_in))
         claimed = TaskRow.claimed_by.in_(names) if standing_in else TaskRow.claimed_by == username
         query = _matching(select(TaskRow).where(TaskRow.status == "open", or_(
-            claimed, and_(TaskRow.claimed_by.is_(None), TaskRow.id.in_(offered)))), match)
+            claimed, and_(TaskRow.claimed_by.is_(None), offered)), _not_excluded(username)), match)
         return query.where(TaskRow.process_key == process_key) if process_key else query
 
     def inbox_page(self, username: str, roles: tuple[str, ...], process_key: str | None, sort: str,
@@ -254,6 +255,23 @@ class SqlTaskRepository:
         return [_task(r) for r in self.session.scalars(query)]
 
 
+def _offered_to(username: str, roles: tuple[str, ...]):
+    """The ids of open tasks offered to `username` by name or by one of `roles` (indexed)."""
+    mine = [f"user:{username}", *(f"role:{r}" for r in roles)]
+    return select(TaskCandidateRow.task_id).where(TaskCandidateRow.candidate.in_(list(dict.fromkeys(mine))))
+
+
+def _not_excluded(username: str):
+    """Separation of duties does not keep `username` from the task: a test on the rows the
+    indexed conditions chose (most have no one excluded)."""
+    return or_(TaskRow.excluded_names.is_(None),
+               TaskRow.excluded_names.not_like(f"%|{_escaped(username)}|%", escape="\\"))
+
+
+def _escaped(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
 def _matching(query, match: TextMatch | None):
     """`query` narrowed to tasks whose title or subject contains the text, or whose procedure's
     name matched; it runs on the rows the indexed inbox conditions already chose."""
@@ -273,14 +291,16 @@ def _task_columns(task: TaskRecord) -> dict:
                 status=task.status, claimed_by=task.claimed_by, department=task.department,
                 created_at=task.created_at, due_at=task.due_at, completed_at=task.completed_at,
                 completed_by=task.completed_by, submitted=task.submitted, context=task.context,
-                subject=task.subject, search_text=_search_text(task))
+                subject=task.subject, search_text=_search_text(task),
+                excluded=[e.to_dict() for e in task.excluded] or None,
+                excluded_names="|" + "|".join(e.username for e in task.excluded) + "|" if task.excluded else None)
 
 
 def _task(row: TaskRow) -> TaskRecord:
     return TaskRecord(row.id, row.instance_id, row.process_key, row.spec_name, row.title, row.lane, row.form_key,
                       tuple(row.candidates), as_utc(row.created_at), row.status, row.claimed_by, _utc(row.due_at),
                       _utc(row.completed_at), row.completed_by, row.department, row.submitted, row.context,
-                      row.subject)
+                      row.subject, tuple(Exclusion.from_dict(e) for e in row.excluded or ()))
 
 
 class SqlJournalRepository:

@@ -13,9 +13,10 @@ GENESIS = "0" * 64
 # Commands are inputs (replayable); outcomes are what the engine did in response.
 COMMANDS = {"started", "claimed", "released", "reassigned", "completed", "timer_fired",
             "message_received", "cancelled", "withdrawn", "migrated", "incident_retried",
-            "external_completed", "external_failed", "commented"}
-# Commands that record what people said or did beside the workflow: replay passes over them.
-NOTES = {"commented"}
+            "external_completed", "external_failed", "commented", "refused"}
+# Commands that record what people said or did beside the workflow: replay passes over them
+# (`refused`: separation of duties turned a command away, engine/commands/duties.py).
+NOTES = {"commented", "refused"}
 OUTCOMES = {"task_entered", "task_left", "element_completed", "instance_completed", "instance_failed",
             "instance_cancelled", "lookup", "external_task_entered", "external_task_left"}
 

@@ -7,6 +7,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
+from engine.audit.duties import check_duties
 from engine.audit.journal import GENESIS, JournalEntry, compute_hash, json_safe, verify_chain
 from engine.audit.markers import BLANK, blanked, hidden_fields, journal_markers, misplaced, reads
 from engine.records import InstanceRecord, TaskRecord
@@ -88,6 +89,7 @@ def verify_instance(compiled: CompiledVersion | None, record: InstanceRecord, en
         record, entries, tasks = blanked(record, entries, tasks)
     try:
         done = replay(compiled, entries, resolve)
+        check_duties(compiled, entries, resolve)  # no step done by whom separation of duties excludes
         _compare_record(record, done, entries[-1].seq, state_withheld=hidden > 0)
         _compare_tasks(record, done, tasks, entries[-1].seq)
     except Divergence as div:

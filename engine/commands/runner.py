@@ -16,6 +16,7 @@ from typing import Any, Callable, TypeVar
 from engine.audit.confidential import Fingerprints, Redactor, rules_of
 from engine.audit.journal import GENESIS, JournalWriter
 from engine.clock import CommandClock
+from engine.commands.duties import REFUSED, excluded_on_entry
 from engine.commands.external_tasks import record_external
 from engine.definitions.bundles import ProcessBundle
 from engine.definitions.subjects import formatter_for
@@ -26,6 +27,7 @@ from engine.errors import InstanceNotFound, PermissionDenied, ProcessNotFound, T
 from engine.permissions import OPERATOR, OPERATOR_NAME, OrgChart, Permissions
 from engine.ports import UnitOfWork
 from engine.records import InstanceRecord, StoredVersion, TaskRecord, UserRecord
+from engine.spiff.duties import apart_in
 from engine.spiff.execution import Execution, StepResult
 from engine.spiff.outcomes import outcomes_of
 from engine.spiff.schedules import schedule_for
@@ -176,11 +178,16 @@ class Runner:
     def _add_tasks(self, uow: UnitOfWork, record: InstanceRecord, result: StepResult,
                    entered: list[Any], may: Permissions | None) -> list[TaskRecord]:
         now, chart = self.clock.now(), (may or self.permissions(uow)).chart
-        subjects = formatter_for(self.compiled_for(uow, record.version_hash), functools.lru_cache(uow.users.get))
+        compiled = self.compiled_for(uow, record.version_hash)
+        subjects = formatter_for(compiled, functools.lru_cache(uow.users.get))
+        pairs = apart_in(compiled)  # separation of duties: who did or holds a paired step
+        rows = uow.tasks.for_instance(record.id) if any(r.spec_name in pairs for r in entered) else []
         added = [TaskRecord(ready.id, record.id, record.process_key, ready.spec_name, ready.title,
                             ready.lane, ready.form_key, ready.candidates, now, due_at=ready.due_at,
                             department=chart.department_of(ready.candidates), context=ready.context,
-                            subject=subjects.format(result.data, ready.context)) for ready in entered]
+                            subject=subjects.format(result.data, ready.context),
+                            excluded=excluded_on_entry(ready.not_by, ready.spec_name, pairs, rows))
+                 for ready in entered]
         for task in added:
             uow.tasks.add(task)
         return added
@@ -192,6 +199,13 @@ class Runner:
         journal.add(kind, payload)
         uow.tasks.save(task)
         record.updated_at = self.clock.now()
+        self._write(uow, record, journal, record.revision)
+
+    def record_refusal(self, uow: UnitOfWork, record: InstanceRecord, actor: str, payload: dict[str, Any]) -> None:
+        """Journal that separation of duties refused a command (engine/commands/duties.py); it
+        changes nothing else, not even when the instance was last updated."""
+        journal = self.journal(record, actor)
+        journal.add(REFUSED, payload)
         self._write(uow, record, journal, record.revision)
 
     def _write(self, uow: UnitOfWork, record: InstanceRecord, journal: JournalWriter, expected_revision: int) -> None:
@@ -218,7 +232,8 @@ class Runner:
                 form_view = FormView(form.key, form.schema, form.title, form.ui)
         return TaskView(task.id, task.instance_id, task.process_key, task.spec_name, task.title,
                         task.candidates, task.claimed_by, task.due_at, task.created_at, task.status,
-                        form_view, task.lane, task.completed_by, task.completed_at, task.subject)
+                        form_view, task.lane, task.completed_by, task.completed_at, task.subject,
+                        excluded=tuple(e.username for e in task.excluded))
 
     def instance_view(self, uow: UnitOfWork, record: InstanceRecord, with_tasks: bool = True,
                       open_tasks: list[TaskRecord] | None = None) -> InstanceView:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from engine.commands import duties
 from engine.commands.runner import Runner
 from engine.errors import PermissionDenied, TaskAlreadyClaimed, TaskNotClaimed, TaskNotReady
 from engine.notify import TASK_ASSIGNED, notify, task_payload
 from engine.permissions import Permissions
-from engine.records import TaskRecord, UserRecord
+from engine.ports import UnitOfWork
+from engine.records import Exclusion, InstanceRecord, TaskRecord, UserRecord
 from engine.views import InstanceView, TaskView
 
 
@@ -28,15 +30,18 @@ class TaskCommands:
             user, task = self.run.actor(uow, actor), self.run.task(uow, task_id)
             may = self.run.permissions(uow)
             _require_open(task)
+            record = self.run.instance(uow, task.instance_id)
+            duty = _Duties(self.run, uow, record, task)
+            duty.check(may, user, "claim")
             _require_candidate(may, user, task)  # before its state is told
             if task.claimed_by == actor:
-                return self.run.task_view(uow, task)
+                return self.run.task_view(uow, task, record.version_hash)
             if task.claimed_by is not None:
                 raise TaskAlreadyClaimed(f"task {task_id} is already claimed by {task.claimed_by}")
             payload = _behalf({"task_id": task.id, "element": task.spec_name}, may.on_behalf_of(user, task))
             task.claimed_by = actor
-            record = self.run.instance(uow, task.instance_id)
             self.run.record_task_command(uow, task, record, actor, "claimed", payload)
+            duty.refresh()
             uow.commit()
             return self.run.task_view(uow, task, record.version_hash)
 
@@ -61,6 +66,7 @@ class TaskCommands:
             record = self.run.instance(uow, task.instance_id)
             self.run.record_task_command(uow, task, record, actor, "released", _behalf(
                 {"task_id": task.id, "element": task.spec_name, "from": previous}, behalf))
+            _Duties(self.run, uow, record, task).refresh()  # who held it may do the paired steps again
             uow.commit()
             return self.run.task_view(uow, task, record.version_hash)
 
@@ -77,12 +83,15 @@ class TaskCommands:
             _require_open(task)
             if not may.may_reassign(user, task):
                 raise PermissionDenied(f"{actor} does not manage the department of task {task_id}")
+            record = self.run.instance(uow, task.instance_id)
+            duty = _Duties(self.run, uow, record, task)
+            duty.check_receiver(may, actor, target)
             if not may.may_receive(target, task):
                 raise PermissionDenied(f"task {task_id} cannot be given to {to_user}: not one of its candidates")
             previous, task.claimed_by = task.claimed_by, to_user
-            record = self.run.instance(uow, task.instance_id)
             self.run.record_task_command(uow, task, record, actor, "reassigned", {
                 "task_id": task.id, "element": task.spec_name, "from": previous, "to": to_user})
+            duty.refresh()
             notify(uow, self.run.clock, [to_user], TASK_ASSIGNED, task_payload(task, actor, previous=previous))
             uow.commit()
             return self.run.task_view(uow, task, record.version_hash)
@@ -100,11 +109,13 @@ class TaskCommands:
             user, task = self.run.actor(uow, actor), self.run.task(uow, task_id)
             may = self.run.permissions(uow)
             _require_open(task)
+            record = self.run.instance(uow, task.instance_id)
+            duty = _Duties(self.run, uow, record, task)
+            duty.check(may, user, "complete")
             _require_candidate(may, user, task)
             if task.claimed_by is not None and not may.acts_for(user, task.claimed_by):
                 raise TaskAlreadyClaimed(f"task {task_id} is claimed by {task.claimed_by}")
             behalf = may.on_behalf_of(user, task)  # a substitute's completion says for whom
-            record = self.run.instance(uow, task.instance_id)
             if record.status != "running":
                 raise TaskNotReady(f"instance {record.id} is {record.status}")
             compiled = self.run.compiled_for(uow, record.version_hash)
@@ -116,11 +127,51 @@ class TaskCommands:
             task.status, task.completed_by, task.completed_at = "completed", actor, self.run.clock.now()
             task.submitted = data
             uow.tasks.save(task)
+            duty.refresh()  # the paired steps still open may not be done by who did this one
             journal = self.run.journal(record, actor)
             journal.add("completed", _behalf({"task_id": task_id, "element": task.spec_name, "data": data}, behalf))
             now_open = self.run.apply(uow, record, result, journal, expected_revision=record.revision, may=may)
             uow.commit()
             return self.run.instance_view(uow, record, open_tasks=now_open)
+
+
+class _Duties:
+    """Separation of duties for one command on one task (engine/commands/duties.py): its
+    exclusions brought up to date from the instance's rows, the refusal journaled and raised,
+    and the paired steps' rows refreshed once the command changed who did or holds it."""
+
+    def __init__(self, run: Runner, uow: UnitOfWork, record: InstanceRecord, task: TaskRecord):
+        self.run, self.uow, self.record, self.task = run, uow, record, task
+        self.compiled = run.compiled_for(uow, record.version_hash)
+        self.rows = duties.current(uow, self.compiled, task)
+
+    def check(self, may: Permissions, user: UserRecord, action: str) -> None:
+        """Raises DutiesSeparated (journaled) when a rule alone keeps `user` from the task."""
+        found = may.duty_refusal(user, self.task)
+        if found is not None:
+            exclusion, behalf = found
+            self._refuse(user.username, action, exclusion, behalf, "behalf" if behalf else "self")
+
+    def check_receiver(self, may: Permissions, actor: str, target: UserRecord) -> None:
+        """Raises DutiesSeparated (journaled) when a rule keeps the task from `target`."""
+        exclusion = may.receiver_refusal(target, self.task)
+        if exclusion is not None:
+            self._refuse(actor, "reassign", exclusion, None, "target")
+
+    def refresh(self) -> None:
+        duties.refresh_paired(self.uow, self.compiled, self.task, self.rows or None)
+
+    def _refuse(self, actor: str, action: str, exclusion: Exclusion, behalf: str | None, who: str) -> None:
+        people = self.uow.users
+
+        def name_of(username: str) -> str:
+            person = people.get(username)
+            return person.name if person is not None else username
+        error = duties.refusal(self.compiled, self.task, exclusion, self.rows, who, name_of)
+        self.run.record_refusal(self.uow, self.record, actor,
+                                duties.refusal_payload(self.task, action, exclusion, behalf))
+        self.uow.commit()  # the refusal stays on record though the command does nothing
+        raise error
 
 
 def _behalf(payload: dict[str, Any], absent: str | None) -> dict[str, Any]:

@@ -258,4 +258,5 @@ def light_task_view(task: TaskRecord) -> TaskView:
     """A task without its form: for lists, where loading every form would cost too much."""
     return TaskView(task.id, task.instance_id, task.process_key, task.spec_name, task.title,
                     task.candidates, task.claimed_by, task.due_at, task.created_at, task.status,
-                    None, task.lane, task.completed_by, task.completed_at, task.subject)
+                    None, task.lane, task.completed_by, task.completed_at, task.subject,
+                    excluded=tuple(e.username for e in task.excluded))

@@ -9,6 +9,7 @@ from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 
 from engine.clock import UTC, as_utc, day_end, local_moment
+from engine.spiff.duties import NOT_BY, as_names
 from engine.spiff.script_environment import SandboxEnvironment, is_iso_timer_text
 from engine.spiff.specs import CompiledVersion, UserTaskInfo
 
@@ -31,6 +32,17 @@ def candidates_for(compiled: CompiledVersion, info: UserTaskInfo, task: Any,
             return tuple(f"role:{r}" for r in roles)
     role = compiled.bundle.entry.lanes.get(info.lane or "")
     return (f"role:{role}",) if role else ()
+
+
+def not_by_for(info: UserTaskInfo, task: Any, environment: SandboxEnvironment) -> tuple[str, ...]:
+    """Who may not do the task by its ``notBy`` rule (engine/spiff/duties.py), evaluated over the
+    task's data as it is entered; nobody without one.
+
+    Raises:
+        WorkflowTaskException: the expression failed (the instance becomes failed).
+    """
+    expression = (info.properties.get(NOT_BY) or "").strip()
+    return as_names(_evaluate(expression, task, environment, NOT_BY)) if expression else ()
 
 
 def due_at_for(info: UserTaskInfo, task: Any, environment: SandboxEnvironment, now: datetime) -> datetime | None:

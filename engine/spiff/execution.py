@@ -20,7 +20,7 @@ from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
 
-from engine.spiff.assignment import candidates_for, due_at_for
+from engine.spiff.assignment import candidates_for, due_at_for, not_by_for
 from engine.clock import Clock
 from engine.errors import TaskNotReady
 from engine.audit.journal import data_changes, json_safe
@@ -53,6 +53,7 @@ class ReadyTask:
     candidates: tuple[str, ...]
     due_at: datetime | None
     context: dict[str, Any] = field(default_factory=dict)
+    not_by: tuple[str, ...] = ()  # who may not do it by its notBy rule (engine/spiff/duties.py)
 
 
 @dataclass
@@ -335,7 +336,7 @@ class Execution:
                 id=str(task.id), spec_name=task.task_spec.name, title=info.name, lane=info.lane,
                 form_key=info.form_key, candidates=candidates_for(self.compiled, info, task, self.environment),
                 due_at=due_at_for(info, task, self.environment, self.clock.now()),
-                context=self._context(info, task),
+                context=self._context(info, task), not_by=not_by_for(info, task, self.environment),
             ))
         return tasks
 

@@ -35,5 +35,6 @@ def outcomes_of(open_tasks: dict[str, str], result: StepResult) -> Outcomes:
         out.entered.append(ready)
         out.entries.append(("task_entered", {
             "task_id": ready.id, "element": ready.spec_name, "candidates": list(ready.candidates),
-            "due_at": ready.due_at.isoformat() if ready.due_at else None}))
+            "due_at": ready.due_at.isoformat() if ready.due_at else None,
+            **({"not_by": list(ready.not_by)} if ready.not_by else {})}))  # separation of duties
     return out

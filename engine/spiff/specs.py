@@ -20,6 +20,7 @@ from engine.definitions.forms import FormDefinition, check_form, parse_form
 from engine.spiff.misexecuted import misexecuted_problems
 from engine.definitions.namespaces import BPMN_NS, SPIFF_NS
 from engine.spiff.dmn import DecisionParser
+from engine.spiff.duties import duty_problems
 from engine.spiff.external import service_task_problems
 from engine.spiff.reachability import path_warnings
 from engine.spiff.script_environment import check_source, is_iso_timer_text
@@ -216,6 +217,7 @@ def _check_document(name: str, root: Any, bundle: ProcessBundle, forms: dict) ->
         if props.get("dueIn"):
             problems += _check_due(name, node, props["dueIn"])
     problems += service_task_problems(name, root, forms)
+    problems += duty_problems(name, root)  # separation of duties (engine/spiff/duties.py)
     return problems
 
 

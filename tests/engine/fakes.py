@@ -171,7 +171,8 @@ class _Tasks:
         mine = {*(f"user:{n}" for n in names), *(f"role:{r}" for r in roles),
                 *(f"role:{r}" for u in standing_in for r in u.roles)}
         found = [copy.deepcopy(t) for t in self.work.tasks.values() if t.status == "open" and (
-            t.claimed_by in names or (t.claimed_by is None and mine & set(t.candidates)))]
+            t.claimed_by in names or (t.claimed_by is None and mine & set(t.candidates)))
+            and _offered_despite_duties(t, username, roles, standing_in)]
         return sorted(found, key=lambda t: (t.due_at is None, t.due_at or t.created_at, t.created_at, t.id))
 
     def inbox_page(self, username, roles, process_key, sort, offset, limit, match=None, standing_in=()):
@@ -190,6 +191,17 @@ class _Tasks:
     def open_in_departments(self, departments: list[str], match=None) -> list[TaskRecord]:
         return [copy.deepcopy(t) for t in self.work.tasks.values()
                 if t.status == "open" and t.department in departments and _matches(t, match)]
+
+
+def _offered_despite_duties(task: TaskRecord, username, roles, standing_in) -> bool:
+    """Separation of duties as storage/repositories.py filters an inbox: never to an excluded
+    person, nor to a substitute only through an excluded absent person."""
+    if task.exclusion_of(username):
+        return False
+    if task.claimed_by is not None or {f"user:{username}", *(f"role:{r}" for r in roles)} & set(task.candidates):
+        return True
+    return any({f"user:{a.username}", *(f"role:{r}" for r in a.roles)} & set(task.candidates)
+               and not task.exclusion_of(a.username) for a in standing_in)
 
 
 def _matches(task: TaskRecord, match) -> bool:

@@ -52,6 +52,7 @@ SCHEMAS: dict[str, dict[str, Any]] = {
         "subject": nullable(NAMES), "form": nullable(ref("Form")),
         "actions": {"type": "array", "description": "what the caller may do with it now (only in GET /tasks/{id})",
                     "items": {"type": "string", "enum": ["claim", "release", "complete", "reassign"]}},
+        "excluded": {**TEXTS, "description": "usernames separation of duties keeps from this task (notBy, notSameAs)"},
     }, "A human task."),
     "Instance": closed({
         "id": TEXT, "process_key": TEXT, "version": INT, "version_hash": TEXT, "overdue": BOOL,
