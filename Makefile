@@ -10,8 +10,10 @@ test:
 	scripts/setup.sh --test
 	.venv/bin/python -m pytest -q -p no:cacheprovider
 
+# Every benchmark, the Locust load test on PostgreSQL and SQLite at issue 17's size (20 users,
+# 5 minutes each) among them, then one summary table.
 bench:
-	scripts/setup.sh
+	scripts/setup.sh --bench
 	.venv/bin/python -m bench
 
 setup:

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from werkzeug.security import generate_password_hash
 
+from bench import summary
 from bench.common import FORMS, PROCESSES, env_int
 from bootstrap.wiring import DEMO_PASSWORD, initialise
 from engine.definitions.bundles import load_catalog
@@ -53,6 +54,9 @@ def main() -> None:
         for way, values in timings.items():
             print(f"   {way:3s} task completion: p50 {statistics.median(values):.2f} ms, "
                   f"p95 {_p95(values):.2f} ms over {len(values)} completions")
+        web_ms, api_ms = statistics.median(timings["web"]), statistics.median(timings["api"])
+        summary.record("HTTP task completion p50 (web form, SQLite)", web_ms, "ms", 8, ms_per_piece=web_ms)
+        summary.record("HTTP task completion p50 (REST API, SQLite)", api_ms, "ms", ms_per_piece=api_ms)
         print(f"   api/web ratio at p50: {statistics.median(timings['api']) / statistics.median(timings['web']):.2f}")
     finally:
         shutil.rmtree(directory, ignore_errors=True)

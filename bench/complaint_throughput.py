@@ -15,6 +15,7 @@ import sys
 import time
 from typing import Any
 
+from bench import summary
 from bench.common import PROCESSES, cheap_organisation, env_int, median, temporary_zhidu
 
 PROCESS_KEY = "complaint_handling"
@@ -151,6 +152,9 @@ def main(n: int | None = None) -> dict[str, float]:
           f"plain {1000 / (plain_rate * commands):.2f} ms "
           f"(zhidu runs: {', '.join(f'{r:.1f}' for r in zhidu_rates)} inst/s; "
           f"plain runs: {', '.join(f'{r:.1f}' for r in plain_rates)} inst/s)")
+    zhidu_ms, plain_ms = 1000 / (zhidu_rate * commands), 1000 / (plain_rate * commands)
+    summary.record_plain_command(plain_ms)
+    summary.record("complaint: ms per command (SQLite)", zhidu_ms, "ms", 3, ms_per_piece=zhidu_ms)
     return {"zhidu_inst_per_s": zhidu_rate, "plain_inst_per_s": plain_rate, "ratio": zhidu_rate / plain_rate}
 
 

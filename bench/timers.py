@@ -30,6 +30,7 @@ from typing import Any, Iterator
 
 from sqlalchemy import String, cast, create_engine, insert, literal, select, text
 
+from bench import summary
 from bench.common import FIXTURES, cheap_organisation, env_int
 
 KEY = "timer_boundary"
@@ -242,6 +243,9 @@ def main() -> None:
             template = Template(url)
             setup = template.insert_idle(url, total - due) + template.insert_due(url, due - 1)
             seconds, fired, empty, verdicts = one_pass(url, due)
+            per_fired = seconds / max(fired, 1) * 1000
+            summary.record(f"timer pass, {kind}: ms per fired instance", per_fired, "ms",
+                           10 if kind == "postgresql" else None, ms_per_piece=per_fired)
             print(f"    {kind:<10}  pass fired {fired:,} in {seconds:6.2f} s  ({seconds / max(fired, 1) * 1000:5.1f} ms"
                   f" per instance, {fired / seconds:6.0f}/s); a pass with nothing due: {empty * 1000:.1f} ms"
                   f"   [set-up {setup:.1f} s; replay of 3 fired clones: {', '.join(verdicts)}]", flush=True)

@@ -4,21 +4,24 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# --test: the test tools (and Locust, which a smoke test of the load test runs); --bench: Locust.
 want_test=0
-[[ "${1:-}" == "--test" ]] && want_test=1
+extras=""
+for arg in "$@"; do
+  case $arg in
+    --test) want_test=1; extras="test,bench" ;;
+    --bench) if [[ -z $extras ]]; then extras="bench"; fi ;;
+  esac
+done
 PY=${PYTHON:-python3}
 
 if [[ ! -x .venv/bin/python ]]; then
   "$PY" -m venv .venv
 fi
-stamp=.venv/.zhidu-installed$want_test
+stamp=.venv/.zhidu-installed-${extras:-base}
 if [[ ! -f $stamp || pyproject.toml -nt $stamp ]]; then
   .venv/bin/python -m pip install --quiet --upgrade pip
-  if [[ $want_test == 1 ]]; then
-    .venv/bin/python -m pip install --quiet -e '.[test]'
-  else
-    .venv/bin/python -m pip install --quiet -e .
-  fi
+  .venv/bin/python -m pip install --quiet -e ".${extras:+[$extras]}"
   touch "$stamp"
 fi
 
