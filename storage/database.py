@@ -13,6 +13,7 @@ from storage.uow import SqlUnitOfWork
 
 DEFAULT_URL = "sqlite:///var/zhidu.db"
 MIGRATIONS = Path(__file__).parent / "migrations"
+SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 
 def database_url() -> str:
@@ -21,12 +22,13 @@ def database_url() -> str:
 
 
 def make_engine(url: str) -> Engine:
-    """A SQLAlchemy engine; SQLite gets WAL, a busy timeout and foreign keys."""
+    """A SQLAlchemy engine; SQLite gets the pragmas of an embedded database (`_sqlite_pragmas`)."""
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        engine = create_engine(url, connect_args={"check_same_thread": False,
+                                                  "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     if url.startswith("postgresql://"):
@@ -35,10 +37,26 @@ def make_engine(url: str) -> Engine:
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    """SQLite as an embedded database that the web process, the worker and the CLI share.
+
+    - busy_timeout first: a writer waits (up to 30 s) for another process's write to commit
+      instead of failing with "database is locked" — and the pragmas below may have to wait too;
+    - WAL: readers never wait for the writer, nor the writer for readers;
+    - synchronous=NORMAL: in WAL mode a commit is not fsynced, the checkpoint is; a power cut may
+      lose the last commits but never corrupts the file (FULL would fsync every command);
+    - foreign keys enforced (SQLite leaves them off per connection by default).
+
+    The driver's own transaction handling stays: it sends BEGIN (deferred) just before a
+    transaction's first write, so that write asks for the lock with no snapshot held and
+    busy_timeout covers it. A BEGIN at the first read would hold a snapshot, and its later write
+    would fail at once with SQLITE_BUSY_SNAPSHOT whenever another process wrote in between,
+    whatever the timeout (tests/storage/test_sqlite_concurrent_writers.py).
+    """
     cursor = dbapi_connection.cursor()
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
 
 
