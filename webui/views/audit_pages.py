@@ -88,7 +88,7 @@ def instance_page(engine: Engine, username: str, instance_id: str, lang: str, zo
     labels = Labels(read.forms, lang)
     display = DataDisplay(read.forms, lang, read.people, zone, instance_id=instance_id)  # files link to their download
     elements = {k: bilingual(v, lang) for k, v in element_names(read.bpmn).items()}
-    readers = Readers(display.rows, display.label, display.value, read.people, elements)
+    readers = Readers(display.rows, display.label, display.value, read.people, elements, lang)
     steps = build_steps(read.entries, read.steps, readers)
     script = {"xml": read.bpmn, "steps": diagram_steps(steps)}
     return {"instance": read.instance, "steps": steps, "step_error": read.replay_error,

@@ -15,6 +15,7 @@ from typing import Any, Callable, Mapping, Sequence
 
 from engine.audit.journal import COMMANDS, JournalEntry
 from webui.views.data_display import DataRow, DataValue
+from webui.views.duties_text import refusal_text
 
 CHILD_SUFFIX = " [child]"
 
@@ -61,6 +62,7 @@ class Readers:
     value: Callable[[str, Any], DataValue]                # field key, value -> readable value
     people: Mapping[str, str]
     elements: Mapping[str, str]
+    lang: str = "zh"  # the page's language (a refusal's words)
 
 
 def build_steps(entries: Sequence[JournalEntry], replayed: Sequence[Mapping[str, Any]],
@@ -113,6 +115,8 @@ def _step(index: int, entry: JournalEntry, readers: Readers, active: list[str], 
     changes = [Change(k, readers.label(k), readers.value(k, c.get("before")), readers.value(k, c.get("after")))
                for k, c in (payload.get("changes") or {}).items() if isinstance(c, dict)]
     note = readers.people.get(payload.get("to") or "", payload.get("to") or "") if entry.kind == "reassigned" else ""
+    if entry.kind == "refused":  # separation of duties turned a command away: say what and why
+        note = refusal_text(payload, readers.people, readers.elements, readers.lang)
     return Step(index, entry.seq, entry.kind, readers.people.get(entry.actor or "", entry.actor or ""), entry.at,
                 element, readers.elements.get(element, element), entry.kind in COMMANDS, note,
                 readers.rows(submitted) if isinstance(submitted, dict) else [], changes, list(active),

@@ -9,11 +9,12 @@ from markupsafe import escape
 from werkzeug.exceptions import HTTPException
 
 from engine.errors import (
-    ConcurrentUpdate, FormInvalid, InvalidInput, NotFound, PermissionDenied, TaskAlreadyClaimed,
+    ConcurrentUpdate, DutiesSeparated, FormInvalid, InvalidInput, NotFound, PermissionDenied, TaskAlreadyClaimed,
     TaskNotClaimed, TaskNotReady, ZhiduError,
 )
 from webui.api import problems as api_problems
-from webui.current import t
+from webui.auth import safe_next
+from webui.current import language, t
 
 log = logging.getLogger("zhidu.webui")
 
@@ -49,6 +50,10 @@ def _form_invalid(err: FormInvalid):
 
 
 def _domain_error(err: ZhiduError):
+    if isinstance(err, DutiesSeparated):  # a rule of the model, in the reader's words: back where they were
+        flash(err.text(language()), "danger")
+        default = url_for("employee.team") if request.endpoint == "employee.reassign" else url_for("employee.inbox")
+        return redirect(safe_next(request.form.get("next"), default))
     for kind, key in _STALE.items():
         if isinstance(err, kind):
             flash(t(key), "warning")

@@ -14,12 +14,13 @@ from engine.views import ProcessView, TaskView, UserView
 from webui.i18n import bilingual, localised, normalise, translate
 from webui.views.audit_steps import element_id
 from webui.views.data_display import DataDisplay, DataRow, DataValue
+from webui.views.duties_text import refusal_text
 from webui.views.form_fields import person_options
 from webui.views.form_fields import build_fields, error_texts, prefill
 
 COMMANDS = ("started", "claimed", "released", "reassigned", "completed", "timer_fired", "message_received",
             "cancelled", "withdrawn", "migrated", "incident_retried", "external_completed", "external_failed",
-            "commented")
+            "commented", "refused")
 
 
 def process_names(engine: Engine) -> dict[str, Mapping[str, str]]:
@@ -117,7 +118,7 @@ def instance_page(engine: Engine, username: str, instance_id: str, lang: str, zo
     people = display.people
     history = [HistoryRow(e.seq, e.kind, people.get(e.actor or "", e.actor or ""), e.at,
                           bilingual(elements.get(element_id(e.payload.get("element", "")), ""), lang),
-                          e.kind in COMMANDS, _details(e.kind, e.payload, display))
+                          e.kind in COMMANDS, _details(e.kind, e.payload, display, elements))
                for e in sheet.history]
     waits = WaitingOn(people, sheet.labels.roles, lang)
     return {"instance": instance, "history": history, "data": display.rows(instance.data),
@@ -127,7 +128,11 @@ def instance_page(engine: Engine, username: str, instance_id: str, lang: str, zo
             "process_name": sheet.labels.process_name, "people": people, "comments": sheet.comments}
 
 
-def _details(kind: str, payload: Mapping[str, Any], display: DataDisplay) -> list[DataRow]:
+def _details(kind: str, payload: Mapping[str, Any], display: DataDisplay,
+             elements: Mapping[str, str] | None = None) -> list[DataRow]:
+    if kind == "refused":  # separation of duties turned a command away (it names its own substitute)
+        return [DataRow("refused", translate("duties.detail", display.lang),
+                        DataValue(text=refusal_text(payload, display.people, elements or {}, display.lang)))]
     rows = _what(kind, payload, display)
     behalf = payload.get("on_behalf_of")  # done by a substitute: say for whom
     if behalf:
