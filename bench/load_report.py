@@ -158,8 +158,8 @@ def check_completions(url: str, ledger: Ledger) -> tuple[bool, str]:
     ok = not (lost or doubled or unseen or rows_not_done)
     text = (f"{sum(ledger.completed.values()):,} confirmed to Locust, {sum(journal.values()):,} in the journal: "
             f"{len(lost)} lost, {len(doubled)} doubled, {len(unseen)} in the journal but not confirmed, "
-            f"{len(rows_not_done)} task rows not completed" + ("" if ok else f"  FAILED e.g. {(lost + doubled + unseen)[:3]}"))
-    return ok, text
+            f"{len(rows_not_done)} task rows not completed")
+    return ok, text if ok else f"{text}  FAILED e.g. {(lost + doubled + unseen + rows_not_done)[:3]}"
 
 
 def check_starts(url: str, ledger: Ledger) -> tuple[bool, str]:

@@ -196,8 +196,9 @@ def run_locust(plan: Plan, base_url: str, directory: Path) -> int:
     """
     from bootstrap.wiring import DEMO_PASSWORD
 
+    path = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))  # for bench.load_forms
     env = {**os.environ, "ZHIDU_LOAD_PASSWORD": DEMO_PASSWORD, "ZHIDU_LOAD_LEDGER": str(directory / "ledger.tsv"),
-           "ZHIDU_LOAD_ACTIONS": str(plan.actions), "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
+           "ZHIDU_LOAD_ACTIONS": str(plan.actions), "PYTHONPATH": path}
     command = [sys.executable, "-m", "locust", "-f", str(LOCUSTFILE), "--headless", "--host", base_url,
                "-u", str(plan.users), "-r", str(max(1, plan.users // 10)), "-t", f"{plan.seconds}s",
                "--reset-stats", "--stop-timeout", "30", "--csv", str(directory / "locust"), "--only-summary",

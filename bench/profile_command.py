@@ -74,7 +74,8 @@ def timed_instance(engine: Any, counter: StatementCounter, into: dict[str, list[
 
 
 def print_commands(runs: dict[str, list[tuple[float, Counter]]], instances: int) -> None:
-    print(f"per command, median of {instances} complaints (no profiler): ms, SQL statements (select/insert/update/delete)")
+    print(f"per command, median of {instances} complaints (no profiler): ms, SQL statements "
+          "(mean select/insert/update/delete)")
     all_ms, all_statements = [], []
     for name, samples in runs.items():
         statements = [sum(c.values()) for _, c in samples]
@@ -82,11 +83,13 @@ def print_commands(runs: dict[str, list[tuple[float, Counter]]], instances: int)
         for _, counts in samples:
             kinds.update(counts)
         split = "/".join(f"{kinds[k] / len(samples):.0f}" for k in ("SELECT", "INSERT", "UPDATE", "DELETE"))
-        print(f"   {name:<24} {median([s for s, _ in samples]) * 1000:6.2f} ms  {median(statements):4.0f} statements ({split})")
+        seconds = median([s for s, _ in samples])
+        print(f"   {name:<24} {seconds * 1000:6.2f} ms  {median(statements):4.0f} statements ({split})")
         all_ms += [s for s, _ in samples]
         all_statements += statements
+    mean_ms, mean_statements = sum(all_ms) / len(all_ms) * 1000, sum(all_statements) / len(all_statements)
     print(f"   {'every command':<24} {median(all_ms) * 1000:6.2f} ms  {median(all_statements):4.0f} statements "
-          f"(mean {sum(all_ms) / len(all_ms) * 1000:.2f} ms, {sum(all_statements) / len(all_statements):.1f} statements)")
+          f"(mean {mean_ms:.2f} ms, {mean_statements:.1f} statements)")
 
 
 def group_of(function: tuple[str, int, str]) -> str | None:
@@ -146,7 +149,8 @@ def print_groups(profile: cProfile.Profile, commands: int) -> None:
     top = sorted(stats.items(), key=lambda item: -item[1][2])[:10]
     for (file, line, name), (_, calls, own, _, _) in top:
         where = file.split("site-packages/")[-1].split("/work/main/")[-1]
-        print(f"     {own / commands * 1000:6.3f} ms/command  {calls / commands:6.1f} calls/command  {name}  ({where}:{line})")
+        print(f"     {own / commands * 1000:6.3f} ms/command  {calls / commands:6.1f} calls/command  "
+              f"{name}  ({where}:{line})")
 
 
 def main(instances: int | None = None) -> None:

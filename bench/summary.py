@@ -78,7 +78,8 @@ def _value(figure: Figure) -> str:
         return figure.value
     if figure.value != figure.value:
         return "n/a"
-    digits = 0 if float(figure.value).is_integer() else 2 if abs(figure.value) < 10 else 1 if abs(figure.value) < 1000 else 0
+    size = abs(figure.value)
+    digits = 0 if float(figure.value).is_integer() or size >= 1000 else 2 if size < 10 else 1
     return f"{figure.value:,.{digits}f} {figure.unit}".strip()
 
 
