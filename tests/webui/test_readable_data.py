@@ -150,7 +150,9 @@ def assert_labelled(engine, instance_id: str, keys: set[str]) -> None:
 
 
 def performer(engine, task) -> str | None:
-    users = [u for u in engine.users() if u.active]
+    """Someone the task is offered to: a named person or a role holder, never one the task's
+    separation of duties keeps out."""
+    users = [u for u in engine.users() if u.active and u.username not in task.excluded]
     for candidate in task.candidates:
         kind, _, name = candidate.partition(":")
         if kind == "user" and any(u.username == name for u in users):
