@@ -68,7 +68,11 @@ def cmd_users(args: argparse.Namespace) -> Any:
 
 
 def cmd_start(args: argparse.Namespace) -> Any:
-    return build().engine.start(args.key, args.actor, parse_data(args.data)).to_dict()
+    data, engine = parse_data(args.data), build().engine
+    if args.files:  # like complete --file: each file checked against the start form and stored first
+        from cli.start_files import start_uploads
+        data.update(start_uploads(engine, args.key, args.actor, [parse_file(text) for text in args.files]))
+    return engine.start(args.key, args.actor, data).to_dict()
 
 
 def cmd_tasks(args: argparse.Namespace) -> Any:
@@ -265,6 +269,8 @@ def _task_commands(add: Callable[..., argparse.ArgumentParser]) -> None:
     p.add_argument("key")
     p.add_argument("--as", dest="actor", required=True)
     p.add_argument("--data", help="start data: a JSON object, or @file")
+    p.add_argument("--file", dest="files", action="append", default=[], metavar="FIELD=PATH",
+                   help="attach the file at PATH to the start form's file field FIELD (repeatable)")
     add("tasks", cmd_tasks, "tasks offered to or claimed by a user") \
         .add_argument("--as", dest="actor", required=True)
     for name, func, text in (("claim", cmd_claim, "claim a task"), ("release", cmd_release, "release a claimed task")):
