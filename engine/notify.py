@@ -14,7 +14,7 @@ The person whose action caused the event (`payload["actor"]`) is never notified 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Iterable
 
@@ -38,7 +38,8 @@ class Notice:
     """One event for some people: storage writes a row for each active user it reaches.
 
     `users` are user names, `roles` role keys (every active holder is reached); `actor`, when
-    set, is left out. `instance_id`/`task_id` are what the notification links to.
+    set, is left out, and so are `excluded` (whom separation of duties keeps from the task a
+    task_offered notice is about). `instance_id`/`task_id` are what the notification links to.
     """
 
     kind: str
@@ -49,6 +50,7 @@ class Notice:
     actor: str | None = None
     instance_id: str | None = None
     task_id: str | None = None
+    excluded: tuple[str, ...] = ()
 
 
 def notice_of(recipients: Iterable[str], kind: str, payload: dict[str, Any], at: datetime) -> Notice | None:
@@ -116,7 +118,7 @@ def notices_of(run: RunFacts) -> list[Notice]:
     """
     record, at = run.record, run.at
     actor = next((e.actor for e in run.entries if e.actor), None)
-    found = [notice_of(t.candidates, TASK_OFFERED, task_payload(t, actor), at) for t in run.added]
+    found = [_offered(t, actor, at) for t in run.added]
     if any(e.kind == "timer_fired" for e in run.entries):
         escalated = [t for t in run.cancelled if t.claimed_by]
         if run.added:
@@ -127,6 +129,16 @@ def notices_of(run: RunFacts) -> list[Notice]:
                    "status": record.status, "actor": actor}
         found.append(notice_of([record.started_by], REQUEST_KINDS[record.status], payload, at))
     return [n for n in found if n is not None]
+
+
+def _offered(task: TaskRecord, actor: str | None, at: datetime) -> Notice | None:
+    """A task entered, told to its candidates but not to whom separation of duties keeps from it."""
+    notice = notice_of(task.candidates, TASK_OFFERED, task_payload(task, actor), at)
+    if notice is None or not task.excluded:
+        return notice
+    excluded = tuple(e.username for e in task.excluded)
+    users = tuple(u for u in notice.users if u not in excluded)
+    return replace(notice, users=users, excluded=excluded) if users or notice.roles else None
 
 
 def notify_all(uow: Any, notices: Iterable[Notice | None]) -> None:

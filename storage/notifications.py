@@ -168,11 +168,13 @@ def _recipients(notice: Notice) -> tuple[Any, dict[str, Any]]:
     for index, role in enumerate(notice.roles):
         escaped = role.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         params[f"role_{index}"] = f'%"{escaped}"%'
-    return _statement(bool(notice.users), len(notice.roles), bool(notice.actor)), params
+    if notice.excluded:  # separation of duties: never offered to whom it keeps from the task
+        params["excluded"] = list(notice.excluded)
+    return _statement(bool(notice.users), len(notice.roles), bool(notice.actor), bool(notice.excluded)), params
 
 
 @lru_cache(maxsize=64)
-def _statement(by_name: bool, roles: int, without_actor: bool) -> Any:
+def _statement(by_name: bool, roles: int, without_actor: bool, without_excluded: bool = False) -> Any:
     reached = [UserRow.username.in_(bindparam("users", expanding=True))] if by_name else []
     reached += [cast(UserRow.roles, Text).like(bindparam(f"role_{i}", type_=String), escape="\\")
                 for i in range(roles)]
@@ -182,6 +184,8 @@ def _statement(by_name: bool, roles: int, without_actor: bool) -> Any:
     conditions = [UserRow.active.is_(True), or_(*reached)]
     if without_actor:
         conditions.append(UserRow.username != bindparam("actor", type_=String))
+    if without_excluded:
+        conditions.append(UserRow.username.not_in(bindparam("excluded", expanding=True)))
     rows = select(
         UserRow.username, kind, bindparam("payload", type_=JSON), bindparam("instance_id", type_=String),
         bindparam("task_id", type_=String), at, case((mailed, literal("pending")), else_=None),

@@ -16,7 +16,7 @@ from typing import Callable
 
 from engine.audit.journal import JournalEntry
 from engine.errors import Divergence
-from engine.spiff.duties import apart_in
+from engine.spiff.duties import apart_in, element_of
 from engine.spiff.specs import CompiledVersion
 
 Resolver = Callable[[str], "CompiledVersion | None"]
@@ -35,9 +35,9 @@ class _Steps:
         """Why `person` may not complete `task_id` (None: nothing keeps them from it)."""
         if person in self.not_by.get(task_id, ()):
             return "its notBy rule names them"
-        others = pairs.get(self.element.get(task_id, ""), frozenset())
+        others = pairs.get(element_of(self.element.get(task_id)), frozenset())
         for other, element in self.element.items():
-            if other == task_id or element not in others:
+            if other == task_id or element_of(element) not in others:
                 continue
             if self.done.get(other) == person:
                 return f"they completed {element}, which it must be done apart from"

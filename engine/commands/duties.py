@@ -18,7 +18,7 @@ from typing import Any, Callable, Iterable
 from engine.errors import DutiesSeparated
 from engine.ports import UnitOfWork
 from engine.records import Exclusion, TaskRecord
-from engine.spiff.duties import NOT_BY, NOT_SAME_AS, apart_in
+from engine.spiff.duties import NOT_BY, NOT_SAME_AS, apart_in, element_of
 from engine.spiff.specs import CompiledVersion
 
 REFUSED = "refused"  # the journal kind of a refusal
@@ -29,9 +29,9 @@ def excluded_on_entry(not_by: Iterable[str], step: str, pairs: dict[str, frozens
     """Who may not do a task of `step`: its ``notBy`` names, then whoever completed, or holds
     now, a step paired with it (`pairs`, engine/spiff/duties.py `apart`) among `rows`."""
     found = {name: Exclusion(name, NOT_BY) for name in not_by}
-    others = pairs.get(step, frozenset())
+    others = pairs.get(element_of(step), frozenset())
     for row in rows:
-        if row.id == own_id or row.spec_name not in others:
+        if row.id == own_id or element_of(row.spec_name) not in others:
             continue
         person = row.completed_by if row.status == "completed" else row.claimed_by if row.status == "open" else None
         if person and person not in found:
@@ -39,17 +39,11 @@ def excluded_on_entry(not_by: Iterable[str], step: str, pairs: dict[str, frozens
     return tuple(found.values())
 
 
-def rows_needed(compiled: CompiledVersion, steps: Iterable[str]) -> bool:
-    """Whether any of `steps` is paired with another, so its exclusions depend on other rows."""
-    pairs = apart_in(compiled)
-    return any(step in pairs for step in steps)
-
-
 def current(uow: UnitOfWork, compiled: CompiledVersion, task: TaskRecord) -> list[TaskRecord]:
     """Bring `task`'s exclusions up to date from its instance's rows (when its step is paired
     with another); returns the rows read (none when nothing needed them)."""
     pairs = apart_in(compiled)
-    if task.spec_name not in pairs:
+    if element_of(task.spec_name) not in pairs:
         return []
     rows = uow.tasks.for_instance(task.instance_id)
     not_by = [e.username for e in task.excluded if e.rule == NOT_BY]
@@ -64,11 +58,12 @@ def refresh_paired(uow: UnitOfWork, compiled: CompiledVersion, changed: TaskReco
     rows unless `rows` (read earlier in the command) are given; nothing for a step paired with
     none."""
     pairs = apart_in(compiled)
-    if changed.spec_name not in pairs:
+    if element_of(changed.spec_name) not in pairs:
         return
     rows = [changed if r.id == changed.id else r for r in rows or uow.tasks.for_instance(changed.instance_id)]
     for row in rows:
-        if row.status != "open" or row.id == changed.id or changed.spec_name not in pairs.get(row.spec_name, ()):
+        if row.status != "open" or row.id == changed.id \
+                or element_of(changed.spec_name) not in pairs.get(element_of(row.spec_name), ()):
             continue
         not_by = [e.username for e in row.excluded if e.rule == NOT_BY]
         fresh = excluded_on_entry(not_by, row.spec_name, pairs, rows, row.id)

@@ -27,7 +27,7 @@ from engine.errors import InstanceNotFound, PermissionDenied, ProcessNotFound, T
 from engine.permissions import OPERATOR, OPERATOR_NAME, OrgChart, Permissions
 from engine.ports import UnitOfWork
 from engine.records import InstanceRecord, StoredVersion, TaskRecord, UserRecord
-from engine.spiff.duties import apart_in
+from engine.spiff.duties import apart_in, element_of
 from engine.spiff.execution import Execution, StepResult
 from engine.spiff.outcomes import outcomes_of
 from engine.spiff.schedules import schedule_for
@@ -181,7 +181,7 @@ class Runner:
         compiled = self.compiled_for(uow, record.version_hash)
         subjects = formatter_for(compiled, functools.lru_cache(uow.users.get))
         pairs = apart_in(compiled)  # separation of duties: who did or holds a paired step
-        rows = uow.tasks.for_instance(record.id) if any(r.spec_name in pairs for r in entered) else []
+        rows = uow.tasks.for_instance(record.id) if any(element_of(r.spec_name) in pairs for r in entered) else []
         added = [TaskRecord(ready.id, record.id, record.process_key, ready.spec_name, ready.title,
                             ready.lane, ready.form_key, ready.candidates, now, due_at=ready.due_at,
                             department=chart.department_of(ready.candidates), context=ready.context,

@@ -26,6 +26,13 @@ from engine.spiff.script_environment import check_source
 
 NOT_BY, NOT_SAME_AS = "notBy", "notSameAs"
 NS = {"bpmn": BPMN_NS, "spiff": SPIFF_NS}
+CHILD_SUFFIX = " [child]"  # SpiffWorkflow's name for the task of one item of a multi-instance activity
+
+
+def element_of(spec_name: str | None) -> str:
+    """The BPMN id a task's spec name stands for: an item of a multi-instance activity is the
+    activity's (rules name BPMN ids)."""
+    return (spec_name or "").removesuffix(CHILD_SUFFIX)
 
 
 def same_as_ids(text: str | None) -> tuple[str, ...]:
@@ -34,12 +41,14 @@ def same_as_ids(text: str | None) -> tuple[str, ...]:
 
 
 def apart(properties: Mapping[str, Mapping[str, str]]) -> dict[str, frozenset[str]]:
-    """Step id -> the steps it must be done apart from, both ways round.
+    """Step id -> the steps it must be done apart from, both ways round (BPMN ids: look a task
+    up by `element_of` its spec name).
 
-    `properties`: each user task's properties by its id (`CompiledVersion.user_tasks` gives them).
+    `properties`: each user task's properties by its spec name (`CompiledVersion.user_tasks`).
     """
     pairs: dict[str, set[str]] = {}
-    for step, props in properties.items():
+    for name, props in properties.items():
+        step = element_of(name)
         for other in same_as_ids(props.get(NOT_SAME_AS)):
             if other != step:
                 pairs.setdefault(step, set()).add(other)
@@ -77,31 +86,28 @@ def duty_problems(file: str, root: Any) -> list[Problem]:
 
 
 def _not_by_problems(file: str, node: Any, source: str) -> list[Problem]:
+    where = (node.get("id"), node.sourceline)
     if not source.strip():
-        return [_problem(file, node, "notBy is empty: give an expression naming who may not do this task "
-                                     "(for example employee)")]
+        return [Problem(file, "notBy is empty: give an expression naming who may not do this task "
+                              "(for example employee)", *where)]
     reason = check_source(source, "expression")
-    return [_problem(file, node, f"notBy: expression refused: {reason}")] if reason else []
+    return [Problem(file, f"notBy: expression refused: {reason}", *where)] if reason else []
 
 
 def _same_as_problems(file: str, node: Any, text: str, steps: Iterable[str | None]) -> list[Problem]:
-    named = same_as_ids(text)
+    named, where = same_as_ids(text), (node.get("id"), node.sourceline)
     if not named:
-        return [_problem(file, node, "notSameAs names no step: give the ids of the user tasks whose "
-                                     "doers may not do this one, separated by commas")]
-    own, known, problems = node.get("id"), set(steps), []
+        return [Problem(file, "notSameAs names no step: give the ids of the user tasks whose doers may not "
+                              "do this one, separated by commas", *where)]
+    known, problems = set(steps), []
     for step in named:
-        if step == own:
-            problems.append(_problem(file, node, f"notSameAs names this task itself ({step!r}); name the "
-                                                  "other steps it must be done apart from"))
+        if step == node.get("id"):
+            problems.append(Problem(file, f"notSameAs names this task itself ({step!r}); name the other steps "
+                                          "it must be done apart from", *where))
         elif step not in known:
-            problems.append(_problem(file, node, f"notSameAs names {step!r}, which is not a user task of "
-                                                  "this process"))
+            problems.append(Problem(file, f"notSameAs names {step!r}, which is not a user task of this process",
+                                    *where))
     return problems
-
-
-def _problem(file: str, node: Any, reason: str) -> Problem:
-    return Problem(file, reason, node.get("id"), node.sourceline)
 
 
 def _properties(node: Any) -> dict[str, str]:

@@ -21,7 +21,7 @@ class FakeNotifications:
         for notice in notices:
             for user in sorted(self.work.users.values(), key=lambda u: u.username):
                 reached = user.username in notice.users or any(r in user.roles for r in notice.roles)
-                if not user.active or not reached or user.username == notice.actor:
+                if not user.active or not reached or user.username == notice.actor or user.username in notice.excluded:
                     continue
                 mailed = bool(user.email) and notice.kind not in self.tables["off"].get(user.username, set())
                 self.tables["rows"].append({

@@ -308,3 +308,17 @@ def test_refusals_replay_cleanly_between_the_steps(zhidu, store):
         zhidu.complete_task(check.id, "cs_staff1", NOTE)
     assert len(refusals(store, instance_id)) == 2
     assert zhidu.verify(instance_id).status == "ok"
+
+
+# -- notifications ----------------------------------------------------------------------------
+def offered_tasks(zhidu: Engine, user: str) -> set[str]:
+    return {n.task_id for n in zhidu.notifications(user).entries if n.kind == "task_offered"}
+
+
+def test_nobody_is_told_a_task_is_offered_to_them_that_they_may_not_do(zhidu):
+    instance_id = start(zhidu)
+    do(zhidu, instance_id, "Check", "cs_staff2")
+    do(zhidu, instance_id, "Draft", "cs_manager")  # whose run enters Approve: the actor hears of nothing
+    approve = step(zhidu, instance_id, "Approve")
+    assert approve.id in offered_tasks(zhidu, "cs_staff2")
+    assert approve.id not in offered_tasks(zhidu, "cs_staff1")

@@ -74,3 +74,14 @@ def test_migration_0016_creates_what_the_model_describes(db):
     with db.connect() as connection:
         differences = compare_metadata(MigrationContext.configure(connection), Base.metadata)
     assert [d for d in differences if "excluded" in repr(d)] == []
+
+
+def test_the_notice_of_a_task_offered_leaves_out_whom_its_rules_exclude(zhidu):
+    instance_id = zhidu.start("four_eyes", "cs_staff2", {"concerns": "cs_staff1"}).id
+    for element, user in (("Check", "cs_staff2"), ("Draft", "cs_manager")):
+        zhidu.complete_task(step(zhidu, instance_id, element).id, user, NOTE)
+    approve = step(zhidu, instance_id, "Approve")
+
+    def told(user: str) -> set[str]:
+        return {n.task_id for n in zhidu.notifications(user).entries if n.kind == "task_offered"}
+    assert approve.id in told("cs_staff2") and approve.id not in told("cs_staff1")

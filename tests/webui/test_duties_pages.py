@@ -55,6 +55,14 @@ def test_a_refused_completion_names_the_other_step(client, auth, engine, approva
     assert engine.show(approval).status == "running"
 
 
+def test_the_task_page_tells_an_excluded_viewer_why_there_is_nothing_to_do(client, auth, engine, approval):
+    task = approve_of(engine, approval)
+    auth.sign_in("cs_manager")  # manages the department, but drafted the letter
+    page = client.get(f"/tasks/{task.id}").get_data(as_text=True)
+    assert 'data-reason="duties"' in page and "按职责分离规则，这项任务须由他人办理。" in page
+    assert 'id="task-form"' not in page and "/claim" not in page
+
+
 def test_the_team_page_does_not_offer_the_excluded_and_says_who_they_are(client, auth, engine, approval):
     task = approve_of(engine, approval)
     auth.sign_in("director")

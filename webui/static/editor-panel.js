@@ -1,6 +1,6 @@
 // The editor's element panel: what zhidu needs on the selected element (name, form key,
-// candidate roles, assignee, due time, script, condition, timer, a lane's role), labelled and
-// checked in the user's language. Checks here are hints as the owner types; the server's
+// candidate roles, assignee, due time, separation of duties, script, condition, timer, a
+// lane's role), labelled and checked in the user's language. Checks here are hints as the owner types; the server's
 // validation stays the one that counts.
 (function (global) {
   "use strict";
@@ -80,6 +80,38 @@
       return wrap;
     }
 
+    // The ids of the diagram's user tasks: what notSameAs may name.
+    function userTaskIds() {
+      return modeler.get("elementRegistry").filter(function (e) {
+        return e.businessObject && e.businessObject.$type === "bpmn:UserTask";
+      }).map(function (e) { return e.businessObject.id; });
+    }
+
+    function sameAsCheck(ownId) {
+      return function (v) {
+        var named = v.split(",").map(function (s) { return s.trim(); }).filter(Boolean);
+        if (named.indexOf(ownId) >= 0) { return "selfStep"; }
+        var known = userTaskIds();
+        return named.some(function (id) { return known.indexOf(id) < 0; }) ? "unknownStep" : null;
+      };
+    }
+
+    // Separation of duties (R1.3.4): who may not do the task, under a heading of its own.
+    function dutiesFields(element) {
+      var bo = element.businessObject;
+      var section = el("div", { "class": "mt-3 pt-2 border-top", id: "prop-duties" });
+      section.appendChild(el("div", { "class": "fw-semibold" }, labels.duties));
+      section.appendChild(el("div", { "class": "form-text mt-0 mb-1" }, labels.dutiesHint));
+      section.appendChild(input("notBy", readProperty(bo, "notBy"), function (v) {
+        writeProperty(element, "notBy", v.trim());
+      }, { mono: true }));
+      section.appendChild(input("notSameAs", readProperty(bo, "notSameAs"), function (v) {
+        var ids = v.split(",").map(function (s) { return s.trim(); }).filter(Boolean);
+        writeProperty(element, "notSameAs", ids.join(", "));
+      }, { mono: true, check: sameAsCheck(bo.id) }));
+      return section;
+    }
+
     var checks = {
       formKey: function (v) { return !v ? "required" : (options.forms()[v] === undefined ? "unknownForm" : null); },
       dueIn: function (v) { return v && /^P/.test(v) && !ISO_DURATION.test(v) ? "badDuration" : null; },
@@ -125,6 +157,7 @@
           fields.push(input(name, readProperty(bo, name), function (v) { writeProperty(element, name, v.trim()); },
             { mono: true, list: name === "formKey" ? "form-list" : null, check: checks[name] }));
         });
+        fields.push(dutiesFields(element));
       }
       if (bo.$type === "bpmn:ScriptTask") {
         fields.push(input("script", bo.script, function (v) {

@@ -25,6 +25,8 @@ DUTY_MESSAGES: dict[str, tuple[str, str]] = {
     "duties.detail": ("职责分离", "Separation of duties"),
     "duties.team_note": ("职责分离：不得由{names}办理", "Separation of duties: not to be done by {names}"),
     "duties.separator": ("、", ", "),
+    "duties.task_excluded": ("按职责分离规则，这项任务须由他人办理。",
+                             "Under separation of duties, someone else must do this task."),
 }
 
 MESSAGES.update(DUTY_MESSAGES)
