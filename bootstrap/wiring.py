@@ -3,23 +3,23 @@
 from __future__ import annotations
 
 import os
-import secrets
 from dataclasses import dataclass
-from pathlib import Path
-
-from sqlalchemy import Engine as DbEngine, inspect
-from werkzeug.security import generate_password_hash
-
 from datetime import tzinfo
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from engine.clock import UTC, Clock, SystemClock, organisation_zone
-from engine.definitions.bundles import ProcessBundle, bundle_from_files, load_catalog
 from engine.errors import DefinitionInvalid, InvalidInput, Problem
-from engine.definitions.organisation import parse_organisation
-from engine.records import Organisation
-from engine.runtime import Engine
-from storage.database import database_url, make_engine, migrate, uow_factory
-from storage.files import FolderFiles, files_dir
+
+# What a command needs is imported when it runs: a `zhidu` call imports only its own command's
+# share (SQLAlchemy, the engine runtime with SpiffWorkflow, werkzeug), not every command's.
+if TYPE_CHECKING:
+    from sqlalchemy import Engine as DbEngine
+
+    from engine.definitions.bundles import ProcessBundle
+    from engine.records import Organisation
+    from engine.runtime import Engine
+    from engine.spiff.spec_cache import CompiledVersions
 
 DEMO_PASSWORD = "zhidu-demo"
 FINGERPRINT_KEY_FILE = "var/fingerprint_key"
@@ -43,12 +43,41 @@ def build(url: str | None = None, clock: Clock | None = None, require_schema: bo
     Raises:
         InvalidInput: the database has no schema yet (run `zhidu init`).
     """
+    from sqlalchemy import inspect
+
+    from engine.runtime import Engine
+    from engine.spiff.specs import SpecCache
+    from storage.database import make_engine, uow_factory
+    from storage.files import FolderFiles, files_dir
+
     url = url or database_url()
     db = make_engine(url)
     if require_schema and not inspect(db).has_table("instances"):
         raise InvalidInput("the database has no zhidu schema yet; run `zhidu init` first")
-    return Services(Engine(uow_factory(db), clock or SystemClock(time_zone()), fingerprint_key=fingerprint_key(),
-                           files=FolderFiles(files_dir())), db, url)
+    versions = compiled_versions(url)
+    cache = SpecCache(versions.compile) if versions is not None else None
+    return Services(Engine(uow_factory(db), clock or SystemClock(time_zone()), cache=cache,
+                           fingerprint_key=fingerprint_key(), files=FolderFiles(files_dir())), db, url)
+
+
+def database_url() -> str:
+    """`ZHIDU_DATABASE_URL`, else a SQLite file at var/zhidu.db under the working directory."""
+    from storage.database import database_url as configured
+
+    return configured()
+
+
+def compiled_versions(url: str) -> CompiledVersions | None:
+    """Compiled versions kept across processes for the database at `url` (beside a SQLite file,
+    else var/compiled; `ZHIDU_CACHE_DIR` to choose), their entries signed with a key derived
+    from the installation's fingerprint key; None for an in-memory database."""
+    from engine.spiff.spec_cache import CompiledVersions
+    from storage.compiled_store import CompiledFolder, compiled_dir
+
+    folder = compiled_dir(url)
+    if folder is None:
+        return None
+    return CompiledVersions(CompiledFolder(folder), fingerprint_key())
 
 
 def time_zone() -> tzinfo:
@@ -82,6 +111,8 @@ def fingerprint_key(file: str = FINGERPRINT_KEY_FILE) -> bytes:
         return given.strip().encode()
     path = Path(file)
     if not path.is_file():
+        import secrets
+
         path.parent.mkdir(parents=True, exist_ok=True)
         draft = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
         draft.write_text(secrets.token_hex(32))
@@ -100,12 +131,16 @@ def fingerprint_key(file: str = FINGERPRINT_KEY_FILE) -> bytes:
 
 def initialise(url: str | None = None) -> Services:
     """Create or migrate the schema and return the wired services."""
+    from storage.database import migrate
+
     services = build(url, require_schema=False)
     migrate(services.db)
     return services
 
 
 def hash_password(password: str) -> str:
+    from werkzeug.security import generate_password_hash
+
     return generate_password_hash(password, method="scrypt")
 
 
@@ -115,6 +150,8 @@ def bundles_from_paths(paths: list[str]) -> list[ProcessBundle]:
     Raises:
         DefinitionInvalid: a path does not exist or cannot be read.
     """
+    from engine.definitions.bundles import bundle_from_files, load_catalog
+
     bundles: list[ProcessBundle] = []
     for raw in paths or [str(home() / "processes")]:
         path = Path(raw)
@@ -140,5 +177,7 @@ def _forms_dir(path: Path) -> Path:
 
 def demo_organisation() -> Organisation:
     """The demo organisation of processes/organisation.yaml, every user with the demo password."""
+    from engine.definitions.organisation import parse_organisation
+
     file = home() / "processes" / "organisation.yaml"
     return parse_organisation(file.read_text(encoding="utf-8"), str(file), hash_password, DEMO_PASSWORD)

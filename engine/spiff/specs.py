@@ -75,9 +75,10 @@ class CompiledVersion:
 class SpecCache:
     """Compiled versions by content hash; safe to share between threads."""
 
-    def __init__(self) -> None:
+    def __init__(self, compiler: Callable[[ProcessBundle], CompiledVersion] | None = None) -> None:
         self._compiled: dict[str, CompiledVersion] = {}
         self._lock = threading.Lock()
+        self._compiler = compiler or compile_bundle  # or one remembered across processes (spec_cache.py)
 
     def pinned(self, digest: str, make_bundle: Callable[[], ProcessBundle]) -> CompiledVersion:
         """The compiled version stored under `digest`; built (and its files checked against the
@@ -101,7 +102,7 @@ class SpecCache:
         with self._lock:
             found = self._compiled.get(digest)
         if found is None:
-            found = compile_bundle(bundle)
+            found = self._compiler(bundle)
             with self._lock:
                 self._compiled[digest] = found
         return found

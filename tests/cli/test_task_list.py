@@ -1,0 +1,136 @@
+"""`zhidu tasks` from the rows and the cached forms (bootstrap/task_list.py) answers exactly as
+the engine facade, for every person, and leaves every other case to the facade."""
+
+from __future__ import annotations
+
+import json
+import random
+import shutil
+
+import pytest
+
+from bootstrap import task_list
+from bootstrap.wiring import build, bundles_from_paths, demo_organisation, initialise
+from cli.main import main
+from engine.clock import FixedClock
+from engine.errors import DefinitionInvalid, ZhiduError
+from engine.permissions import OPERATOR_NAME
+from tests.conftest import ROOT, T0
+from tests.schema_values import SchemaValues
+
+INTAKE = {"customer_name": "张三", "contact": "13800000000", "channel": "phone", "category": "service",
+          "severity": "high", "description": "服务态度差"}
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    """A database with an instance of every procedure someone may start (data from its start
+    form's schema), two complaints of which one is claimed; the cache filled by the facade."""
+    folder = tmp_path_factory.mktemp("tasks")
+    patch = pytest.MonkeyPatch()
+    patch.setenv("ZHIDU_DATABASE_URL", f"sqlite:///{folder / 'zhidu.db'}")
+    patch.setenv("ZHIDU_HOME", str(ROOT))
+    patch.delenv("ZHIDU_CACHE_DIR", raising=False)
+    services = initialise()
+    services.engine.deploy(bundles_from_paths([]), actor="test")
+    services.engine.load_organisation(demo_organisation())
+    engine = build(clock=FixedClock(T0)).engine
+    users = engine.users()
+    started = [engine.start("complaint_handling", "cs_staff1", INTAKE).id for _ in range(2)]
+    record = next(t for t in engine.show(started[0]).active_tasks if t.name == "Task_Record")
+    engine.claim(record.id, "cs_staff1")
+    rng = random.Random(7)
+    for process in engine.processes():
+        starter = next((u.username for u in users if set(u.roles) & set(process.starters)), None)
+        schema = process.start_form.schema if process.start_form else {"type": "object"}
+        pick = lambda name, prop: rng.choice([u.username for u in users]) if prop.get("format") == "user" else None
+        try:
+            started.append(engine.start(process.key, starter, SchemaValues(rng.randrange(99), 1.0, pick).form(schema)).id)
+        except ZhiduError:
+            pass  # a value the schema alone cannot make right; enough others start
+    assert len(started) >= 8
+    for user in users:  # the facade compiles each version once and keeps it for the next process
+        build().engine.tasks_for(user.username)
+    yield folder, [u.username for u in users]
+    services.db.dispose()
+    patch.undo()
+
+
+def test_every_persons_list_is_the_facades(site):
+    _, usernames = site
+    engine = build().engine
+    compared = 0
+    for username in usernames:
+        quick = task_list.tasks_for(username)
+        assert quick is not None, username
+        assert [t.to_dict() for t in quick] == [t.to_dict() for t in engine.tasks_for(username)], username
+        compared += len(quick)
+    assert compared >= 8 and any(t.form for t in task_list.tasks_for("cs_staff1"))
+
+
+@pytest.mark.parametrize("as_json", [True, False])
+def test_the_printed_list_is_the_same_from_cache_or_facade(site, capsys, as_json):
+    folder, _ = site
+    flag = ["--json"] if as_json else []
+    assert main(["tasks", "--as", "cs_staff1", *flag]) == 0
+    quick = capsys.readouterr().out
+    kept = folder / "kept"
+    shutil.copytree(folder / "compiled", kept)
+    shutil.rmtree(folder / "compiled")
+    try:
+        assert task_list.tasks_for("cs_staff1") is None  # nothing cached: the facade answers
+        assert main(["tasks", "--as", "cs_staff1", *flag]) == 0
+        assert capsys.readouterr().out == quick
+    finally:
+        shutil.rmtree(folder / "compiled", ignore_errors=True)
+        shutil.copytree(kept, folder / "compiled")
+        shutil.rmtree(kept)
+    assert "claimed by cs_staff1" in quick or '"claimed_by": "cs_staff1"' in quick
+
+
+def test_an_unknown_deactivated_or_operator_user_is_left_to_the_facade(site, capsys):
+    assert task_list.tasks_for("nobody") is None
+    assert task_list.tasks_for(OPERATOR_NAME) is None
+    assert main(["tasks", "--as", "nobody", "--json"]) == 1
+    assert "nobody" in json.loads(capsys.readouterr().out)["message"]
+    engine = build().engine
+    engine.deactivate_user("pm_staff2", actor=OPERATOR_NAME)
+    try:
+        assert task_list.tasks_for("pm_staff2") is None
+        assert main(["tasks", "--as", "pm_staff2", "--json"]) == 1
+        assert "deactivated" in json.loads(capsys.readouterr().out)["message"]
+    finally:
+        engine.reactivate_user("pm_staff2", actor=OPERATOR_NAME)
+
+
+def test_a_version_whose_stored_files_were_altered_is_left_to_the_facade(site, capsys):
+    from sqlalchemy import text
+
+    services = build()
+    with services.db.begin() as connection:
+        digest = connection.execute(text("SELECT version_hash FROM instances "
+                                         "WHERE process_key = 'complaint_handling'")).scalars().first()
+        files = json.loads(connection.execute(text("SELECT files FROM process_versions WHERE content_hash = :h"),
+                                              {"h": digest}).scalar())
+        name = next(n for n in files if n.endswith(".bpmn"))
+        altered = {**files, name: files[name].replace("PT24H", "PT240H")}
+        connection.execute(text("UPDATE process_versions SET files = :f WHERE content_hash = :h"),
+                           {"f": json.dumps(altered), "h": digest})
+    try:
+        assert task_list.tasks_for("cs_staff1") is None
+        with pytest.raises(DefinitionInvalid):
+            build().engine.tasks_for("cs_staff1")
+        assert main(["tasks", "--as", "cs_staff1", "--json"]) == 1
+        assert "altered" in capsys.readouterr().out
+    finally:
+        with services.db.begin() as connection:
+            connection.execute(text("UPDATE process_versions SET files = :f WHERE content_hash = :h"),
+                               {"f": json.dumps(files), "h": digest})
+        services.db.dispose()
+
+
+def test_a_database_without_the_schema_is_left_to_the_facade(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("ZHIDU_DATABASE_URL", f"sqlite:///{tmp_path / 'empty.db'}")
+    assert task_list.tasks_for("cs_staff1") is None
+    assert main(["tasks", "--as", "cs_staff1"]) == 1
+    assert "zhidu init" in capsys.readouterr().err
