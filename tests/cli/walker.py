@@ -121,6 +121,8 @@ class CliWalk:
             if code == 0:
                 self.steps.append(f"started as {starter} with {data}")
                 return document
+            if document.get("error") != "permission_denied":
+                raise WalkFailed(f"{self.key}: starting as {starter} with {data} {files}: refused: {document}")
             refusals.append(f"{starter}: {document.get('message')}")
         raise WalkFailed(f"{self.key}: nobody in {process['starters']} could start it: {refusals}")
 
@@ -132,7 +134,8 @@ class CliWalk:
         self.steps.append(step)
         if self.rng.random() < CLAIMS:
             answer(self.cli, "claim", task["id"], "--as", user)
-        code, document = self.cli("complete", task["id"], "--as", user, "--data", json.dumps(data), *_file_args(files))
+        code, document = self.cli("complete", task["id"], "--as", user, "--data", json.dumps(data),
+                                  *_file_args(files))
         if code != 0:
             raise WalkFailed(f"{self.key}: {step}: refused: {document}")
         return document
