@@ -10,7 +10,7 @@ from datetime import timedelta
 
 import pytest
 
-from engine.errors import FormInvalid, PermissionDenied
+from engine.errors import DutiesSeparated, FormInvalid, PermissionDenied
 from engine.audit.journal import verify_chain
 from engine.runtime import Engine
 
@@ -163,4 +163,34 @@ def test_cancelling_closes_every_open_task_and_still_verifies(zhidu):
     assert d.fresh().task(task.id).status == "cancelled"
     assert d.fresh().tasks_for("cs_staff2") == []
     assert zhidu.history(d.instance_id)[-1].kind == "instance_cancelled"
+    assert zhidu.verify(d.instance_id).status == "ok"
+
+
+def test_the_handler_neither_decided_the_case_nor_confirms_or_reviews_it(zhidu):
+    """R1.3.4 (separation of duties): whoever decided the remedy does not handle it, and the
+    handler does not confirm the resolution or review the case — each refusal in plain words,
+    journaled, and the journal still verifies."""
+    d = Driver(zhidu)
+    d.complete("Task_Record", "cs_staff1", RECORD)
+    d.complete("Task_Verify", "cs_staff2", {"findings": "属实", "founded": True})
+    d.complete("Task_Decide", "cs_manager", {**DECIDE, "responsible_department": "customer-service"})
+    handle = d.active()["Task_Handle"]
+    assert handle.excluded == ("cs_manager",)
+    with pytest.raises(DutiesSeparated) as refused:
+        d.fresh().claim(handle.id, "cs_manager")
+    assert refused.value.text("en") == ("You handled this case's 'Decide responsible department and remedy' step, "
+                                        "so 'Handle the complaint' must be done by someone else.")
+    d.complete("Task_Handle", "cs_staff1", HANDLE)
+    track = d.active()["Task_Track"]
+    assert track.id not in {t.id for t in d.fresh().tasks_for("cs_staff1")}
+    with pytest.raises(DutiesSeparated) as refused:
+        d.fresh().complete_task(track.id, "cs_staff1", {"resolved": True, "progress_note": "好了"})
+    assert refused.value.text("zh") == "您办理了本案的“责任部门处理”步骤，“跟踪处理进度”须由他人办理。"
+    d.complete("Task_Track", "cs_staff2", {"resolved": True, "progress_note": "客户确认"})
+    d.complete("Task_Feedback", "cs_staff2", FEEDBACK)
+    d.complete("Task_Review", "cs_manager", REVIEW)
+    assert d.show().status == "completed"
+    refusals = [e for e in zhidu.history(d.instance_id) if e.kind == "refused"]
+    assert [(e.actor, e.payload["element"], e.payload["step"]) for e in refusals] == [
+        ("cs_manager", "Task_Handle", "Task_Decide"), ("cs_staff1", "Task_Track", "Task_Handle")]
     assert zhidu.verify(d.instance_id).status == "ok"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from engine.errors import FormInvalid, PermissionDenied
+from engine.errors import DutiesSeparated, FormInvalid, PermissionDenied
 from tests.processes.helpers import (
     NewProcessEachCommand, active, assert_diagram_complete, complete_as, data, open_tasks, start, status,
 )
@@ -131,3 +131,20 @@ def test_diagram_is_complete():
 
 def test_survives_a_new_process_for_every_command(zhidu):
     test_report_approved_first_time_goes_to_the_departments_and_the_director(NewProcessEachCommand(zhidu))
+
+
+def test_the_writer_of_the_report_does_not_review_it(zhidu):
+    """R1.3.4 (separation of duties): a manager who writes the report himself leaves its review
+    to whoever manages every department."""
+    iid = through_collection(zhidu)
+    complete_as(zhidu, iid, "Task_Analyse", "da_staff2", ANALYSIS)
+    write = open_tasks(zhidu, iid)[0]
+    zhidu.complete_task(write.id, "da_manager", REPORT)  # a manager may do his staff's step
+    review_task = open_tasks(zhidu, iid)[0]
+    assert review_task.name == "Task_Review" and review_task.excluded == ("da_manager",)
+    assert review_task.id not in {t.id for t in zhidu.tasks_for("da_manager")}
+    with pytest.raises(DutiesSeparated):
+        zhidu.complete_task(review_task.id, "da_manager", review("approve"))
+    zhidu.complete_task(review_task.id, "director", review("approve"))
+    assert "Task_Review" not in active(zhidu, iid)
+    assert zhidu.verify(iid).status == "ok"

@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 
 from engine.definitions.bundles import load_catalog
-from engine.errors import ZhiduError
+from engine.errors import PermissionDenied, ZhiduError
 from engine.runtime import Engine
 from engine.views import TaskView
 from tests.conftest import FORMS, PROCESSES
@@ -107,8 +107,23 @@ class Walker:
         roles = {c.removeprefix("role:") for c in task.candidates if c.startswith("role:")}
         people = named or sorted(u.username for u in self.zhidu.users() if u.active and roles & set(u.roles))
         inboxes = [p for p in people if any(t.id == task.id for t in self.zhidu.tasks_for(p))]
+        if not inboxes and people and set(people) <= set(task.excluded):  # separation of duties keeps them all out
+            inboxes = self.managers_for(task)
         assert inboxes, f"{self.key}: {task.name} offered to {task.candidates}, in nobody's inbox"
+        assert not set(inboxes) & set(task.excluded), f"{self.key}: {task.name} offered to whom it excludes"
         return self.rng.choice(inboxes)
+
+    def managers_for(self, task: TaskView) -> list[str]:
+        """Who else may complete a task its rules keep from all it is offered to (a manager of
+        its department, or of every department), as the team page offers it to them."""
+        allowed = []
+        for person in sorted(u.username for u in self.zhidu.users() if u.active and u.username not in task.excluded):
+            try:
+                if "complete" in self.zhidu.task(task.id, person).actions:
+                    allowed.append(person)
+            except PermissionDenied:
+                continue
+        return allowed
 
     def wake(self, instance_id: str) -> bool:
         """Move the clock past the instance's timers and fire them; whether one of its fired."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from engine.errors import FormInvalid, PermissionDenied
+from engine.errors import DutiesSeparated, FormInvalid, PermissionDenied
 from tests.processes.helpers import (
     NewProcessEachCommand, active, assert_diagram_complete, complete_as, complete_each, data, open_tasks, start,
     status,
@@ -133,3 +133,25 @@ def test_peer_evaluations_complete_when_each_command_runs_in_a_new_process(zhidu
     iid = start(engine, "performance_appraisal", "mk_manager", START)
     evaluate(engine, iid, 75)
     assert active(engine, iid) == {"Task_Acknowledge"}
+
+
+def test_the_employee_appraised_is_never_offered_a_step_that_rates_or_decides_on_them(zhidu):
+    """R1.3.4 (separation of duties): a customer-service employee's appraisal is not offered to
+    her for its customer evaluation (her role's step), and she cannot claim or complete it."""
+    iid = start(zhidu, "performance_appraisal", "cs_manager",
+                {**START, "employee": "cs_staff1", "supervisor": "cs_manager",
+                 "peer_rows": [{"username": "cs_staff2"}, {"username": "da_staff1"}]})
+    customer = next(t for t in open_tasks(zhidu, iid) if t.name == "Task_CustomerEval")
+    assert customer.excluded == ("cs_staff1",)
+    assert customer.id not in {t.id for t in zhidu.tasks_for("cs_staff1")}
+    assert customer.id in {t.id for t in zhidu.tasks_for("cs_staff2")}
+    with pytest.raises(DutiesSeparated) as refused:
+        zhidu.claim(customer.id, "cs_staff1")
+    assert refused.value.text("en") == "This task concerns you, so someone else must do it."
+    rating = {"customers_asked": 3, "customer_score": 80, "customer_feedback": "满意"}
+    with pytest.raises(DutiesSeparated):
+        zhidu.complete_task(customer.id, "cs_staff1", rating)
+    evaluating = {t.name.removesuffix(" [child]") for t in open_tasks(zhidu, iid) if "cs_staff1" in t.excluded}
+    assert evaluating == {"Task_SupervisorEval", "Task_PeerEval", "Task_CustomerEval"}
+    complete_as(zhidu, iid, "Task_CustomerEval", "cs_staff2", rating)
+    assert zhidu.verify(iid).status == "ok"

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from engine.errors import FormInvalid
+from engine.errors import DutiesSeparated, FormInvalid
 from tests.processes.helpers import (
     NewProcessEachCommand, active, assert_diagram_complete, complete_as, data, open_tasks, start, status,
 )
@@ -119,9 +119,8 @@ def test_every_revision_rework_and_overrun_loop(zhidu):
     complete_as(zhidu, iid, "Task_DirectorReview", "director", {"director_decision": "approve", "director_comments": "同意"})
     complete_as(zhidu, iid, "Task_ProjectPlan", "pm_manager", PLAN)
     complete_as(zhidu, iid, "Task_Kickoff", "pm_staff1", KICKOFF)
-    complete_as(zhidu, iid, "Task_Execute", "pm_staff1", execute(ready=False))
-    complete_as(zhidu, iid, "Task_Execute", "pm_staff2", execute(ready=False))
-    complete_as(zhidu, iid, "Task_Execute", "pm_staff2", execute(ready=True))
+    for ready in (False, False, True):  # pm_staff1 does the cost accounting, so never the work (R1.3.4)
+        complete_as(zhidu, iid, "Task_Execute", "pm_staff2", execute(ready=ready))
     for _ in range(2):
         complete_as(zhidu, iid, "Task_QualityCheck", "pm_manager", {"quality_ok": False, "quality_findings": "缺陷过多"})
         assert active(zhidu, iid) == {"Task_Execute"}
@@ -184,3 +183,26 @@ def test_diagram_is_complete():
 
 def test_survives_a_new_process_for_every_command(zhidu, clock):
     test_weekly_progress_meeting_while_executing(NewProcessEachCommand(zhidu), clock)
+
+
+def test_whoever_carried_out_the_plan_neither_checks_nor_accounts_for_it(zhidu):
+    """R1.3.4 (separation of duties): quality and cost are checked by people who did not carry
+    out the plan, in any round; the manager who drafted the plan does not accept it for a
+    department either."""
+    iid = approved_and_kicked_off(zhidu)
+    complete_as(zhidu, iid, "Task_Execute", "pm_staff1", execute(ready=False))
+    execute_task = next(t for t in open_tasks(zhidu, iid) if t.name == "Task_Execute")
+    zhidu.claim(execute_task.id, "pm_manager")  # a manager may carry out the plan himself
+    zhidu.complete_task(execute_task.id, "pm_manager", execute(ready=True))
+    quality = next(t for t in open_tasks(zhidu, iid) if t.name == "Task_QualityCheck")
+    assert set(quality.excluded) == {"pm_staff1", "pm_manager"}
+    with pytest.raises(DutiesSeparated) as refused:
+        zhidu.claim(quality.id, "pm_manager")
+    assert "执行项目计划" in refused.value.text("zh")
+    zhidu.complete_task(quality.id, "director", {"quality_ok": True, "quality_findings": "合格"})  # manages all
+    cost = next(t for t in open_tasks(zhidu, iid) if t.name == "Task_CostCheck")
+    assert cost.id not in {t.id for t in zhidu.tasks_for("pm_staff1")}
+    complete_as(zhidu, iid, "Task_CostCheck", "pm_staff2", {"actual_cost": 190000, "cost_analysis": "节约"})
+    accepting = [t for t in open_tasks(zhidu, iid) if t.name == "Task_DeptAcceptance [child]"]
+    assert accepting and all({"pm_staff1", "pm_manager"} <= set(t.excluded) for t in accepting)
+    assert zhidu.verify(iid).status == "ok"

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from engine.errors import FormInvalid, PermissionDenied
+from engine.errors import DutiesSeparated, FormInvalid, PermissionDenied
 from tests.processes.helpers import (
     NewProcessEachCommand, active, assert_diagram_complete, complete_as, data, open_tasks, start, status,
 )
@@ -96,9 +96,24 @@ def test_who_may_submit_and_what_the_form_accepts(zhidu):
         zhidu.start(KEY, "mk_staff1", {"department": "marketing", "content": "c"})
     with pytest.raises(FormInvalid):
         zhidu.start(KEY, "mk_staff1", {"department": "finance", "title": "t", "content": "c"})
-    iid = submit(zhidu, "cs_manager", "customer-service")
+    iid = submit(zhidu, "cs_staff1", "customer-service")
     with pytest.raises(FormInvalid):
         zhidu.complete_task(open_tasks(zhidu, iid)[0].id, "cs_manager", {"assessment": "maybe", "assessment_comment": "x"})
+
+
+def test_a_manager_does_not_assess_their_own_suggestion(zhidu):
+    """R1.3.4 (separation of duties): the submitter never assesses the suggestion; a manager's
+    own suggestion for their department is assessed by whoever manages every department."""
+    iid = submit(zhidu, "cs_manager", "customer-service")
+    assess = open_tasks(zhidu, iid)[0]
+    assert assess.excluded == ("cs_manager",)
+    assert assess.id not in {t.id for t in zhidu.tasks_for("cs_manager")}
+    with pytest.raises(DutiesSeparated) as refused:
+        zhidu.complete_task(assess.id, "cs_manager", {"assessment": "adopt", "assessment_comment": "好"})
+    assert refused.value.text("zh") == "这项任务与您本人有关，须由他人办理。"
+    zhidu.complete_task(assess.id, "director", {"assessment": "reject", "assessment_comment": "暂缓"})
+    feedback(zhidu, iid, "cs_manager")
+    assert zhidu.verify(iid).status == "ok"
 
 
 def test_the_submitter_cannot_be_spoofed(zhidu):
