@@ -24,7 +24,7 @@ from engine.errors import DefinitionInvalid, Divergence, InvalidInput, Permissio
 from engine.files import FileStore, file_status, references, sha256_of
 from engine.permissions import OPERATOR, OPERATOR_NAME, Permissions
 from engine.ports import UnitOfWork
-from engine.records import InstanceRecord, TaskRecord, UserRecord
+from engine.records import Exclusion, InstanceRecord, TaskRecord, UserRecord
 from engine.spiff.specs import CompiledVersion, SpecCache
 from engine.views import FormView, InstanceView
 
@@ -324,6 +324,7 @@ def _task(raw: dict[str, Any]) -> TaskRecord:
     for name in ("created_at", "due_at", "completed_at"):
         fields[name] = _when(fields.get(name))
     fields["candidates"] = tuple(fields["candidates"])
+    fields["excluded"] = tuple(Exclusion(**e) for e in fields.get("excluded") or ())  # separation of duties
     return TaskRecord(**fields)
 
 

@@ -322,3 +322,16 @@ def test_nobody_is_told_a_task_is_offered_to_them_that_they_may_not_do(zhidu):
     approve = step(zhidu, instance_id, "Approve")
     assert approve.id in offered_tasks(zhidu, "cs_staff2")
     assert approve.id not in offered_tasks(zhidu, "cs_staff1")
+
+
+def test_an_exported_bundle_keeps_the_rules_and_verifies_offline(zhidu):
+    import json
+
+    from engine.commands.evidence import verify_bundle
+
+    instance_id = at_approval(zhidu)
+    bundle = json.loads(json.dumps(zhidu.export([instance_id])))
+    [item] = bundle["instances"]
+    approve = next(t for t in item["tasks"] if t["spec_name"] == "Approve")
+    assert {e["username"] for e in approve["excluded"]} == {"cs_staff1", "cs_manager"}
+    assert [v.status for v in verify_bundle(bundle)] == ["ok"]
