@@ -41,6 +41,9 @@ class Replayed:
     zone: tzinfo = UTC  # the organisation's zone the instance started in (its `started` entry says)
     external_ids: dict[str, str] = field(default_factory=dict)   # external tasks: recorded id -> replayed id
     external_open: set[str] = field(default_factory=set)         # replayed ids of waiting external tasks
+    # replayed id -> recorded id of both kinds, kept as they are entered so that no command's
+    # comparison costs more the longer the instance's history (DESIGN 4)
+    recorded_ids: dict[str, str] = field(default_factory=dict)
 
 
 def replay(compiled: CompiledVersion, entries: list[JournalEntry], resolve: Resolver | None = None) -> Replayed:
@@ -192,7 +195,7 @@ def withdrawn(execution: Execution, reason: str) -> StepResult:
 
 def _compare(done: Replayed, command: JournalEntry, result: StepResult, recorded: list[JournalEntry]) -> None:
     expected = outcomes_of(dict(done.open_tasks), result)
-    reverse = {v: k for k, v in (done.ids | done.external_ids).items()}
+    reverse = done.recorded_ids
     for position, (kind, payload) in enumerate(expected.entries):
         if position >= len(recorded):
             raise Divergence(command.seq, payload.get("element"), kind, None, payload,

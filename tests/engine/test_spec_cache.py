@@ -15,7 +15,7 @@ from engine.errors import DefinitionInvalid
 from engine.spiff import spec_cache
 from engine.spiff.spec_cache import CompiledVersions, entry_name
 from engine.spiff.specs import SpecCache, compile_bundle
-from tests.conftest import FORMS, PROCESSES
+from tests.conftest import FIXTURES, FORMS, PROCESSES
 
 SECRET = b"k" * 32
 
@@ -65,7 +65,19 @@ def differences(a: Any, b: Any, path: str = "", seen: set | None = None) -> list
 
 @pytest.fixture(scope="module")
 def bundles() -> list[ProcessBundle]:
-    return load_catalog(PROCESSES, FORMS)
+    """Every procedure, and the test fixtures' timers, external tasks, duties and sandbox cases."""
+    found = load_catalog(PROCESSES, FORMS)
+    for name in ("timers", "external", "duties", "security"):
+        found += [b for b in load_catalog(FIXTURES / name, FIXTURES / name / "forms") if _compiles(b)]
+    return found
+
+
+def _compiles(bundle: ProcessBundle) -> bool:
+    try:
+        compile_bundle(bundle)
+    except DefinitionInvalid:
+        return False  # a fixture of a refused model (timer_broken)
+    return True
 
 
 @pytest.fixture(scope="module")
@@ -74,6 +86,7 @@ def complaint(bundles) -> ProcessBundle:
 
 
 def test_every_procedure_reads_back_as_compiling_gives_it(bundles):
+    assert len(bundles) >= 25
     store = MemoryStore()
     written = [CompiledVersions(store, SECRET).compile(b) for b in bundles]
     assert sorted(store.entries) == sorted(entry_name(b.content_hash) for b in bundles)
