@@ -24,7 +24,8 @@ class TaskCommands:
         """Claim an open task for `actor`.
 
         Raises:
-            UserNotFound, TaskNotFound, TaskNotReady, TaskAlreadyClaimed, PermissionDenied.
+            UserNotFound, TaskNotFound, TaskNotReady, TaskAlreadyClaimed, PermissionDenied
+            (DutiesSeparated, journaled, when a separation-of-duties rule keeps `actor` from it).
         """
         with self.run.unit() as uow:
             user, task = self.run.actor(uow, actor), self.run.task(uow, task_id)
@@ -74,7 +75,8 @@ class TaskCommands:
         """A manager of the task's department (or of every department) hands it to someone.
 
         Raises:
-            UserNotFound, TaskNotFound, TaskNotReady, PermissionDenied.
+            UserNotFound, TaskNotFound, TaskNotReady, PermissionDenied (DutiesSeparated, journaled,
+            when a separation-of-duties rule keeps the task from `to_user`).
         """
         with self.run.unit() as uow:
             user, task = self.run.actor(uow, actor), self.run.task(uow, task_id)
@@ -102,8 +104,8 @@ class TaskCommands:
         An unclaimed task offered to `actor` is claimed as part of completing it.
 
         Raises:
-            UserNotFound, TaskNotFound, TaskNotReady, TaskAlreadyClaimed, PermissionDenied,
-            FormInvalid, ConcurrentUpdate.
+            UserNotFound, TaskNotFound, TaskNotReady, TaskAlreadyClaimed, PermissionDenied
+            (DutiesSeparated, journaled, as for `claim`), FormInvalid, ConcurrentUpdate.
         """
         with self.run.unit() as uow:
             user, task = self.run.actor(uow, actor), self.run.task(uow, task_id)
