@@ -40,17 +40,23 @@ def site(tmp_path_factory):
     record = next(t for t in engine.show(started[0]).active_tasks if t.name == "Task_Record")
     engine.claim(record.id, "cs_staff1")
     rng = random.Random(7)
+
+    def pick_user(name: str, prop: dict) -> str | None:
+        return rng.choice([u.username for u in users]) if prop.get("format") == "user" else None
+
     for process in engine.processes():
         starter = next((u.username for u in users if set(u.roles) & set(process.starters)), None)
         schema = process.start_form.schema if process.start_form else {"type": "object"}
-        pick = lambda name, prop: rng.choice([u.username for u in users]) if prop.get("format") == "user" else None
+        data = SchemaValues(rng.randrange(99), 1.0, pick_user).form(schema)
         try:
-            started.append(engine.start(process.key, starter, SchemaValues(rng.randrange(99), 1.0, pick).form(schema)).id)
+            started.append(engine.start(process.key, starter, data).id)
         except ZhiduError:
             pass  # a value the schema alone cannot make right; enough others start
     assert len(started) >= 8
+    facade = build()
     for user in users:  # the facade compiles each version once and keeps it for the next process
-        build().engine.tasks_for(user.username)
+        facade.engine.tasks_for(user.username)
+    facade.db.dispose()
     yield folder, [u.username for u in users]
     services.db.dispose()
     patch.undo()

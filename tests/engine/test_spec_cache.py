@@ -162,6 +162,13 @@ def test_other_code_gets_its_own_entries(complaint, monkeypatch):
     assert compiled_now and len(store.entries) == 2
 
 
+def test_without_the_engines_sources_to_fingerprint_nothing_is_cached(complaint, monkeypatch):
+    monkeypatch.setattr(spec_cache, "code_fingerprint", lambda: "")
+    store = MemoryStore()
+    assert CompiledVersions(store, SECRET).compile(complaint).bundle is complaint
+    assert store.entries == {} and CompiledVersions(store, SECRET).forms(complaint.content_hash) is None
+
+
 def test_forms_json_does_not_give_back_exactly_are_left_to_the_engine(complaint, monkeypatch):
     compiled = compile_bundle(complaint)
     key = next(iter(compiled.forms))
