@@ -8,14 +8,16 @@ people whose inbox holds the task (so whatever keeps a task out of someone's inb
 of duties, absences — is respected as a person meets it), with data generated from the form's
 schema (tests/schema_values.py) and files attached with `--file` (start and complete). When the
 instance waits with no open task, it fires timers with `zhidu fire-timers --now` a long wait
-after the instance last moved. The walk fails, naming procedure, step and the CLI's answer, on
-any refusal or incident; it ends when the instance does, or after MAX_STEPS for procedures that
-loop.
+after the instance last moved; now and then it leaves tasks that have a due time lying past it,
+so the timers watching them (reminders, escalations, deadlines) fire too. The walk fails, naming
+procedure, step and the CLI's answer, on any refusal or incident; it ends when the instance
+does, or after MAX_STEPS for procedures that loop.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import random
 import re
 from dataclasses import dataclass, field
@@ -31,6 +33,7 @@ MAX_STEPS = 40          # the optional walker's bound: loops back (revise, remin
 LONG_WAIT = timedelta(days=40)  # past any timer the procedures set (the longest is P1M)
 CLAIMS = 0.3            # how often a task is claimed before it is completed (completing claims it too)
 WAITS = 3               # a timer set from a date in the data may lie beyond one long wait
+OVERDUE = 0.3           # how often tasks that have a due time are left lying past it
 
 
 class WalkFailed(AssertionError):
@@ -85,6 +88,7 @@ class CliWalk:
         self.rng = random.Random(f"{self.key}/{self.seed}")
         self.values = SchemaValues(self.rng.randrange(10**9), self.optional_rate, pick=self.pick)
         self.taken: set[str] = set()
+        self.lingered: set[str] = set()  # tasks left lying once already (each is let go overdue once)
 
     def run(self) -> tuple[str, str]:
         """Start and walk until the instance ends or MAX_STEPS; (instance id, final status)."""
@@ -95,10 +99,12 @@ class CliWalk:
                 return instance["id"], instance["status"]
             if not instance["active_tasks"]:
                 instance = answer(self.cli, "show", instance["id"])  # a command may print only what it opened
-            if instance["active_tasks"]:
-                instance = self.complete(self.rng.choice(instance["active_tasks"]))
-            else:
+            if not instance["active_tasks"]:
                 instance = self.wake(instance)
+            elif (wait := self.overdue_wait(instance)) is not None:
+                instance = self.linger(instance, wait)
+            else:
+                instance = self.complete(self.rng.choice(instance["active_tasks"]))
         self.check(instance)
         return instance["id"], instance["status"]
 
@@ -119,7 +125,7 @@ class CliWalk:
             code, document = self.cli("start", self.key, "--as", starter, "--data", json.dumps(data),
                                       *_file_args(files))
             if code == 0:
-                self.steps.append(f"started as {starter} with {data}")
+                self.steps.append(f"started as {starter} with {data} {files}")
                 return document
             if document.get("error") != "permission_denied":
                 raise WalkFailed(f"{self.key}: starting as {starter} with {data} {files}: refused: {document}")
@@ -156,15 +162,40 @@ class CliWalk:
 
     def wake(self, instance: dict[str, Any]) -> dict[str, Any]:
         """Fire timers a long wait after the instance last moved, until one of its own fires."""
-        moment = datetime.fromisoformat(instance["updated_at"])
         for _ in range(WAITS):
-            moment += LONG_WAIT
-            fired = answer(self.cli, "fire-timers", "--now", moment.isoformat())
-            self.on_clock(moment)
-            if any(f["instance_id"] == instance["id"] for f in fired["fired"]):
-                self.steps.append(f"timers fired at {moment.isoformat()}")
+            moment, fired = self.fire(instance, LONG_WAIT)
+            if fired:
                 return answer(self.cli, "show", instance["id"])
+            instance = {**instance, "updated_at": moment.isoformat()}
         raise WalkFailed(f"{self.key}: running with no open task and no timer after {self.steps[-3:]}")
+
+    def overdue_wait(self, instance: dict[str, Any]) -> timedelta | None:
+        """Now and then (OVERDUE), how long to leave the open tasks lying: whole days from when
+        the instance last moved until past the first one's due time, and up to a week more."""
+        dues = [datetime.fromisoformat(t["due_at"]) for t in instance["active_tasks"]
+                if t["due_at"] and t["id"] not in self.lingered]
+        if not dues or self.rng.random() >= OVERDUE:
+            return None
+        days = math.ceil((min(dues) - datetime.fromisoformat(instance["updated_at"])) / timedelta(days=1))
+        return timedelta(days=max(days, 1) + self.rng.randint(0, 7))
+
+    def linger(self, instance: dict[str, Any], wait: timedelta) -> dict[str, Any]:
+        """Leave the open tasks lying for `wait`, as people sometimes do: the timers watching them
+        (reminders, escalations, deadlines) that fall due meanwhile fire."""
+        self.steps.append(f"left {[t['name'] for t in instance['active_tasks']]} lying {wait.days} days")
+        self.lingered.update(t["id"] for t in instance["active_tasks"])
+        self.fire(instance, wait)
+        return answer(self.cli, "show", instance["id"])
+
+    def fire(self, instance: dict[str, Any], wait: timedelta) -> tuple[datetime, list[str]]:
+        """`zhidu fire-timers` `wait` after the instance last moved (whole days: the hour of day
+        stays); the moment, and the elements of this instance that fired."""
+        moment = datetime.fromisoformat(instance["updated_at"]) + wait
+        fired = answer(self.cli, "fire-timers", "--now", moment.isoformat())
+        self.on_clock(moment)
+        mine = [e for f in fired["fired"] if f["instance_id"] == instance["id"] for e in f["elements"]]
+        self.steps.append(f"timers fired at {moment.isoformat()}: {mine}")
+        return moment, mine
 
     def form(self, schema: dict[str, Any] | None, step: str) -> tuple[dict[str, Any], dict[str, str]]:
         """Data for a form and the files to attach (field -> path), generated from its schema."""
