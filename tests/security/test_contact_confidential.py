@@ -21,6 +21,13 @@ CONTACT = re.compile(r"phone|contact|mobile|e-?mail|id_?card|identity|address|we
 WAIVED: dict[str, dict[str, str]] = {
     "inquiry_dept_answer": {"dept_contact": "the colleague in the answering department the customer service "
                                             "staff may ask: an employee, not customer information"},
+    # Brand building (R3.1.3): "identity" is the company's brand identity (logo, colours, visual
+    # identity materials), published on purpose; it names no person.
+    "brand_identity": {"materials": "the brand identity materials the company publishes",
+                       "identity_note": "notes on the brand identity materials, not on a person"},
+    "brand_identity_confirm": {"identity_confirmed": "the manager confirms the brand identity materials",
+                               "identity_comment": "comments on the brand identity materials"},
+    "brand_plan_draft": {"brand_image": "the brand image and identity the plan sets for the company"},
 }
 
 
