@@ -5,8 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
 from lxml import etree
 
+from engine.errors import PermissionDenied
 from engine.runtime import Engine
 from engine.views import InstanceView, TaskView
 
@@ -107,3 +109,19 @@ def assert_diagram_complete(bpmn_file: str) -> None:
         assert shapes[participant.get("id")].get("isHorizontal") == "true"
     for lane in root.iterfind(".//bpmn:lane", ns):
         assert shapes[lane.get("id")].get("isHorizontal") == "true"
+
+
+def offered_to(zhidu: Engine, iid: str, element: str) -> tuple[str, ...]:
+    """The candidates of the one open task of `element`."""
+    [task] = [t for t in open_tasks(zhidu, iid) if t.name == element]
+    return task.candidates
+
+
+def refused(zhidu: Engine, iid: str, element: str, user: str, form: dict, error: type = PermissionDenied) -> None:
+    """`user` does not see the open `element` and may neither claim nor complete it."""
+    [task] = [t for t in open_tasks(zhidu, iid) if t.name == element]
+    assert task.id not in {t.id for t in zhidu.tasks_for(user)}
+    with pytest.raises(error):
+        zhidu.claim(task.id, user)
+    with pytest.raises(error):
+        zhidu.complete_task(task.id, user, form)

@@ -15,7 +15,8 @@ from engine.errors import DutiesSeparated, FormInvalid, PermissionDenied
 from engine.files import Upload
 from tests.conftest import FORMS
 from tests.processes.helpers import (
-    NewProcessEachCommand, active, assert_diagram_complete, complete_as, data, open_tasks, start, status,
+    NewProcessEachCommand, active, assert_diagram_complete, complete_as, data, offered_to, open_tasks, refused,
+    start, status,
 )
 
 KEY = "brand_negative_info"
@@ -36,21 +37,6 @@ def report(zhidu, reporter: str = "cs_staff1", **extra) -> str:
 
 def triage(severity: str, decision: str = "respond") -> dict:
     return {"severity": severity, "triage_decision": decision, "triage_note": f"{severity} / {decision}"}
-
-
-def offered_to(zhidu, iid: str, element: str) -> tuple[str, ...]:
-    [task] = [t for t in open_tasks(zhidu, iid) if t.name == element]
-    return task.candidates
-
-
-def refused(zhidu, iid: str, element: str, user: str, form: dict, error=PermissionDenied) -> None:
-    """`user` does not see the open `element` and may neither claim nor complete it."""
-    [task] = [t for t in open_tasks(zhidu, iid) if t.name == element]
-    assert task.id not in {t.id for t in zhidu.tasks_for(user)}
-    with pytest.raises(error):
-        zhidu.claim(task.id, user)
-    with pytest.raises(error):
-        zhidu.complete_task(task.id, user, form)
 
 
 def close_and_show_the_reporter(zhidu, iid: str, reporter: str, clock) -> dict:

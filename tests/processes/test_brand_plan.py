@@ -15,7 +15,8 @@ from engine.files import Upload
 from tests.conftest import FORMS
 from engine.definitions.forms import parse_form
 from tests.processes.helpers import (
-    NewProcessEachCommand, active, assert_diagram_complete, complete_as, data, open_tasks, start, status,
+    NewProcessEachCommand, active, assert_diagram_complete, complete_as, data, offered_to, open_tasks, refused,
+    start, status,
 )
 
 KEY = "brand_plan"
@@ -39,21 +40,6 @@ REVIEW = {"reputation_summary": "正面评价占比 85%", "reputation_trend": "i
 
 def begin(zhidu, year: int = 2027) -> str:
     return start(zhidu, KEY, "mk_manager", {"plan_year": year, "plan_guidance": "突出服务品质"})
-
-
-def offered_to(zhidu, iid: str, element: str) -> tuple[str, ...]:
-    [task] = [t for t in open_tasks(zhidu, iid) if t.name == element]
-    return task.candidates
-
-
-def refused(zhidu, iid: str, element: str, user: str, form: dict, error=PermissionDenied) -> None:
-    """`user` does not see the open `element` and may neither claim nor complete it."""
-    [task] = [t for t in open_tasks(zhidu, iid) if t.name == element]
-    assert task.id not in {t.id for t in zhidu.tasks_for(user)}
-    with pytest.raises(error):
-        zhidu.claim(task.id, user)
-    with pytest.raises(error):
-        zhidu.complete_task(task.id, user, form)
 
 
 def identity(zhidu, note: str = "首版") -> dict:

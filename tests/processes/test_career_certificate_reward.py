@@ -14,7 +14,8 @@ from engine.errors import FormInvalid, PermissionDenied
 from engine.files import Upload
 from tests.conftest import FORMS
 from tests.processes.helpers import (
-    NewProcessEachCommand, active, assert_diagram_complete, complete_as, data, open_tasks, start, status,
+    NewProcessEachCommand, active, assert_diagram_complete, complete_as, data, offered_to, open_tasks, refused,
+    start, status,
 )
 
 KEY = "career_certificate_reward"
@@ -38,21 +39,6 @@ def claim(zhidu, claimant: str, amount: float, name: str = "PMP 项目管理专�
 
 def approve(amount: float) -> dict:
     return {"check_result": "approve", "approved_amount": amount, "check_comment": "证书真实有效"}
-
-
-def offered_to(zhidu, iid: str, element: str) -> tuple[str, ...]:
-    [task] = [t for t in open_tasks(zhidu, iid) if t.name == element]
-    return task.candidates
-
-
-def refused(zhidu, iid: str, element: str, user: str, form: dict) -> None:
-    """`user` does not see the open `element` and may neither claim nor complete it."""
-    [task] = [t for t in open_tasks(zhidu, iid) if t.name == element]
-    assert task.id not in {t.id for t in zhidu.tasks_for(user)}
-    with pytest.raises(PermissionDenied):
-        zhidu.claim(task.id, user)
-    with pytest.raises(PermissionDenied):
-        zhidu.complete_task(task.id, user, form)
 
 
 def inform(zhidu, iid: str, claimant: str) -> dict:

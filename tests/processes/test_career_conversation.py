@@ -11,7 +11,8 @@ import pytest
 
 from engine.errors import FormInvalid, PermissionDenied
 from tests.processes.helpers import (
-    NewProcessEachCommand, active, assert_diagram_complete, complete_as, data, open_tasks, start, status,
+    NewProcessEachCommand, active, assert_diagram_complete, complete_as, data, offered_to, open_tasks, refused,
+    start, status,
 )
 
 KEY = "career_conversation"
@@ -25,21 +26,6 @@ AGREE = {"acknowledgement": "agree"}
 
 def begin(zhidu, starter: str, employee: str, year: str = "2026") -> str:
     return start(zhidu, KEY, starter, {"employee": employee, "year": year, "topics": "明年的发展"})
-
-
-def offered_to(zhidu, iid: str, element: str) -> tuple[str, ...]:
-    [task] = [t for t in open_tasks(zhidu, iid) if t.name == element]
-    return task.candidates
-
-
-def refused(zhidu, iid: str, element: str, user: str, form: dict) -> None:
-    """`user` does not see the open `element` and may neither claim nor complete it."""
-    [task] = [t for t in open_tasks(zhidu, iid) if t.name == element]
-    assert task.id not in {t.id for t in zhidu.tasks_for(user)}
-    with pytest.raises(PermissionDenied):
-        zhidu.claim(task.id, user)
-    with pytest.raises(PermissionDenied):
-        zhidu.complete_task(task.id, user, form)
 
 
 def test_diagram_is_complete():

@@ -12,7 +12,8 @@ import pytest
 
 from engine.errors import FormInvalid, PermissionDenied
 from tests.processes.helpers import (
-    NewProcessEachCommand, active, assert_diagram_complete, complete_as, data, open_tasks, start, status,
+    NewProcessEachCommand, active, assert_diagram_complete, complete_as, data, offered_to, open_tasks, refused,
+    start, status,
 )
 
 KEY = "career_move_request"
@@ -29,21 +30,6 @@ def request(zhidu, starter: str, kind: str, target_department: str, employee: st
     if employee:
         form["employee"] = employee
     return start(zhidu, KEY, starter, form)
-
-
-def offered_to(zhidu, iid: str, element: str) -> tuple[str, ...]:
-    [task] = [t for t in open_tasks(zhidu, iid) if t.name == element]
-    return task.candidates
-
-
-def refused(zhidu, iid: str, element: str, user: str, form: dict) -> None:
-    """`user` does not see the open `element` and may neither claim nor complete it."""
-    [task] = [t for t in open_tasks(zhidu, iid) if t.name == element]
-    assert task.id not in {t.id for t in zhidu.tasks_for(user)}
-    with pytest.raises(PermissionDenied):
-        zhidu.claim(task.id, user)
-    with pytest.raises(PermissionDenied):
-        zhidu.complete_task(task.id, user, form)
 
 
 def decide_and_inform(zhidu, iid: str, employee: str, decision: dict) -> dict:
