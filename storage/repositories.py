@@ -13,7 +13,9 @@ from engine.definitions.bundles import CatalogEntry
 from engine.errors import ConcurrentUpdate
 from engine.audit.journal import JournalEntry
 from engine.ports import InstanceFilter
-from engine.records import Department, Exclusion, InstanceRecord, Role, StoredVersion, TaskRecord, TextMatch, UserRecord
+from engine.records import Department, InstanceRecord, Role, StoredVersion, TaskRecord, TextMatch, UserRecord
+from storage import inbox
+from storage.task_rows import task_columns, task_record
 from storage.models import (
     DepartmentRow, InstanceRow, JournalRow, ProcessVersionRow, RoleRow, TaskCandidateRow, TaskRow, UserRow,
 )
@@ -181,19 +183,19 @@ class SqlTaskRepository:
         self.session = session
 
     def add(self, task: TaskRecord) -> None:
-        self.session.add(TaskRow(**_task_columns(task)))
+        self.session.add(TaskRow(**task_columns(task)))
         self.session.flush()
         self.session.add_all(TaskCandidateRow(task_id=task.id, candidate=c) for c in set(task.candidates))
         self.session.flush()
 
     def get(self, task_id: str) -> TaskRecord | None:
         row = self.session.get(TaskRow, task_id)
-        return _task(row) if row else None
+        return task_record(row) if row else None
 
     def save(self, task: TaskRecord) -> None:
         # One UPDATE: the row object a load made is usually gone from the (weak) identity map
         # already, and fetching it again only to set its attributes would cost a SELECT.
-        columns = _task_columns(task)
+        columns = task_columns(task)
         columns.pop("id")
         self.session.execute(update(TaskRow).where(TaskRow.id == task.id).values(**columns))
         if task.status != "open":
@@ -203,104 +205,32 @@ class SqlTaskRepository:
     def open_for_instance(self, instance_id: str) -> list[TaskRecord]:
         rows = self.session.scalars(select(TaskRow).where(TaskRow.instance_id == instance_id, TaskRow.status == "open")
                                     .order_by(TaskRow.created_at, TaskRow.id))
-        return [_task(r) for r in rows]
+        return [task_record(r) for r in rows]
 
     def for_instance(self, instance_id: str) -> list[TaskRecord]:
         rows = self.session.scalars(select(TaskRow).where(TaskRow.instance_id == instance_id)
                                     .order_by(TaskRow.created_at, TaskRow.id))
-        return [_task(r) for r in rows]
+        return [task_record(r) for r in rows]
 
+    # The inbox reads live in storage/inbox.py; the repository answers the port with them.
     def inbox(self, username: str, roles: tuple[str, ...]) -> list[TaskRecord]:
         return self.inbox_page(username, roles, None, "due", 0, None)
-
-    def _inbox_query(self, username: str, roles: tuple[str, ...], process_key: str | None,
-                     match: TextMatch | None = None, standing_in: tuple[UserRecord, ...] = ()):
-        # A substitute's inbox holds the absent people's too: an indexed IN for each person.
-        # Separation of duties leaves out what excludes the reader, and what reaches a
-        # substitute only through an absent person it excludes (engine/permissions.py).
-        names = [username, *(u.username for u in standing_in)]
-        offered = or_(TaskRow.id.in_(_offered_to(username, roles)), *(
-            and_(TaskRow.id.in_(_offered_to(a.username, a.roles)), _not_excluded(a.username)) for a in standing_in))
-        claimed = TaskRow.claimed_by.in_(names) if standing_in else TaskRow.claimed_by == username
-        query = _matching(select(TaskRow).where(TaskRow.status == "open", or_(
-            claimed, and_(TaskRow.claimed_by.is_(None), offered)), _not_excluded(username)), match)
-        return query.where(TaskRow.process_key == process_key) if process_key else query
 
     def inbox_page(self, username: str, roles: tuple[str, ...], process_key: str | None, sort: str,
                    offset: int, limit: int | None, match: TextMatch | None = None,
                    standing_in: tuple[UserRecord, ...] = ()) -> list[TaskRecord]:
-        query = self._inbox_query(username, roles, process_key, match, standing_in)
-        if sort == "created":
-            query = query.order_by(TaskRow.created_at, TaskRow.id)
-        else:
-            query = query.order_by(TaskRow.due_at.is_(None), TaskRow.due_at, TaskRow.created_at, TaskRow.id)
-        query = query.offset(offset).limit(limit) if limit is not None else query
-        return [_task(r) for r in self.session.scalars(query)]
+        return inbox.page(self.session, username, roles, process_key, sort, offset, limit, match, standing_in)
 
     def inbox_count(self, username: str, roles: tuple[str, ...], process_key: str | None = None,
                     match: TextMatch | None = None, standing_in: tuple[UserRecord, ...] = ()) -> int:
-        inner = self._inbox_query(username, roles, process_key, match, standing_in) \
-            .with_only_columns(TaskRow.id).subquery()
-        return self.session.scalar(select(func.count()).select_from(inner)) or 0
+        return inbox.count(self.session, username, roles, process_key, match, standing_in)
 
     def inbox_processes(self, username: str, roles: tuple[str, ...],
                         standing_in: tuple[UserRecord, ...] = ()) -> list[str]:
-        inner = self._inbox_query(username, roles, None, None, standing_in) \
-            .with_only_columns(TaskRow.process_key).subquery()
-        return list(self.session.scalars(select(inner.c.process_key).distinct().order_by(inner.c.process_key)))
+        return inbox.processes(self.session, username, roles, standing_in)
 
     def open_in_departments(self, departments: list[str], match: TextMatch | None = None) -> list[TaskRecord]:
-        query = _matching(select(TaskRow).where(TaskRow.status == "open", TaskRow.department.in_(departments)), match) \
-            .order_by(TaskRow.due_at.is_(None), TaskRow.due_at, TaskRow.created_at, TaskRow.id)
-        return [_task(r) for r in self.session.scalars(query)]
-
-
-def _offered_to(username: str, roles: tuple[str, ...]):
-    """The ids of open tasks offered to `username` by name or by one of `roles` (indexed)."""
-    mine = [f"user:{username}", *(f"role:{r}" for r in roles)]
-    return select(TaskCandidateRow.task_id).where(TaskCandidateRow.candidate.in_(list(dict.fromkeys(mine))))
-
-
-def _not_excluded(username: str):
-    """Separation of duties does not keep `username` from the task: a test on the rows the
-    indexed conditions chose (most have no one excluded)."""
-    return or_(TaskRow.excluded_names.is_(None),
-               TaskRow.excluded_names.not_like(f"%|{_escaped(username)}|%", escape="\\"))
-
-
-def _escaped(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
-def _matching(query, match: TextMatch | None):
-    """`query` narrowed to tasks whose title or subject contains the text, or whose procedure's
-    name matched; it runs on the rows the indexed inbox conditions already chose."""
-    if match is None or not match.text.strip():
-        return query
-    found = TaskRow.search_text.contains(match.text.strip().lower(), autoescape=True)
-    return query.where(or_(found, TaskRow.process_key.in_(match.process_keys)) if match.process_keys else found)
-
-
-def _search_text(task: TaskRecord) -> str:
-    return "\n".join([task.title, *(task.subject or {}).values()]).lower()
-
-
-def _task_columns(task: TaskRecord) -> dict:
-    return dict(id=task.id, instance_id=task.instance_id, process_key=task.process_key, spec_name=task.spec_name,
-                title=task.title, lane=task.lane, form_key=task.form_key, candidates=list(task.candidates),
-                status=task.status, claimed_by=task.claimed_by, department=task.department,
-                created_at=task.created_at, due_at=task.due_at, completed_at=task.completed_at,
-                completed_by=task.completed_by, submitted=task.submitted, context=task.context,
-                subject=task.subject, search_text=_search_text(task),
-                excluded=[e.to_dict() for e in task.excluded] or None,
-                excluded_names="|" + "|".join(e.username for e in task.excluded) + "|" if task.excluded else None)
-
-
-def _task(row: TaskRow) -> TaskRecord:
-    return TaskRecord(row.id, row.instance_id, row.process_key, row.spec_name, row.title, row.lane, row.form_key,
-                      tuple(row.candidates), as_utc(row.created_at), row.status, row.claimed_by, _utc(row.due_at),
-                      _utc(row.completed_at), row.completed_by, row.department, row.submitted, row.context,
-                      row.subject, tuple(Exclusion.from_dict(e) for e in row.excluded or ()))
+        return inbox.open_in_departments(self.session, departments, match)
 
 
 class SqlJournalRepository:

@@ -1,0 +1,35 @@
+"""Task rows and task records: one table row to one engine record and back."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from engine.clock import as_utc
+from engine.records import Exclusion, TaskRecord
+from storage.models import TaskRow
+
+
+def _utc(moment: datetime | None) -> datetime | None:
+    return as_utc(moment) if moment is not None else None
+
+
+def _search_text(task: TaskRecord) -> str:
+    return "\n".join([task.title, *(task.subject or {}).values()]).lower()
+
+
+def task_columns(task: TaskRecord) -> dict:
+    return dict(id=task.id, instance_id=task.instance_id, process_key=task.process_key, spec_name=task.spec_name,
+                title=task.title, lane=task.lane, form_key=task.form_key, candidates=list(task.candidates),
+                status=task.status, claimed_by=task.claimed_by, department=task.department,
+                created_at=task.created_at, due_at=task.due_at, completed_at=task.completed_at,
+                completed_by=task.completed_by, submitted=task.submitted, context=task.context,
+                subject=task.subject, search_text=_search_text(task),
+                excluded=[e.to_dict() for e in task.excluded] or None,
+                excluded_names="|" + "|".join(e.username for e in task.excluded) + "|" if task.excluded else None)
+
+
+def task_record(row: TaskRow) -> TaskRecord:
+    return TaskRecord(row.id, row.instance_id, row.process_key, row.spec_name, row.title, row.lane, row.form_key,
+                      tuple(row.candidates), as_utc(row.created_at), row.status, row.claimed_by, _utc(row.due_at),
+                      _utc(row.completed_at), row.completed_by, row.department, row.submitted, row.context,
+                      row.subject, tuple(Exclusion.from_dict(e) for e in row.excluded or ()))
