@@ -14,15 +14,12 @@ from engine.errors import ConcurrentUpdate
 from engine.audit.journal import JournalEntry
 from engine.ports import InstanceFilter
 from engine.records import Department, InstanceRecord, Role, StoredVersion, TaskRecord, TextMatch, UserRecord
-from storage import inbox
+from storage import inbox, wakeups
+from storage.instance_rows import instance_columns, instance_record
 from storage.task_rows import task_columns, task_record
 from storage.models import (
     DepartmentRow, InstanceRow, JournalRow, ProcessVersionRow, RoleRow, TaskCandidateRow, TaskRow, UserRow,
 )
-
-
-def _utc(moment: datetime | None) -> datetime | None:
-    return as_utc(moment) if moment is not None else None
 
 
 class SqlVersionRepository:
@@ -68,18 +65,18 @@ class SqlInstanceRepository:
         self.session = session
 
     def add(self, record: InstanceRecord) -> None:
-        self.session.add(InstanceRow(**_instance_columns(record), revision=record.revision))
+        self.session.add(InstanceRow(**instance_columns(record), revision=record.revision))
         self.session.flush()
 
     def get(self, instance_id: str) -> InstanceRecord | None:
         row = self.session.get(InstanceRow, instance_id)
-        return _instance(row) if row else None
+        return instance_record(row) if row else None
 
     def version_of(self, instance_id: str) -> str | None:
         return self.session.scalar(select(InstanceRow.version_hash).where(InstanceRow.id == instance_id))
 
     def save(self, record: InstanceRecord, expected_revision: int) -> None:
-        columns = _instance_columns(record)
+        columns = instance_columns(record)
         columns.pop("id")
         result = self.session.execute(
             update(InstanceRow).where(InstanceRow.id == record.id, InstanceRow.revision == expected_revision)
@@ -89,32 +86,10 @@ class SqlInstanceRepository:
         record.revision = expected_revision + 1
 
     def due(self, now: datetime, limit: int) -> list[str]:
-        query = select(InstanceRow.id).where(InstanceRow.status == "running", InstanceRow.next_wake_at <= now) \
-            .order_by(InstanceRow.next_wake_at).limit(limit)
-        return list(self.session.scalars(query))
+        return wakeups.due(self.session, now, limit)
 
     def lock_next_due(self, now: datetime, skip: set[str]) -> InstanceRecord | None:
-        """Lock the next due instance (and its open task rows) that no one else holds.
-
-        Raises:
-            ConcurrentUpdate: a user command on the instance is in flight (it holds a task row);
-                the instance is added to `skip` and left to the next pass.
-        """
-        query = select(InstanceRow).where(InstanceRow.status == "running", InstanceRow.next_wake_at <= now)
-        if skip:
-            query = query.where(InstanceRow.id.not_in(skip))
-        row = self.session.scalars(query.order_by(InstanceRow.next_wake_at).limit(1)
-                                   .with_for_update(skip_locked=True)).first()
-        if row is None:
-            return None
-        # A command locks its task row first and the instance row last; waiting for that task row
-        # while holding the instance row would deadlock, so the worker takes both or neither.
-        open_tasks = select(TaskRow.id).where(TaskRow.instance_id == row.id, TaskRow.status == "open")
-        locked = self.session.scalars(open_tasks.with_for_update(skip_locked=True)).all()
-        if len(locked) != self.session.scalar(select(func.count()).select_from(open_tasks.subquery())):
-            skip.add(row.id)
-            raise ConcurrentUpdate(f"instance {row.id} has a command in flight; left to the next pass")
-        return _instance(row)
+        return wakeups.lock_next_due(self.session, now, skip)
 
     def ids_after(self, after: str, limit: int) -> list[str]:
         query = select(InstanceRow.id).where(InstanceRow.id > after).order_by(InstanceRow.id).limit(limit)
@@ -123,14 +98,14 @@ class SqlInstanceRepository:
     def started_by(self, username: str) -> list[InstanceRecord]:
         rows = self.session.scalars(select(InstanceRow).where(InstanceRow.started_by == username)
                                     .order_by(InstanceRow.started_at.desc()))
-        return [_instance(r) for r in rows]
+        return [instance_record(r) for r in rows]
 
     def search(self, found: InstanceFilter, offset: int, limit: int) -> tuple[list[InstanceRecord], int]:
         query = select(InstanceRow).where(*_instance_conditions(found, self.session.get_bind().dialect.name))
         total = self.session.scalar(select(func.count()).select_from(query.with_only_columns(InstanceRow.id).subquery()))
         rows = self.session.scalars(query.order_by(InstanceRow.started_at.desc(), InstanceRow.id)
                                     .offset(offset).limit(limit))
-        return [_instance(r) for r in rows], total or 0
+        return [instance_record(r) for r in rows], total or 0
 
 
 def _instance_conditions(found: InstanceFilter, dialect: str) -> list:
@@ -160,22 +135,6 @@ def _data_text(key: str, dialect: str):
     kind = func.json_type(InstanceRow.data, path)
     return case((kind.in_(("true", "false")), kind),
                 else_=cast(func.json_extract(InstanceRow.data, path), String))
-
-
-def _instance_columns(record: InstanceRecord) -> dict:
-    return dict(id=record.id, process_key=record.process_key, version_hash=record.version_hash,
-                version_number=record.version_number, status=record.status, state=record.state,
-                data=record.data, started_by=record.started_by, started_at=record.started_at,
-                updated_at=record.updated_at, next_wake_at=record.next_wake_at,
-                current_step=record.current_step, incident=record.incident,
-                journal_seq=record.journal_seq, journal_hash=record.journal_hash)
-
-
-def _instance(row: InstanceRow) -> InstanceRecord:
-    return InstanceRecord(row.id, row.process_key, row.version_hash, row.version_number, row.status,
-                          row.state, row.data, row.started_by, as_utc(row.started_at), as_utc(row.updated_at),
-                          row.revision, _utc(row.next_wake_at), row.current_step, row.incident,
-                          row.journal_seq, row.journal_hash)
 
 
 class SqlTaskRepository:

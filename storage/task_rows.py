@@ -9,7 +9,7 @@ from engine.records import Exclusion, TaskRecord
 from storage.models import TaskRow
 
 
-def _utc(moment: datetime | None) -> datetime | None:
+def utc_or_none(moment: datetime | None) -> datetime | None:
     return as_utc(moment) if moment is not None else None
 
 
@@ -30,6 +30,6 @@ def task_columns(task: TaskRecord) -> dict:
 
 def task_record(row: TaskRow) -> TaskRecord:
     return TaskRecord(row.id, row.instance_id, row.process_key, row.spec_name, row.title, row.lane, row.form_key,
-                      tuple(row.candidates), as_utc(row.created_at), row.status, row.claimed_by, _utc(row.due_at),
-                      _utc(row.completed_at), row.completed_by, row.department, row.submitted, row.context,
+                      tuple(row.candidates), as_utc(row.created_at), row.status, row.claimed_by, utc_or_none(row.due_at),
+                      utc_or_none(row.completed_at), row.completed_by, row.department, row.submitted, row.context,
                       row.subject, tuple(Exclusion.from_dict(e) for e in row.excluded or ()))
