@@ -70,11 +70,33 @@ def serialized_form(state: dict[str, Any], spec: Any, subprocess_specs: dict[str
     Raises:
         StateFormatUnknown: see `upgraded`.
     """
-    dct = upgraded(state)
+    dct = _consumable(state) if state.get("format") == STATE_FORMAT else upgraded(state)
     dct.pop("format")
     # Already-built spec objects pass through the serializer's registry unchanged: no re-parse per load.
     dct["spec"] = spec
     dct["subprocess_specs"] = dict(subprocess_specs)
+    return dct
+
+
+def _consumable(state: dict[str, Any]) -> dict[str, Any]:
+    """A copy of a current-format `state` that SpiffWorkflow's deserializer may use up.
+
+    Only the maps it changes or keeps are copied: the top map and each subprocess's (it pops keys
+    from them), the map of subprocesses, and the correlations (the restored workflow holds that
+    very dict). Everything else — task maps, data, internal data, events — it restores into new
+    dicts and lists (`DictionaryConverter.restore`), so a deep copy first (a third of a load's
+    time) bought nothing; tests/engine/test_state_format.py holds the caller's state unchanged
+    by a command run on it.
+    """
+    def top_of(workflow_dict: dict[str, Any]) -> dict[str, Any]:
+        found = dict(workflow_dict)
+        if "correlations" in found:
+            found["correlations"] = copy.deepcopy(found["correlations"])
+        return found
+
+    dct = top_of(state)
+    if "subprocesses" in dct:
+        dct["subprocesses"] = {key: top_of(sub) for key, sub in dct["subprocesses"].items()}
     return dct
 
 
