@@ -25,9 +25,11 @@ server waits, and replay, audit views and ``verify`` run it again. Two ways out 
     written, on a shared 2-core machine under heavy load (load average 6-10): plain exec 3-6 µs
     per script, RestrictedPython with the bounds of (a) in process 0.2-0.5 ms, in a worker
     1.6-1.9 ms (0.75 ms per gateway expression): the round trip, mostly waking the other process,
-    adds 1-1.5 ms per script, against the several milliseconds an engine step costs. If that
-    ever matters (a decision table evaluates one expression per entry), expressions whose cost is
-    provably linear could stay in process; nothing here depends on that.
+    adds 1-1.5 ms per script, against the several milliseconds an engine step costs. Once steps
+    got cheaper it was half of a replayed command, so expressions that only compare, combine or
+    read short plain values — no call, no attribute, nothing that loops — are evaluated in the
+    server under the same policy and limits (engine/sandbox/inline.py says why that is safe);
+    everything else, and every script, still goes to a worker.
 
 zhidu does (b), and keeps the in-process bounds of (a) inside the worker (engine/sandbox/limits.py,
 engine/sandbox/number_guards.py): they stop the common cases at once with the script's line number,
@@ -44,6 +46,7 @@ from typing import Any, Callable
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
 
 from engine.clock import UTC, Clock, SystemClock, local_day
+from engine.sandbox.inline import MISSING, inline_value
 from engine.sandbox.limits import DEFAULT_LIMITS, SCRIPT_FILE, Limits, ScriptLimitExceeded
 from engine.sandbox.pool import pool
 from engine.sandbox.runner import (  # noqa: F401  (the sandbox's public names)
@@ -77,6 +80,9 @@ class SandboxEnvironment(BasePythonScriptEngineEnvironment):
     def evaluate(self, expression: str, context: dict, external_context: dict | None = None) -> Any:
         if is_iso_timer_text(expression):
             return expression.strip()
+        found = inline_value(expression, context, external_context, self.limits)
+        if found is not MISSING:  # a comparison or read of plain values (engine/sandbox/inline.py)
+            return found
         return self._run("evaluate", expression, context, external_context)[1]
 
     def execute(self, script: str, context: dict, external_context: dict | None = None) -> bool:
