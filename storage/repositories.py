@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import String, and_, case, cast, delete, func, insert, literal, or_, select, update
+from sqlalchemy import String, and_, bindparam, case, cast, delete, func, literal, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -15,6 +15,7 @@ from engine.audit.journal import JournalEntry
 from engine.ports import InstanceFilter
 from engine.records import Department, InstanceRecord, Role, StoredVersion, TaskRecord, TextMatch, UserRecord
 from storage import inbox, wakeups
+from storage.core import by_key, connection, insert_into, update_by_key
 from storage.instance_rows import instance_columns, instance_record
 from storage.task_rows import task_columns, task_record
 from storage.models import (
@@ -65,22 +66,20 @@ class SqlInstanceRepository:
         self.session = session
 
     def add(self, record: InstanceRecord) -> None:
-        self.session.add(InstanceRow(**instance_columns(record), revision=record.revision))
-        self.session.flush()
+        connection(self.session).execute(_INSERT_INSTANCE, {**instance_columns(record), "revision": record.revision})
 
     def get(self, instance_id: str) -> InstanceRecord | None:
-        row = self.session.get(InstanceRow, instance_id)
+        row = connection(self.session).execute(_INSTANCE, {"id": instance_id}).first()
         return instance_record(row) if row else None
 
     def version_of(self, instance_id: str) -> str | None:
-        return self.session.scalar(select(InstanceRow.version_hash).where(InstanceRow.id == instance_id))
+        return connection(self.session).execute(_VERSION_OF, {"id": instance_id}).scalar()
 
     def save(self, record: InstanceRecord, expected_revision: int) -> None:
         columns = instance_columns(record)
-        columns.pop("id")
-        result = self.session.execute(
-            update(InstanceRow).where(InstanceRow.id == record.id, InstanceRow.revision == expected_revision)
-            .values(**columns, revision=expected_revision + 1).execution_options(synchronize_session=False))
+        columns["_id"] = columns.pop("id")
+        result = connection(self.session).execute(
+            _SAVE_INSTANCE, {**columns, "revision": expected_revision + 1, "_revision": expected_revision})
         if result.rowcount != 1:
             raise ConcurrentUpdate(f"instance {record.id} was changed by another command; try again")
         record.revision = expected_revision + 1
@@ -142,33 +141,30 @@ class SqlTaskRepository:
         self.session = session
 
     def add(self, task: TaskRecord) -> None:
-        self.session.add(TaskRow(**task_columns(task)))
-        self.session.flush()
-        self.session.add_all(TaskCandidateRow(task_id=task.id, candidate=c) for c in set(task.candidates))
-        self.session.flush()
+        db = connection(self.session)
+        db.execute(_INSERT_TASK, task_columns(task))
+        candidates = [{"task_id": task.id, "candidate": c} for c in dict.fromkeys(task.candidates)]
+        if candidates:
+            db.execute(_INSERT_CANDIDATE, candidates)
 
     def get(self, task_id: str) -> TaskRecord | None:
-        row = self.session.get(TaskRow, task_id)
+        row = connection(self.session).execute(_TASK, {"id": task_id}).first()
         return task_record(row) if row else None
 
     def save(self, task: TaskRecord) -> None:
-        # One UPDATE: the row object a load made is usually gone from the (weak) identity map
-        # already, and fetching it again only to set its attributes would cost a SELECT.
         columns = task_columns(task)
-        columns.pop("id")
-        self.session.execute(update(TaskRow).where(TaskRow.id == task.id).values(**columns))
-        if task.status != "open":
-            self.session.execute(delete(TaskCandidateRow).where(TaskCandidateRow.task_id == task.id))
-        self.session.flush()
+        columns["_id"] = columns.pop("id")
+        db = connection(self.session)
+        db.execute(_SAVE_TASK, columns)
+        if task.status != "open":  # candidates are kept for open tasks only: the inbox's index
+            db.execute(_DROP_CANDIDATES, {"task_id": task.id})
 
     def open_for_instance(self, instance_id: str) -> list[TaskRecord]:
-        rows = self.session.scalars(select(TaskRow).where(TaskRow.instance_id == instance_id, TaskRow.status == "open")
-                                    .order_by(TaskRow.created_at, TaskRow.id))
+        rows = connection(self.session).execute(_OPEN_TASKS_OF, {"instance_id": instance_id})
         return [task_record(r) for r in rows]
 
     def for_instance(self, instance_id: str) -> list[TaskRecord]:
-        rows = self.session.scalars(select(TaskRow).where(TaskRow.instance_id == instance_id)
-                                    .order_by(TaskRow.created_at, TaskRow.id))
+        rows = connection(self.session).execute(_TASKS_OF, {"instance_id": instance_id})
         return [task_record(r) for r in rows]
 
     # The inbox reads live in storage/inbox.py; the repository answers the port with them.
@@ -202,7 +198,7 @@ class SqlJournalRepository:
         rows = [dict(instance_id=e.instance_id, seq=e.seq, kind=e.kind, actor=e.actor, at=e.at, payload=e.payload,
                      prev_hash=e.prev_hash, entry_hash=e.entry_hash) for e in entries]
         try:
-            self.session.execute(insert(JournalRow), rows)  # one statement for a command's entries
+            connection(self.session).execute(_INSERT_ENTRY, rows)  # one statement for a command's entries
         except IntegrityError as err:  # another command took that sequence number first
             raise ConcurrentUpdate(f"the journal of {entries[0].instance_id} was extended by another command; "
                                    "try again") from err
@@ -229,7 +225,7 @@ class SqlUserRepository:
         self.session = session
 
     def get(self, username: str) -> UserRecord | None:
-        row = self.session.get(UserRow, username)
+        row = connection(self.session).execute(_USER, {"username": username}).first()
         return _user(row) if row else None
 
     def all(self) -> list[UserRecord]:
@@ -255,10 +251,25 @@ class SqlUserRepository:
         return [Department(r.key, r.name) for r in self.session.scalars(select(DepartmentRow).order_by(DepartmentRow.key))]
 
     def roles(self) -> list[Role]:
-        return [Role(r.key, r.name, r.department, r.manager)
-                for r in self.session.scalars(select(RoleRow).order_by(RoleRow.key))]
+        return [Role(r.key, r.name, r.department, r.manager) for r in connection(self.session).execute(_ROLES)]
 
 
 def _user(row: UserRow) -> UserRecord:
     return UserRecord(row.username, row.name, row.department, tuple(row.roles), row.active, row.password_hash,
                       row.email)
+
+
+# The command path's statements (storage/core.py), built once.
+_INSTANCES, _TASKS = InstanceRow.__table__, TaskRow.__table__
+_INSTANCE, _INSERT_INSTANCE = by_key(_INSTANCES), insert_into(_INSTANCES)
+_VERSION_OF = select(_INSTANCES.c.version_hash).where(_INSTANCES.c.id == bindparam("id"))
+_SAVE_INSTANCE = update_by_key(_INSTANCES, "id", "revision")
+_TASK, _INSERT_TASK, _SAVE_TASK = by_key(_TASKS), insert_into(_TASKS), update_by_key(_TASKS)
+_TASKS_OF = select(_TASKS).where(_TASKS.c.instance_id == bindparam("instance_id")) \
+    .order_by(_TASKS.c.created_at, _TASKS.c.id)
+_OPEN_TASKS_OF = _TASKS_OF.where(_TASKS.c.status == "open")
+_INSERT_CANDIDATE = insert_into(TaskCandidateRow.__table__)
+_DROP_CANDIDATES = delete(TaskCandidateRow.__table__).where(TaskCandidateRow.__table__.c.task_id == bindparam("task_id"))
+_INSERT_ENTRY = insert_into(JournalRow.__table__)
+_USER = by_key(UserRow.__table__, "username")
+_ROLES = select(RoleRow.__table__).order_by(RoleRow.__table__.c.key)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 import re
+from contextvars import ContextVar
 from datetime import date, datetime
 from functools import lru_cache
 from typing import Any, Iterator, Mapping, Protocol, Sequence
@@ -101,41 +102,66 @@ def _pattern(validator: Any, pattern: str, instance: Any, schema: Mapping[str, A
         yield ValidationError(f"does not match {pattern!r}")
 
 
-def _validator_class(people: People | None, files: FileStore | None = None) -> Any:
-    """Draft 2020-12 with RE2 patterns, user fields checked against `people` and attachments
-    against `files` (each if given)."""
-    plain_format = jsonschema.Draft202012Validator.VALIDATORS["format"]
+# Who and what a submission is checked against: set for the length of one `schema_errors` call,
+# so the validator class and each schema's validator are built once per process, not per submission.
+_PEOPLE: ContextVar[People | None] = ContextVar("form_people", default=None)
+_FILES: ContextVar[FileStore | None] = ContextVar("form_files", default=None)
+_PLAIN_FORMAT = jsonschema.Draft202012Validator.VALIDATORS["format"]
 
-    def format_(validator: Any, shape: str, instance: Any, schema: Mapping[str, Any]) -> Iterator[ValidationError]:
-        if shape == ATTACHMENT_FORMAT:
-            problem = reference_problem(files, schema, instance) if is_reference(instance) else None
-            if problem:
-                yield ValidationError(problem[1], validator=problem[0], validator_value=problem[2])
-            return
-        if shape != USER_FORMAT:
-            yield from plain_format(validator, shape, instance, schema)
-            return
-        if not isinstance(instance, str) or people is None:
-            return
-        person = people.get(instance)
-        if person is None or not person.active:
-            yield ValidationError(f"{instance!r} is not an active user", validator="user", validator_value=instance)
-            return
-        wanted = schema.get(ROLE_KEYWORD)
-        roles = [wanted] if isinstance(wanted, str) else list(wanted or [])
-        if roles and not set(roles) & set(person.roles):
-            yield ValidationError(f"{instance!r} does not have the role {', '.join(roles)}", validator="role",
-                                  validator_value=", ".join(roles))
 
-    return jsonschema.validators.extend(jsonschema.Draft202012Validator,
-                                        {"pattern": _pattern, "format": format_})
+def _format(validator: Any, shape: str, instance: Any, schema: Mapping[str, Any]) -> Iterator[ValidationError]:
+    """`format`, with attachments checked against the files and user fields against the people."""
+    if shape == ATTACHMENT_FORMAT:
+        files = _FILES.get()
+        problem = reference_problem(files, schema, instance) if is_reference(instance) else None
+        if problem:
+            yield ValidationError(problem[1], validator=problem[0], validator_value=problem[2])
+        return
+    if shape != USER_FORMAT:
+        yield from _PLAIN_FORMAT(validator, shape, instance, schema)
+        return
+    people = _PEOPLE.get()
+    if not isinstance(instance, str) or people is None:
+        return
+    person = people.get(instance)
+    if person is None or not person.active:
+        yield ValidationError(f"{instance!r} is not an active user", validator="user", validator_value=instance)
+        return
+    wanted = schema.get(ROLE_KEYWORD)
+    roles = [wanted] if isinstance(wanted, str) else list(wanted or [])
+    if roles and not set(roles) & set(person.roles):
+        yield ValidationError(f"{instance!r} does not have the role {', '.join(roles)}", validator="role",
+                              validator_value=", ".join(roles))
+
+
+# Draft 2020-12 with RE2 patterns and zhidu's formats.
+_VALIDATOR = jsonschema.validators.extend(jsonschema.Draft202012Validator, {"pattern": _pattern, "format": _format})
+_VALIDATORS: dict[int, tuple[Mapping[str, Any], Any]] = {}  # id(schema) -> (schema, its validator)
+_VALIDATORS_KEPT = 512
+
+
+def _validator_for(schema: Mapping[str, Any]) -> Any:
+    """The validator of `schema`, built on first use (schemas of compiled versions never change;
+    the schema is kept beside its validator so its id cannot be reused while cached)."""
+    found = _VALIDATORS.get(id(schema))
+    if found is not None and found[0] is schema:
+        return found[1]
+    if len(_VALIDATORS) >= _VALIDATORS_KEPT:
+        _VALIDATORS.clear()
+    validator = _VALIDATOR(schema, format_checker=_FORMATS)
+    _VALIDATORS[id(schema)] = (schema, validator)
+    return validator
 
 
 def schema_errors(schema: Mapping[str, Any], data: Any, people: People | None,
-                  files: FileStore | None = None) -> Iterator[ValidationError]:
+                  files: FileStore | None = None) -> list[ValidationError]:
     """Every way `data` breaks `schema` (with zhidu's patterns, formats, user fields and files)."""
-    validator = _validator_class(people, files)(schema, format_checker=_FORMATS)
-    return validator.iter_errors(data)
+    people_token, files_token = _PEOPLE.set(people), _FILES.set(files)
+    try:
+        return list(_validator_for(schema).iter_errors(data))
+    finally:
+        _PEOPLE.reset(people_token)
+        _FILES.reset(files_token)
 
 
 def content_errors(schema: Mapping[str, Any], data: Any, path: str = "") -> list[FieldError]:
