@@ -24,6 +24,7 @@ from webui.views import absences as absence_pages, comments as comment_pages
 from webui.views import tokens as token_pages
 from webui.views import webhooks as webhook_pages
 from webui.views.pages import is_overdue, steps
+from webui.views.task_forms import TaskForms
 from bootstrap.wiring import build
 
 
@@ -55,6 +56,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = session_key(app.config["SECRET_KEY_FILE"])
     app.extensions["zhidu"] = app.config["ENGINE"] or build(app.config["DATABASE_URL"]).engine
+    app.extensions["zhidu.task_forms"] = TaskForms(app.config["SECRET_KEY"])
     # One zone: the pages show and read days in the zone the engine computes deadlines in.
     app.config["DISPLAY_TIMEZONE"] = app.config["DISPLAY_TIMEZONE"] or zone_name(app.extensions["zhidu"].clock.zone)
     app.register_blueprint(auth.bp)

@@ -14,6 +14,7 @@ from webui.current import engine, language, t
 from webui.views import pages
 from webui.views.form_fields import read_submission, read_uploads
 from webui.views.form_values import upload_limit
+from webui.views.task_forms import FIELD as FORM_REF, TaskForms
 
 bp = Blueprint("employee", __name__)
 
@@ -40,7 +41,7 @@ def posted_form_limit() -> int | None:
         return None
     try:
         if request.endpoint == "employee.complete":
-            form = engine().task(args.get("task_id", ""), g.user.username).form
+            form = engine().task(args.get("task_id", ""), g.user.username).form  # the body is not read yet
         elif request.endpoint == "employee.start":
             form = pages.startable(engine(), g.user.username, args.get("key", "")).start_form
         else:
@@ -48,6 +49,25 @@ def posted_form_limit() -> int | None:
     except ZhiduError:  # the view itself says what is wrong
         return None
     return upload_limit(form) or None
+
+
+def task_forms() -> TaskForms:
+    return current_app.extensions["zhidu.task_forms"]
+
+
+def submitted_form(task_id: str):
+    """The form a submission to `task_id` answers: the one its page was drawn with (the page's
+    signed reference, webui/views/task_forms.py), else the task's as the engine reads it."""
+    return task_forms().form(task_id, g.user.username, request.form.get(FORM_REF, ""),
+                             lambda: engine().task(task_id, g.user.username).form)
+
+
+def task_page(task_id: str, values: Any = None, errors: Any = None) -> str:
+    """The task's page, its form carrying the reference a submission finds the form by."""
+    page = pages.task_page(engine(), g.user, task_id, language(), values, errors, zone())
+    page["form_ref"] = task_forms().reference(task_id, g.user.username, page["instance"].version_hash,
+                                              page["task"].form)
+    return render_template("employee/task.html", **page)
 
 
 def back_to(default: str) -> str:
@@ -101,16 +121,15 @@ def reassign(task_id: str):
 @bp.get("/tasks/<task_id>")
 def task(task_id: str):
     """A task's form, with the case data it needs shown above it."""
-    return render_template("employee/task.html", **pages.task_page(engine(), g.user, task_id, language(), zone=zone()))
+    return task_page(task_id)
 
 
 @bp.post("/tasks/<task_id>")
 def complete(task_id: str):
     """Submit a task's form; on field errors the form comes back with the input kept."""
-    form = engine().task(task_id, g.user.username).form
+    form = submitted_form(task_id)
     data, shown = read_submission(form, request.form) if form else ({}, {})
-    g.form_invalid = lambda errors: render_template(
-        "employee/task.html", **pages.task_page(engine(), g.user, task_id, language(), shown, errors, zone()))
+    g.form_invalid = lambda errors: task_page(task_id, shown, errors)
     with_uploads(form, data, shown)
     engine().complete_task(task_id, g.user.username, data)
     flash(t("completed"), "success")
