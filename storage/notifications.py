@@ -25,6 +25,7 @@ from sqlalchemy.schema import Index
 
 from engine.notify import TASK_OVERDUE, DueMail, MailLogEntry, Notice, Notification, OverdueTask
 from engine.outbox import DeliveryOutcome
+from storage.core import connection
 from storage.models import Base, TaskRow, UserRow, UtcDateTime
 
 
@@ -70,7 +71,7 @@ class SqlNotificationRepository:
         """One INSERT ... SELECT per notice, whatever the number of people it reaches."""
         for notice in notices:
             statement, params = _recipients(notice)
-            self.session.execute(statement, params)
+            connection(self.session).execute(statement, params)
 
     def page(self, username: str, unread_only: bool, offset: int, limit: int) -> tuple[list[Notification], int]:
         mine = [NotificationRow.recipient == username]

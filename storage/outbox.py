@@ -14,6 +14,7 @@ from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, delete, f
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from engine.outbox import DeliveryLogEntry, DeliveryOutcome, DueDelivery, OutboxEvent, WebhookSubscription
+from storage.core import connection
 from storage.models import Base, UtcDateTime
 
 
@@ -65,8 +66,9 @@ class SqlOutboxRepository:
         self.session = session
 
     def add(self, events: list[OutboxEvent]) -> None:
-        self.session.execute(insert(OutboxEventRow), [
-            {"id": e.id, "kind": e.kind, "body": e.body, "occurred_at": e.occurred_at} for e in events])
+        if events:  # built once, sent on the session's connection (storage/core.py)
+            connection(self.session).execute(_INSERT_EVENT, [
+                {"id": e.id, "kind": e.kind, "body": e.body, "occurred_at": e.occurred_at} for e in events])
 
     def claim_undispatched(self, limit: int) -> list[OutboxEvent]:
         rows = self.session.scalars(
@@ -161,3 +163,6 @@ class SqlWebhookRepository:
 def _subscription(row: WebhookSubscriptionRow) -> WebhookSubscription:
     return WebhookSubscription(row.id, row.url, tuple(row.events), row.secret, row.created_by, row.created_at,
                                row.removed_at)
+
+
+_INSERT_EVENT = insert(OutboxEventRow.__table__)

@@ -163,7 +163,8 @@ def formatter_for(compiled: Any, user_of: Callable[[str], Any]) -> SubjectFormat
         hints.setdefault(name, hint)
 
     def name_of(username: str) -> str | None:
-        user = user_of(username) if username.isidentifier() else None
+        # usernames are ASCII names (engine/commands/people.py): a customer's name is not looked up
+        user = user_of(username) if username.isascii() and username.isidentifier() else None
         return user.name if user is not None else None
 
     return SubjectFormatter(entry.subject, hints, _items(compiled.bundle.files.get(entry.bpmn, "")), name_of)
