@@ -4,6 +4,10 @@ processes (`zhidu serve --workers N`, issue 17) — with the timer worker beside
 In one process the timer worker is a background thread. With several web processes it is one
 child process (`zhidu worker`), so timers fire once however many web processes there are;
 more `zhidu worker` processes may run anywhere on PostgreSQL.
+
+Either way each request writes one access-log line on standard output in the same format
+(webui/access_log.py), and SpiffWorkflow's loggers are held at WARNING: they log every task's
+state change at INFO, and the journal records what matters.
 """
 
 from __future__ import annotations
@@ -15,9 +19,7 @@ import threading
 from typing import Any
 
 from bootstrap.worker import run_worker
-
-# One line per request, in the common log format with the time taken (microseconds).
-ACCESS_LOG_FORMAT = '%(h)s - %(u)s [%(t)s] "%(r)s" %(s)s %(b)s %(D)s'
+from webui.access_log import ACCESS_LOG_FORMAT, AccessLog
 
 
 def serve(host: str, port: int, worker: bool = True, processes: int = 1) -> None:
@@ -35,12 +37,12 @@ def serve(host: str, port: int, worker: bool = True, processes: int = 1) -> None
     if worker:
         threading.Thread(target=run_worker, args=(5.0,), daemon=True, name="zhidu-timers").start()
     print(f"zhidu serving on http://{host}:{port}/  (timer worker {'on' if worker else 'off'})", flush=True)
-    waitress_serve(app, host=host, port=port, threads=8, ident="zhidu")
+    waitress_serve(AccessLog(app), host=host, port=port, threads=8, ident="zhidu")
 
 
 def _quiet_logs() -> None:
+    """zhidu's own messages at INFO; SpiffWorkflow's (every task state change) only from WARNING."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    # SpiffWorkflow logs every task state change at INFO: the journal records what matters.
     logging.getLogger("spiff").setLevel(logging.WARNING)
 
 
