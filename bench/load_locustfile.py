@@ -8,7 +8,9 @@ valid value (bench/load_forms.py), and the CSRF token comes from the page, as a 
 
 A completion counts as done only when the inbox it redirects to says so ("Task submitted."); a
 task someone else took or finished first ("stale": the page says so and nothing changed) is a
-conflict, not an error. Done completions, starts and conflicts are appended to the ledger file
+conflict, not an error. So is a task page (or a submission) refused with 403 once the task has
+left the user's inbox: someone else finished it a moment earlier and the case went on to other
+people, so the user may no longer see it (zhidu answers 403 there rather than "already done"). Done completions, starts and conflicts are appended to the ledger file
 (ZHIDU_LOAD_LEDGER) that the load test compares with the database afterwards.
 
 Only the standard library, Locust and bench/load_forms.py (pure) are imported: Locust patches the
@@ -74,11 +76,11 @@ class Employee(FastHttpUser):
         if not ids:
             return
         task_id = self.rng.choice(ids)
-        page = self.page(f"/tasks/{task_id}", "task page")
+        page = self.task_page(task_id)
         if f'action="/tasks/{task_id}/claim"' in page:
             if not self.claim(task_id, page):
                 return
-            page = self.page(f"/tasks/{task_id}", "task page")
+            page = self.task_page(task_id)
         controls = form_fields(page, "task-form")
         if controls is not None:
             self.submit(task_id, page, controls)
@@ -143,6 +145,8 @@ class Employee(FastHttpUser):
             return
         with self.client.post(f"/tasks/{task_id}", name="complete", data=data, allow_redirects=False,
                               catch_response=True) as response:
+            if response.status_code == 403 and self.moved_on(task_id, response, "complete"):
+                return
             if response.status_code != 302:
                 response.failure(f"complete: {response.status_code} {response.text[:200]!r}")
                 return
@@ -154,6 +158,32 @@ class Employee(FastHttpUser):
         else:
             self.environment.events.request.fire(request_type="CHECK", name="completion confirmed", response_time=0,
                                                  response_length=0, exception=RuntimeError("no confirmation shown"))
+
+    def task_page(self, task_id: str) -> str:
+        """GET a task's page ('' when there is nothing to do on it: a failure, or a conflict)."""
+        with self.client.get(f"/tasks/{task_id}", name="task page", allow_redirects=False,
+                             catch_response=True) as response:
+            if response.status_code == 200:
+                return response.text or ""
+            if response.status_code == 302 and urlsplit(response.headers.get("Location", "")).path == "/":
+                inbox = self.page("/", "inbox")  # why the task page sent the user back
+                if any(text in inbox for text in STALE):
+                    note("conflict", "task page", task_id)
+                else:
+                    response.failure("task page: sent back to the inbox without a reason")
+                return ""
+            if not (response.status_code == 403 and self.moved_on(task_id, response, "task page")):
+                response.failure(f"task page: {response.status_code}")
+            return ""
+
+    def moved_on(self, task_id: str, response, kind: str) -> bool:
+        """After a 403 on a task offered to this user a moment ago: True (a conflict, counted) if
+        the task has left their inbox since, i.e. someone else finished it first."""
+        if task_id in TASK_LINK.findall(self.page("/", "inbox")):
+            return False
+        response.success()
+        note("conflict", kind, task_id)
+        return True
 
     def page(self, path: str, name: str) -> str:
         """GET a page (the text, '' when it failed: a failure Locust counts)."""

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from tests.webui.support import INTAKE
 
 
@@ -134,6 +136,24 @@ def test_task_completed_by_a_colleague_while_open(client, auth, engine):
     assert response.status_code == 302 and response.location == "/"
     assert "该任务已经完成" in client.get("/").get_data(as_text=True)
     assert client.get(f"/tasks/{task_id}").status_code == 302
+
+
+@pytest.mark.xfail(strict=True, reason="engine/queries/sheets.py task_sheet checks who may see the instance "
+                   "before whether the task is still open; claim and complete_task check it first")
+def test_a_task_done_meanwhile_is_said_so_on_its_page_to_whom_it_was_offered(client, auth, engine):
+    """cs_staff2 was offered the inquiry's assessment; cs_staff1 sent it to marketing, so cs_staff2
+    no longer sees the inquiry. Opening the task from the inbox a moment later should say it is
+    done (as submitting it does), not 'you may not see this page' (the 403 of the load test)."""
+    inquiry = {"customer_name": "王女士", "contact": "13800000000", "channel": "phone", "topic": "price",
+               "question": "套餐价格是多少？"}
+    task_id = engine.start("inquiry_handling", "cs_staff1", inquiry).active_tasks[0].id
+    auth.sign_in("cs_staff2")
+    assert task_id in client.get("/").get_data(as_text=True)
+    engine.complete_task(task_id, "cs_staff1", {"handling": "transfer", "responsible_department": "marketing",
+                                                "transfer_note": "请协助解答"})
+    response = client.get(f"/tasks/{task_id}")
+    assert response.status_code == 302 and response.location == "/"
+    assert "该任务已经完成" in client.get("/").get_data(as_text=True)
 
 
 def test_task_claimed_by_a_colleague_cannot_be_submitted(client, auth, engine):
