@@ -17,6 +17,7 @@ from typing import Any, Iterable
 from engine.audit.confidential import Redactor, version_rules
 from engine.audit.journal import JournalEntry
 from engine.audit.replay import replay
+from engine.audit.snapshot import Evidence, read_evidence
 from engine.audit.verify import Verdict, verify_instance
 from engine.commands.runner import Runner
 from engine.definitions.bundles import CatalogEntry, ProcessBundle
@@ -57,28 +58,33 @@ class EvidenceCommands:
         become markers when the field that differs is confidential for them.
 
         Raises:
-            UserNotFound, PermissionDenied (may not audit), InstanceNotFound.
+            UserNotFound, PermissionDenied (may not audit), InstanceNotFound; ConcurrentUpdate
+            when commands kept committing on the instance while it was read (engine/audit/snapshot.py).
         """
         with self.run.unit() as uow:
             user = self._auditor(uow, actor)
-            record = self.run.instance(uow, instance_id)
-            verdict = self._verify(uow, record)
+            evidence = read_evidence(uow, self.run.instance(uow, instance_id))
+            verdict = self._verify(uow, evidence)
             if user is OPERATOR or not verdict.field:
                 return verdict
-            redactor = self.run.redactor(uow, record.version_hash, user)
+            redactor = self.run.redactor(uow, evidence.record.version_hash, user)
         if any(redactor.hidden(part) for part in verdict.field.split(".")):
             return dataclasses.replace(verdict, recorded=redactor.marker(verdict.recorded),
                                        replayed=redactor.marker(verdict.replayed))
         return verdict
 
     def verify_all(self, batch: int = 500) -> Iterable[Verdict]:
-        """Verdicts for every instance, read in batches (the operator's)."""
+        """Verdicts for every instance, read in batches (the operator's).
+
+        Raises:
+            ConcurrentUpdate: see `verify`.
+        """
         after = ""
         while True:
             with self.run.unit() as uow:
                 ids = uow.instances.ids_after(after, batch)
                 for instance_id in ids:
-                    yield self._verify(uow, uow.instances.get(instance_id))
+                    yield self._verify(uow, read_evidence(uow, uow.instances.get(instance_id)))
             if len(ids) < batch:
                 return
             after = ids[-1]
@@ -139,7 +145,8 @@ class EvidenceCommands:
         full replay).
 
         Raises:
-            UserNotFound, InstanceNotFound, PermissionDenied (`username` may not see an instance).
+            UserNotFound, InstanceNotFound, PermissionDenied (`username` may not see an instance);
+            ConcurrentUpdate: see `verify`.
         """
         versions: dict[str, Any] = {}
         instances = []
@@ -148,11 +155,11 @@ class EvidenceCommands:
             may = self.run.permissions(uow)
             ids = instance_ids if instance_ids is not None else uow.instances.ids_after("", 10**9)
             for instance_id in ids:
-                record = self.run.instance(uow, instance_id)
-                version = self.run.version(uow, record.version_hash)
+                evidence = read_evidence(uow, self.run.instance(uow, instance_id))  # row, journal, tasks of one moment
+                version = self.run.version(uow, evidence.record.version_hash)
                 versions[version.content_hash] = {"key": version.key, "number": version.number,
                                                    "entry": version.entry.to_dict(), "files": version.files}
-                instances.append(self._exported(uow, may, record, user))
+                instances.append(self._exported(uow, may, evidence, user))
         bundle = {"format": EXPORT_FORMAT, "exported_at": self.run.clock.now().isoformat(),
                   "versions": versions, "instances": instances}
         if with_files:
@@ -167,15 +174,15 @@ class EvidenceCommands:
             raise PermissionDenied(f"{username} may not audit instances")
         return user
 
-    def _verify(self, uow: UnitOfWork, record: InstanceRecord) -> Verdict:
+    def _verify(self, uow: UnitOfWork, evidence: Evidence) -> Verdict:
+        record = evidence.record
         version = uow.versions.by_hash(record.version_hash)
         compiled, intact = None, False
         if version is not None:
             bundle = ProcessBundle(version.entry, version.files)
             intact = bundle.content_hash == record.version_hash
             compiled = self.run.cache.get(bundle) if intact else None
-        return verify_instance(compiled, record, uow.journal.for_instance(record.id),
-                               uow.tasks.for_instance(record.id), intact, self._resolver(uow),
+        return verify_instance(compiled, record, evidence.entries, evidence.tasks, intact, self._resolver(uow),
                                files=lambda ref: file_status(self.run.files, ref))
 
     def _resolver(self, uow: UnitOfWork):
@@ -186,10 +193,9 @@ class EvidenceCommands:
             return self.run.cache.get(bundle) if bundle is not None and bundle.content_hash == digest else None
         return resolve
 
-    def _exported(self, uow: UnitOfWork, may: Permissions, record: InstanceRecord,
+    def _exported(self, uow: UnitOfWork, may: Permissions, evidence: Evidence,
                   user: UserRecord | None) -> dict[str, Any]:
-        entries = uow.journal.for_instance(record.id)
-        tasks = uow.tasks.for_instance(record.id)
+        record, entries, tasks = evidence.record, evidence.entries, evidence.tasks
         redactor = None
         if user is not None:
             if not may.may_view(user, record, tasks):
