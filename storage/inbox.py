@@ -1,41 +1,75 @@
 """The inbox reads: open tasks offered to or claimed by a person (and by those they stand in for),
-paged, counted and narrowed by procedure or text; and the open tasks of departments."""
+paged, counted and narrowed by procedure or text; and the open tasks of departments.
+
+What an inbox is lives in storage/inbox_sql.py as SQL text, which `zhidu tasks` also runs without
+SQLAlchemy; here it runs on the unit of work's session."""
 
 from __future__ import annotations
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import Connection, or_, select, text
 from sqlalchemy.orm import Session
 
 from engine.records import TaskRecord, TextMatch, UserRecord
-from storage.models import TaskCandidateRow, TaskRow
+from storage.inbox_sql import TASK_COLUMNS, InboxSql
+from storage.models import TaskRow
 from storage.task_rows import task_record
+
+_KEPT_GROUPS = "zhidu.inbox_groups"
+# The page's columns, typed as the model's (UTC instants, JSON), for the rows to convert as ORM rows do.
+_TYPED = tuple(TaskRow.__table__.c[name] for name in TASK_COLUMNS)
 
 
 def page(session: Session, username: str, roles: tuple[str, ...], process_key: str | None, sort: str,
          offset: int, limit: int | None, match: TextMatch | None = None,
          standing_in: tuple[UserRecord, ...] = ()) -> list[TaskRecord]:
     """One page of `username`'s inbox, by due time (`sort` "due") or by creation ("created")."""
-    query = _inbox_query(username, roles, process_key, match, standing_in)
-    if sort == "created":
-        query = query.order_by(TaskRow.created_at, TaskRow.id)
-    else:
-        query = query.order_by(TaskRow.due_at.is_(None), TaskRow.due_at, TaskRow.created_at, TaskRow.id)
-    query = query.offset(offset).limit(limit) if limit is not None else query
-    return [task_record(r) for r in session.scalars(query)]
+    sql = _inbox(username, roles, process_key, match, standing_in)
+    rows = _connection(session).execute(text(sql.page(sort, offset, limit)).columns(*_TYPED), sql.params)
+    return [task_record(r) for r in rows]
 
 
 def count(session: Session, username: str, roles: tuple[str, ...], process_key: str | None = None,
           match: TextMatch | None = None, standing_in: tuple[UserRecord, ...] = ()) -> int:
     """How many tasks `page` would list without paging."""
-    inner = _inbox_query(username, roles, process_key, match, standing_in).with_only_columns(TaskRow.id).subquery()
-    return session.scalar(select(func.count()).select_from(inner)) or 0
+    if match is not None and match.text.strip():
+        sql = _inbox(username, roles, process_key, match, standing_in)
+        return sum(n for _, n in _connection(session).execute(text(sql.groups()), sql.params))
+    groups = _groups(session, _inbox(username, roles, None, None, standing_in))
+    return groups.get(process_key, 0) if process_key else sum(groups.values())
 
 
 def processes(session: Session, username: str, roles: tuple[str, ...],
               standing_in: tuple[UserRecord, ...] = ()) -> list[str]:
     """The procedures the inbox holds tasks of, sorted by key."""
-    inner = _inbox_query(username, roles, None, None, standing_in).with_only_columns(TaskRow.process_key).subquery()
-    return list(session.scalars(select(inner.c.process_key).distinct().order_by(inner.c.process_key)))
+    return list(_groups(session, _inbox(username, roles, None, None, standing_in)))
+
+
+def _groups(session: Session, sql: InboxSql) -> dict[str, int]:
+    """How many tasks the inbox holds of each procedure, in key order.
+
+    Counting reads the whole inbox, and an inbox page asks for its count and for its procedures
+    one after the other: on SQLite the second is answered from the first while the unit of work's
+    connection has written nothing since (sqlite3's `total_changes` counts its own writes, the
+    only ones that could change the answer within one unit of work)."""
+    statement, connection = sql.groups(), _connection(session)
+    driver = connection.connection.dbapi_connection
+    changes = getattr(driver, "total_changes", None)
+    asked = (statement, tuple(sql.params.items()), id(driver), changes)
+    kept = session.info.get(_KEPT_GROUPS)
+    if changes is not None and kept is not None and kept[0] == asked:
+        return kept[1]
+    groups = {key: n for key, n in connection.execute(text(statement), sql.params)}
+    if changes is not None:
+        session.info[_KEPT_GROUPS] = (asked, groups)
+    return groups
+
+
+def _connection(session: Session) -> Connection:
+    """The unit of work's connection, once what the ORM holds pending is written: a statement of
+    text is not flushed for as an ORM query is, and must see the unit's own tasks."""
+    if session.new or session.dirty or session.deleted:
+        session.flush()
+    return session.connection()
 
 
 def open_in_departments(session: Session, departments: list[str], match: TextMatch | None = None) -> list[TaskRecord]:
@@ -45,35 +79,11 @@ def open_in_departments(session: Session, departments: list[str], match: TextMat
     return [task_record(r) for r in session.scalars(query)]
 
 
-def _inbox_query(username: str, roles: tuple[str, ...], process_key: str | None,
-                 match: TextMatch | None = None, standing_in: tuple[UserRecord, ...] = ()):
-    # A substitute's inbox holds the absent people's too: an indexed IN for each person.
-    # Separation of duties leaves out what excludes the reader, and what reaches a
-    # substitute only through an absent person it excludes (engine/permissions.py).
-    names = [username, *(u.username for u in standing_in)]
-    offered = or_(TaskRow.id.in_(_offered_to(username, roles)), *(
-        and_(TaskRow.id.in_(_offered_to(a.username, a.roles)), _not_excluded(a.username)) for a in standing_in))
-    claimed = TaskRow.claimed_by.in_(names) if standing_in else TaskRow.claimed_by == username
-    query = _matching(select(TaskRow).where(TaskRow.status == "open", or_(
-        claimed, and_(TaskRow.claimed_by.is_(None), offered)), _not_excluded(username)), match)
-    return query.where(TaskRow.process_key == process_key) if process_key else query
-
-
-def _offered_to(username: str, roles: tuple[str, ...]):
-    """The ids of open tasks offered to `username` by name or by one of `roles` (indexed)."""
-    mine = [f"user:{username}", *(f"role:{r}" for r in roles)]
-    return select(TaskCandidateRow.task_id).where(TaskCandidateRow.candidate.in_(list(dict.fromkeys(mine))))
-
-
-def _not_excluded(username: str):
-    """Separation of duties does not keep `username` from the task: a test on the rows the
-    indexed conditions chose (most have no one excluded)."""
-    return or_(TaskRow.excluded_names.is_(None),
-               TaskRow.excluded_names.not_like(f"%|{_escaped(username)}|%", escape="\\"))
-
-
-def _escaped(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+def _inbox(username: str, roles: tuple[str, ...], process_key: str | None, match: TextMatch | None,
+           standing_in: tuple[UserRecord, ...]) -> InboxSql:
+    search = match.text.strip().lower() if match is not None and match.text.strip() else None
+    return InboxSql(username, roles, tuple((a.username, a.roles) for a in standing_in), process_key,
+                    search, match.process_keys if search is not None else ())
 
 
 def _matching(query, match: TextMatch | None):

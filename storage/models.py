@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
@@ -78,6 +78,8 @@ class TaskRow(Base):
     __table_args__ = (
         Index("ix_tasks_status_claimed", "status", "claimed_by"),
         Index("ix_tasks_department_status", "department", "status"),
+        Index("ix_tasks_inbox", "status", "claimed_by", "due_at", "created_at", "id", "excluded_names", "process_key",
+              sqlite_where=text("status = 'open'"), postgresql_where=text("status = 'open'")),  # storage/inbox_sql.py
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
