@@ -28,7 +28,8 @@ def with_uploads(form: Any, data: dict[str, Any], shown: dict[str, Any]) -> None
     """Keep the files sent for the form's attachment fields and put their references into
     `data` (and into `shown`, so a form sent back for other errors keeps them). A file too large
     or of a type the field refuses raises FormInvalid before any file is stored."""
-    stored = engine().store_uploads(form.key, form.schema, read_uploads(form, request.files)) if form else {}
+    uploads = read_uploads(form, request.files) if form else []
+    stored = engine().store_uploads(form.key, form.schema, uploads) if uploads else {}
     data.update(stored)
     shown.update(stored)
 
