@@ -70,12 +70,12 @@ def database(kind: str) -> Iterator[str]:
 
 
 def build(url: str, now: datetime):
-    """An engine over `url` at the fixed time `now`, and its SQLAlchemy engine."""
+    """An engine over `url` at the fixed time `now`, and its SQLAlchemy engine (the worker's kind)."""
     from engine.clock import FixedClock
     from engine.runtime import Engine
     from storage.database import make_engine, uow_factory
 
-    db = make_engine(url)
+    db = make_engine(url, background=True)
     return Engine(uow_factory(db), FixedClock(now)), db
 
 

@@ -37,8 +37,10 @@ def home() -> Path:
     return Path(os.environ.get("ZHIDU_HOME") or Path.cwd())
 
 
-def build(url: str | None = None, clock: Clock | None = None, require_schema: bool = True) -> Services:
-    """Wire an engine to the database at `url` (default: `ZHIDU_DATABASE_URL` or var/zhidu.db).
+def build(url: str | None = None, clock: Clock | None = None, require_schema: bool = True,
+          background: bool = False) -> Services:
+    """Wire an engine to the database at `url` (default: `ZHIDU_DATABASE_URL` or var/zhidu.db);
+    `background` for the worker's (storage/database.py `make_engine`).
 
     Raises:
         InvalidInput: the database has no schema yet (run `zhidu init`).
@@ -51,7 +53,7 @@ def build(url: str | None = None, clock: Clock | None = None, require_schema: bo
     from storage.files import FolderFiles, files_dir
 
     url = url or database_url()
-    db = make_engine(url)
+    db = make_engine(url, background)
     if require_schema and not inspect(db).has_table("instances"):
         raise InvalidInput("the database has no zhidu schema yet; run `zhidu init` first")
     versions = compiled_versions(url)

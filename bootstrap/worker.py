@@ -28,7 +28,7 @@ MAIL_PER_PASS = 100
 def run_worker(interval: float, once: bool = False, stop: threading.Event | None = None) -> None:
     """Poll for due timers, webhooks and mail every `interval` seconds until `stop` is set (or once)."""
     stop = stop or threading.Event()
-    engine = build().engine
+    engine = build(background=True).engine
     configure_mail(engine, os.environ)
     while not stop.is_set():
         work_once(engine)

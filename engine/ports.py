@@ -34,9 +34,9 @@ class InstanceRepository(Protocol):
             ConcurrentUpdate: another command wrote the instance first.
         """
     def due(self, now: datetime, limit: int) -> list[str]: ...
-    def lock_next_due(self, now: datetime, skip: set[str]) -> InstanceRecord | None:
-        """The next due running instance not in `skip`, locked for this transaction (rows other
-        workers hold are skipped, not waited for)."""
+    def lock_next_due(self, now: datetime, skip: set[str]) -> tuple[InstanceRecord, list[TaskRecord]] | None:
+        """The next due running instance not in `skip` and its open tasks, locked for this
+        transaction (rows other workers hold are skipped, not waited for)."""
     def started_by(self, username: str) -> list[InstanceRecord]: ...
     def ids_after(self, after: str, limit: int) -> list[str]:
         """Instance ids in id order, greater than `after`."""

@@ -87,7 +87,7 @@ class SqlInstanceRepository:
     def due(self, now: datetime, limit: int) -> list[str]:
         return wakeups.due(self.session, now, limit)
 
-    def lock_next_due(self, now: datetime, skip: set[str]) -> InstanceRecord | None:
+    def lock_next_due(self, now: datetime, skip: set[str]) -> tuple[InstanceRecord, list[TaskRecord]] | None:
         return wakeups.lock_next_due(self.session, now, skip)
 
     def ids_after(self, after: str, limit: int) -> list[str]:

@@ -56,9 +56,10 @@ class TimerCommands:
 
     def _fire_next(self, seen: set[str]) -> FiredTimers | None:
         with self.run.unit() as uow:
-            record = uow.instances.lock_next_due(self.run.clock.now(), seen)
-            if record is None:
+            locked = uow.instances.lock_next_due(self.run.clock.now(), seen)
+            if locked is None:
                 return None
+            record, open_tasks = locked
             seen.add(record.id)
             execution = self.run.execution(uow, self.run.compiled_for(uow, record.version_hash), record.state)
             result, elements = execution.fire_timers()
@@ -67,7 +68,7 @@ class TimerCommands:
             journal = self.run.journal(record, None)
             journal.add("timer_fired", {"at": self.run.clock.now().isoformat(), "elements": list(elements)},
                         actor=None)
-            self.run.apply(uow, record, result, journal, expected_revision=record.revision)
+            self.run.apply(uow, record, result, journal, expected_revision=record.revision, open_tasks=open_tasks)
             uow.commit()
             return FiredTimers(record.id, record.process_key, tuple(elements), record.status)
 

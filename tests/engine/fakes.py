@@ -122,9 +122,12 @@ class _Instances:
         due = [r for r in self.work.instances.values() if r.status == "running" and r.next_wake_at and r.next_wake_at <= now]
         return [r.id for r in sorted(due, key=lambda r: r.next_wake_at)][:limit]
 
-    def lock_next_due(self, now: datetime, skip: set[str]) -> InstanceRecord | None:
+    def lock_next_due(self, now: datetime, skip: set[str]) -> tuple[InstanceRecord, list[TaskRecord]] | None:
         due = [i for i in self.due(now, 10**9) if i not in skip]
-        return self.get(due[0]) if due else None
+        if not due:
+            return None
+        tasks = [copy.deepcopy(t) for t in self.work.tasks.values() if t.instance_id == due[0] and t.status == "open"]
+        return self.get(due[0]), tasks
 
     def ids_after(self, after: str, limit: int) -> list[str]:
         return sorted(i for i in self.work.instances if i > after)[:limit]
