@@ -125,6 +125,7 @@ def test_the_stored_state_is_spiffworkflows_own_serialization_without_the_spec(c
 
     from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
     from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter
+    from SpiffWorkflow.bpmn.serializer.helpers.registry import DefaultRegistry
     from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 
     from engine.spiff import state as state_module
@@ -135,10 +136,40 @@ def test_the_stored_state_is_spiffworkflows_own_serialization_without_the_spec(c
     execution = Execution(compiled, clock, json.loads(json.dumps(started.state)))
     execution.fire_timers()
     config = state_module.serializer_config()
-    config[BpmnWorkflow] = BpmnWorkflowConverter  # SpiffWorkflow's own, spec included
+    config[BpmnWorkflow] = BpmnWorkflowConverter  # SpiffWorkflow's own converter and registry, spec included
     plain = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(config))
+    assert type(plain.registry) is DefaultRegistry
     full = plain.to_dict(execution.workflow)
     assert "spec" in full and "subprocess_specs" in full
     expected = stored.stored_form(full, state_module.join_spec_names(execution.workflow))
     assert state_module.dump_state(execution.workflow) == expected
     assert "spec" not in expected and expected["subprocesses"]
+
+
+def test_plain_data_converts_as_spiffworkflows_registry_converts_it():
+    import math
+    from collections import OrderedDict
+    from datetime import datetime, timedelta, timezone
+    from decimal import Decimal
+    from uuid import UUID
+
+    from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
+    from SpiffWorkflow.bpmn.serializer.helpers.registry import DefaultRegistry
+
+    from engine.spiff import state as state_module
+
+    class Text(str):
+        pass
+
+    ours = state_module._serializer().registry
+    theirs = BpmnWorkflowSerializer.configure(state_module.serializer_config(), DefaultRegistry())
+    data = {"text": "张三", "n": 3, "big": 2 ** 80, "x": 0.5, "nan": math.nan, "yes": True, "none": None,
+            "nested": {"list": [1, "a", {"deep": [None, False]}], "tuple": (1, "b"), "set": {3}},
+            "when": datetime(2026, 11, 27, 9, tzinfo=timezone.utc), "span": timedelta(days=2),
+            "id": UUID(int=7), "money": Decimal("1.5"), "ordered": OrderedDict(a=1, b=print),
+            "sub": Text("t"), "helper": print, "module": math, "inside": {"helper": len, "module": json},
+            7: "int key"}
+    mine, spiffs = ours.convert(data), theirs.convert(theirs.clean(data))
+    assert json.dumps(mine, default=repr, sort_keys=False) == json.dumps(spiffs, default=repr, sort_keys=False)
+    assert type(mine["nested"]["tuple"]) is tuple and type(mine["ordered"]) is type(spiffs["ordered"])
+    assert "helper" not in mine and "helper" not in mine["inside"] and "module" not in mine["inside"]
