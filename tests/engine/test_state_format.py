@@ -146,7 +146,7 @@ def test_the_stored_state_is_spiffworkflows_own_serialization_without_the_spec(c
     assert "spec" not in expected and expected["subprocesses"]
 
 
-def test_plain_data_converts_as_spiffworkflows_registry_converts_it():
+def test_plain_data_converts_and_restores_as_spiffworkflows_registry_does():
     import math
     from collections import OrderedDict
     from datetime import datetime, timedelta, timezone
@@ -173,3 +173,9 @@ def test_plain_data_converts_as_spiffworkflows_registry_converts_it():
     assert json.dumps(mine, default=repr, sort_keys=False) == json.dumps(spiffs, default=repr, sort_keys=False)
     assert type(mine["nested"]["tuple"]) is tuple and type(mine["ordered"]) is type(spiffs["ordered"])
     assert "helper" not in mine and "helper" not in mine["inside"] and "module" not in mine["inside"]
+    stored = json.loads(json.dumps(spiffs, default=repr))
+    stored["typed"] = {"typename": "datetime", "value": "2026-11-27T09:00:00+00:00"}
+    stored["listed"] = [1, {"typename": "timedelta", "days": 1, "seconds": 0}, ["x", None, 2.5]]
+    back, spiffs_back = ours.restore(stored), theirs.restore(stored)
+    assert back == spiffs_back and back is not stored and back["nested"] is not stored["nested"]
+    assert back["typed"] == datetime(2026, 11, 27, 9, tzinfo=timezone.utc) and back["listed"][1] == timedelta(days=1)
