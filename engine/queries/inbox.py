@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from engine.commands.runner import Runner
 from engine.ports import UnitOfWork
 from engine.queries.reading import light_task_view, user_view
-from engine.records import TaskRecord, TextMatch, UserRecord
+from engine.records import StoredVersion, TaskRecord, TextMatch, UserRecord
 from engine.views import TaskView, UserView
 
 
@@ -23,6 +23,7 @@ class InboxPage:
     pages: int
     procedures: tuple[str, ...]
     on_behalf_of: dict[str, str] = field(default_factory=dict)  # task id -> the absent person it is there for
+    names: dict[str, dict[str, str]] = field(default_factory=dict)  # each procedure's name ({zh, en}), by key
 
 
 class InboxQueries:
@@ -42,18 +43,20 @@ class InboxQueries:
         with self.run.unit() as uow:
             user = self.run.actor(uow, username)
             absent = tuple(uow.absences.standing_in(user.username, self.run.clock.now()))
-            match = _text_match(uow, search)
+            latest = uow.versions.all_latest() if (search or "").strip() else None
+            match = _text_match(latest or [], search)
             total = uow.tasks.inbox_count(user.username, user.roles, process_key or None, match, absent)
             pages = max(1, -(-total // page_size))
             page = min(max(1, page), pages)
             tasks = uow.tasks.inbox_page(user.username, user.roles, process_key or None, sort,
-                                         (page - 1) * page_size, page_size, match, absent)
+                                         (page - 1) * page_size, page_size, match, absent) if total else []
             filtered = process_key or match
             total_all = uow.tasks.inbox_count(user.username, user.roles, standing_in=absent) if filtered else total
             procedures = uow.tasks.inbox_processes(user.username, user.roles, absent)
+            names = _names(uow, latest, {*procedures, *(t.process_key for t in tasks)})
         behalf = {t.id: name for t in tasks if (name := on_behalf(user, absent, t))}
         return InboxPage(tuple(light_task_view(t) for t in tasks), total, total_all, page, pages, tuple(procedures),
-                         behalf)
+                         behalf, names)
 
     def inbox_count(self, username: str) -> int:
         """How many tasks are in `username`'s inbox. Raises: UserNotFound."""
@@ -73,7 +76,7 @@ class InboxQueries:
         with self.run.unit() as uow:
             user = self.run.actor(uow, username)
             departments = self.run.permissions(uow).inbox_departments(user)
-            match = _text_match(uow, search)
+            match = _text_match(uow.versions.all_latest(), search) if (search or "").strip() else None
             tasks = uow.tasks.open_in_departments(departments, match) if departments else []
         return [light_task_view(t) for t in tasks]
 
@@ -105,11 +108,20 @@ def on_behalf(user: UserRecord, absent: tuple[UserRecord, ...], task: TaskRecord
     return None if mine(user) else next((a.username for a in absent if mine(a)), None)
 
 
-def _text_match(uow: UnitOfWork, search: str) -> TextMatch | None:
-    """A search over task titles and subjects, and the procedures whose names contain it."""
+def _text_match(latest: list[StoredVersion], search: str) -> TextMatch | None:
+    """A search over task titles and subjects, and the procedures (of the `latest` versions)
+    whose names contain it."""
     text = (search or "").strip().lower()
     if not text:
         return None
-    keys = tuple(v.key for v in uow.versions.all_latest()
+    keys = tuple(v.key for v in latest
                  if text in v.key.lower() or any(text in n.lower() for n in v.entry.name.values()))
     return TextMatch(text[:200], keys)
+
+
+def _names(uow: UnitOfWork, latest: list[StoredVersion] | None, keys: set[str]) -> dict[str, dict[str, str]]:
+    """The names of the procedures `keys`, from their latest versions: read one by one, as an
+    inbox rarely holds more than a few procedures, unless a search read them all already."""
+    if latest is None:
+        latest = [v for v in (uow.versions.latest(k) for k in sorted(keys)) if v is not None]
+    return {v.key: dict(v.entry.name) for v in latest if v.key in keys}

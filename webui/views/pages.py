@@ -33,7 +33,7 @@ def inbox(engine: Engine, username: str, args: Mapping[str, str], page_size: int
     found = engine.inbox_page(username, procedure or None, sort, _int(args.get("page"), 1), page_size, search)
     return {"tasks": list(found.tasks), "total": found.total, "total_all": found.total_all, "page": found.page,
             "pages": found.pages, "process": procedure, "sort": sort, "procedures": list(found.procedures),
-            "names": process_names(engine), "q": search,
+            "names": found.names, "q": search,
             "on_behalf": found.on_behalf_of, "people": people_names(engine) if found.on_behalf_of else {}}
 
 
