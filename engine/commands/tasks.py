@@ -132,7 +132,8 @@ class TaskCommands:
             duty.refresh()  # the paired steps still open may not be done by who did this one
             journal = self.run.journal(record, actor)
             journal.add("completed", _behalf({"task_id": task_id, "element": task.spec_name, "data": data}, behalf))
-            now_open = self.run.apply(uow, record, result, journal, expected_revision=record.revision, may=may)
+            now_open = self.run.apply(uow, record, result, journal, expected_revision=record.revision,
+                                      open_tasks=duty.instance_rows(), may=may)
             uow.commit()
             return self.run.instance_view(uow, record, open_tasks=now_open)
 
@@ -162,6 +163,11 @@ class _Duties:
 
     def refresh(self) -> None:
         duties.refresh_paired(self.uow, self.compiled, self.task, self.rows or None)
+
+    def instance_rows(self) -> list[TaskRecord] | None:
+        """The instance's task rows as this command left them (this task's row is the command's
+        own record), when the rules had them read; None when they were not read."""
+        return [self.task if r.id == self.task.id else r for r in self.rows] if self.rows else None
 
     def _refuse(self, actor: str, action: str, exclusion: Exclusion, behalf: str | None, who: str) -> None:
         people = self.uow.users
