@@ -66,10 +66,10 @@ class SheetQueries:
         """
         with self.run.unit() as uow:
             user, task = self.run.actor(uow, actor), self.run.task(uow, task_id)
+            if task.status != "open":  # first, as claim and complete_task: whoever had it offered
+                raise TaskNotReady(f"task {task_id} is {task.status}")  # may no longer see the case
             record = self.run.instance(uow, task.instance_id)
             may, instance = self.run.visible(uow, user, record, f"task {task_id}")
-            if task.status != "open":
-                raise TaskNotReady(f"task {task_id} is {task.status}")
             view = dataclasses.replace(self.run.task_view(uow, task, record.version_hash),
                                        actions=actions_on(may, user, task))
             context = self.run.redactor(uow, record.version_hash, user).data(task.context or {})

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import re
 
-import pytest
-
 from tests.webui.support import INTAKE
 
 
@@ -138,8 +136,6 @@ def test_task_completed_by_a_colleague_while_open(client, auth, engine):
     assert client.get(f"/tasks/{task_id}").status_code == 302
 
 
-@pytest.mark.xfail(strict=True, reason="engine/queries/sheets.py task_sheet checks who may see the instance "
-                   "before whether the task is still open; claim and complete_task check it first")
 def test_a_task_done_meanwhile_is_said_so_on_its_page_to_whom_it_was_offered(client, auth, engine):
     """cs_staff2 was offered the inquiry's assessment; cs_staff1 sent it to marketing, so cs_staff2
     no longer sees the inquiry. Opening the task from the inbox a moment later should say it is
