@@ -88,14 +88,17 @@ def check_duties(compiled: CompiledVersion, entries: list[JournalEntry], resolve
     `compiled`: the version the instance is on now; a migrated instance's earlier versions come
     from `resolve`, as in replay.
     """
-    steps, version, pairs = _Steps(), compiled, {}
+    # A version's content hash is computed from its files on each use: each is taken once here.
+    steps, compiled_hash, pairs = _Steps(), compiled.content_hash, None
+    version, digest = compiled, compiled_hash
     for entry in entries:
         payload, kind = entry.payload, entry.kind
         if kind in ("started", "migrated"):
             wanted = payload.get("to" if kind == "migrated" else "version_hash")
-            if wanted and wanted != version.content_hash:  # replay has found each version already
-                found = compiled if wanted == compiled.content_hash else resolve(wanted) if resolve else None
-                version = found or version
+            if wanted and wanted != digest:  # replay has found each version already
+                found = compiled if wanted == compiled_hash else resolve(wanted) if resolve else None
+                if found is not None:
+                    version, digest, pairs = found, wanted, None
         elif kind == "task_entered":
             steps.enter(payload.get("task_id"), payload.get("element"), tuple(payload.get("not_by") or ()))
         elif kind in ("claimed", "reassigned"):
@@ -103,9 +106,8 @@ def check_duties(compiled: CompiledVersion, entries: list[JournalEntry], resolve
         elif kind in ("released", "task_left"):
             steps.release(payload.get("task_id"))
         elif kind == "completed":
-            if version.content_hash not in pairs:  # the rules of a version, read once
-                pairs[version.content_hash] = apart_in(version)
-            _check_completion(steps, entry, pairs[version.content_hash])
+            pairs = apart_in(version) if pairs is None else pairs  # the rules of a version, read once
+            _check_completion(steps, entry, pairs)
 
 
 def _check_completion(steps: _Steps, entry: JournalEntry, pairs: dict[str, frozenset[str]]) -> None:
