@@ -18,8 +18,7 @@ from sqlalchemy.orm import Session
 def connection(session: Session) -> Connection:
     """The session's connection, once what the ORM holds pending is written (so a Core
     statement sees it, and rows it refers to exist)."""
-    if session.new or session.dirty or session.deleted:
-        session.flush()
+    session.flush()  # nothing to do (and next to no cost) when the ORM holds nothing pending
     return session.connection()
 
 
