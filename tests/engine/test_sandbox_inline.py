@@ -94,11 +94,25 @@ def test_inline_runs_keep_the_environments_limits():
 def test_a_complaint_and_its_replay_ask_no_worker(fake_engine, monkeypatch):
     # Its gateways (founded == True, resolved == False) and assignments (responsible_department +
     # '-staff', resolve_by) are all inline: the half of each replayed command the round trips cost.
-    from bench.audit import _complaint
+    from tests.processes.test_complaint_handling import DECIDE, FEEDBACK, HANDLE, INTAKE, RECORD, REVIEW
 
     asked = []
     real = SandboxEnvironment._run
     monkeypatch.setattr(SandboxEnvironment, "_run", lambda self, *args: asked.append(args[1]) or real(self, *args))
-    instance_id = _complaint(fake_engine, "looped", 2)
+    instance_id = fake_engine.start("complaint_handling", "cs_staff1", INTAKE).id
+
+    def complete(element: str, user: str, data: dict) -> None:
+        task = next(t for t in fake_engine.show(instance_id).active_tasks if t.name == element)
+        fake_engine.complete_task(task.id, user, data)
+
+    complete("Task_Record", "cs_staff1", RECORD)
+    complete("Task_Verify", "cs_staff2", {"findings": "属实", "founded": True})
+    complete("Task_Decide", "cs_manager", DECIDE)
+    for attempt in range(2):
+        complete("Task_Handle", "da_staff1", HANDLE)
+        complete("Task_Track", "cs_staff1", {"resolved": bool(attempt), "progress_note": f"{attempt}"})
+    complete("Task_Feedback", "cs_staff1", FEEDBACK)
+    complete("Task_Review", "cs_manager", REVIEW)
+    assert fake_engine.show(instance_id).status == "completed"
     assert fake_engine.verify(instance_id).status == "ok"
     assert asked == []
