@@ -2,6 +2,10 @@
 
 Errors print one line naming what is wrong (or a JSON error document) and exit non-zero;
 nothing is written when a command fails.
+
+A call imports what its command needs when it runs: the wiring (YAML, the engine, SQLAlchemy), the
+engine's errors and the other command modules are imported inside the functions that use them, so
+`zhidu tasks`, which answers from the rows and the cache (bootstrap/task_list.py), imports none.
 """
 
 from __future__ import annotations
@@ -9,21 +13,23 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
-from bootstrap.json_text import strict_json
-from bootstrap.wiring import DEMO_PASSWORD, build, bundles_from_paths, demo_organisation, initialise
-from cli import admin as cli_admin, output as out, tokens as cli_tokens, webhooks as cli_webhooks
-from cli import comments as cli_comments
-from engine.errors import InvalidInput, ZhiduError
-from engine.permissions import OPERATOR_NAME
+from cli import output as out
 
 if TYPE_CHECKING:
+    from bootstrap.wiring import Services
     from engine.files import Upload
 
 EXIT_ERROR = 1
+
+
+def build(**options: Any) -> Services:
+    """bootstrap/wiring.py's `build`: the engine over the configured database."""
+    from bootstrap import wiring
+
+    return wiring.build(**options)
 
 
 def parse_data(text: str | None) -> dict[str, Any]:
@@ -32,6 +38,8 @@ def parse_data(text: str | None) -> dict[str, Any]:
     Raises:
         InvalidInput: not valid JSON or not an object.
     """
+    from engine.errors import InvalidInput
+
     if text is None:
         return {}
     if text.startswith("@"):
@@ -49,6 +57,8 @@ def parse_data(text: str | None) -> dict[str, Any]:
 
 
 def cmd_init(args: argparse.Namespace) -> Any:
+    from bootstrap.wiring import DEMO_PASSWORD, bundles_from_paths, demo_organisation, initialise
+
     services = initialise()
     deployed = services.engine.deploy(bundles_from_paths([]), actor="zhidu init")
     users = services.engine.load_organisation(demo_organisation()) if args.demo else 0
@@ -57,6 +67,8 @@ def cmd_init(args: argparse.Namespace) -> Any:
 
 
 def cmd_deploy(args: argparse.Namespace) -> Any:
+    from bootstrap.wiring import bundles_from_paths
+
     results = build().engine.deploy(bundles_from_paths(args.paths), actor=args.actor, comment=args.comment)
     return [r.to_dict() for r in results]
 
@@ -81,7 +93,7 @@ def cmd_tasks(args: argparse.Namespace) -> Any:
     from bootstrap.task_list import tasks_for  # rows and cached forms, without the engine runtime
 
     found = tasks_for(args.actor)
-    return [t.to_dict() for t in (found if found is not None else build().engine.tasks_for(args.actor))]
+    return found if found is not None else [t.to_dict() for t in build().engine.tasks_for(args.actor)]
 
 
 def cmd_claim(args: argparse.Namespace) -> Any:
@@ -93,6 +105,8 @@ def cmd_release(args: argparse.Namespace) -> Any:
 
 
 def cmd_complete(args: argparse.Namespace) -> Any:
+    from engine.errors import InvalidInput
+
     data = parse_data(args.data)
     engine = build().engine
     if args.files:  # each file is checked against its field and stored before the task completes
@@ -109,6 +123,7 @@ def parse_file(text: str) -> Upload:
     Raises:
         InvalidInput: not FIELD=PATH, or the file cannot be read.
     """
+    from engine.errors import InvalidInput
     from engine.files import Upload
 
     field, sep, path = text.partition("=")
@@ -122,12 +137,16 @@ def parse_file(text: str) -> Upload:
 
 
 def cmd_show(args: argparse.Namespace) -> Any:
+    from engine.permissions import OPERATOR_NAME
+
     # With --as, as that user sees it (refused if they may not, confidential values hidden);
     # without, as the operator: everything.
     return build().engine.show(args.instance, args.actor or OPERATOR_NAME).to_dict()
 
 
 def cmd_history(args: argparse.Namespace) -> Any:
+    from engine.permissions import OPERATOR_NAME
+
     entries = build().engine.history(args.instance, args.actor or OPERATOR_NAME)
     return [e.to_dict() for e in entries]
 
@@ -135,6 +154,7 @@ def cmd_history(args: argparse.Namespace) -> Any:
 def cmd_fire_timers(args: argparse.Namespace) -> Any:
     from bootstrap.wiring import time_zone
     from engine.clock import FixedClock, local_moment
+    from engine.errors import InvalidInput
 
     zone = time_zone()
     try:  # without an offset, --now is wall-clock time in the organisation's zone
@@ -166,6 +186,7 @@ def cmd_withdraw(args: argparse.Namespace) -> Any:
 def cmd_verify(args: argparse.Namespace) -> Any:
     from engine.commands.evidence import verify_bundle
     from engine.audit.verify import Verdict
+    from engine.errors import InvalidInput
 
     if args.bundle:
         verdicts = verify_bundle(_read_json_file(args.bundle, "--bundle"))
@@ -186,6 +207,9 @@ def cmd_verify(args: argparse.Namespace) -> Any:
 
 
 def cmd_export(args: argparse.Namespace) -> Any:
+    from bootstrap.json_text import strict_json
+    from engine.errors import InvalidInput
+
     if not args.all and not args.instance:
         raise InvalidInput("name an INSTANCE or give --all")
     bundle = build().engine.export(None if args.all else [args.instance], args.actor, with_files=args.with_files)
@@ -198,6 +222,8 @@ def cmd_export(args: argparse.Namespace) -> Any:
 
 
 def _read_json_file(path: str, option: str) -> Any:
+    from engine.errors import InvalidInput
+
     try:
         return json.loads(Path(path).read_text(encoding="utf-8"))
     except OSError as err:
@@ -206,15 +232,15 @@ def _read_json_file(path: str, option: str) -> Any:
         raise InvalidInput(f"{option} file is not valid JSON: {err.msg} at line {err.lineno}") from err
 
 
-@dataclass(frozen=True)
 class Finished:
     """A result printed as usual but with a non-zero exit status (e.g. verification failed)."""
 
-    value: Any
-    exit_code: int
+    def __init__(self, value: Any, exit_code: int):
+        self.value, self.exit_code = value, exit_code
 
 
 def cmd_serve(args: argparse.Namespace) -> Any:
+    from engine.errors import InvalidInput
     from webui.server import serve
 
     if not 1 <= args.workers <= 64:
@@ -261,10 +287,11 @@ def _build_parser(only: str | None) -> tuple[argparse.ArgumentParser, list[str]]
 
     for group in (_setup_commands, _task_commands, _instance_commands, _evidence_commands):
         group(add)
-    cli_admin.register(add)
-    cli_webhooks.register(add)
-    cli_tokens.register(add)
-    cli_comments.register(add)
+    if only is None or not registered:  # the call names none of this module's commands
+        from cli import admin, comments, tokens, webhooks
+
+        for module in (admin, webhooks, tokens, comments):
+            module.register(add)
     return parser, registered
 
 
@@ -363,11 +390,13 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser(argv[0] if argv and not argv[0].startswith("-") else None).parse_args(argv)
     try:
         result = args.func(args)
-    except ZhiduError as err:
-        out.error(err, args.json)
-        return EXIT_ERROR
-    except Exception as err:  # last line of defence: never a traceback on the terminal
-        out.unexpected(err, args.json)
+    except Exception as err:  # never a traceback on the terminal
+        from engine.errors import ZhiduError
+
+        if isinstance(err, ZhiduError):
+            out.error(err, args.json)
+        else:  # last line of defence
+            out.unexpected(err, args.json)
         return EXIT_ERROR
     code = 0
     if isinstance(result, Finished):

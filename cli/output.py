@@ -4,19 +4,23 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bootstrap.json_text import strict_json
-from engine.errors import ZhiduError
+
+if TYPE_CHECKING:
+    from engine.errors import ZhiduError
 
 
 def result(command: str, value: Any, as_json: bool) -> None:
     if as_json:
         print(strict_json(value, indent=2))
         return
-    from cli.admin import PRINTERS as admin_printers
+    printer = _PRINTERS.get(command)
+    if printer is None:
+        from cli.admin import PRINTERS as admin_printers
 
-    printer = _PRINTERS.get(command) or admin_printers.get(command)
+        printer = admin_printers.get(command)
     print(printer(value) if printer else strict_json(value, indent=2))
 
 

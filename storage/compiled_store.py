@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import stat
-import tempfile
 from pathlib import Path
 
 from engine.spiff.spec_cache import ENTRY_NAME
@@ -64,6 +63,8 @@ class CompiledFolder:
             self.root.mkdir(mode=0o700, parents=True, exist_ok=True)
             if not _private(os.stat(self.root), folder=True):
                 return  # someone else's, or open to others: do not write into it
+            import tempfile  # here: reading, what most processes do, needs none of it
+
             fd, draft = tempfile.mkstemp(dir=self.root, prefix=".draft-")  # 0600
             try:
                 with os.fdopen(fd, "wb") as file:
@@ -72,9 +73,9 @@ class CompiledFolder:
             except OSError:
                 Path(draft).unlink(missing_ok=True)
                 return
-            digest = name.split("-", 1)[0]
-            for stale in self.root.glob(f"{digest}-*"):  # compiled by code that is gone
-                if stale.name != name:
+            kind, code = name[:-17], name[-16:]  # the version's hash (and .checked), the code's fingerprint
+            for stale in self.root.glob(f"{kind}-*"):  # compiled (or checked) by code that is gone
+                if stale.name[-16:] != code:
                     stale.unlink(missing_ok=True)
         except OSError:
             return

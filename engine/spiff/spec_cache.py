@@ -13,7 +13,9 @@ exactly. Unpickling runs code the data names, so an entry is unpickled only afte
 a key derived from the installation's secret and over the entry's name and body, checks: an entry
 written by anyone else, renamed from another version, corrupt or truncated is never unpickled but
 compiled afresh and rewritten. The forms travel beside the pickle as plain JSON, so a reader that
-only lists tasks (`zhidu tasks`) needs neither pickle nor SpiffWorkflow.
+only lists tasks (`zhidu tasks`) needs neither pickle nor SpiffWorkflow; and such a reader, having
+once checked a version's stored files against its hash, leaves a signed mark of the bytes it
+checked (`mark_checked`), so the next need only compare bytes instead of importing what hashes.
 
 Nothing here touches files: `EntryStore` is the port, storage/compiled_store.py the folder.
 """
@@ -24,7 +26,6 @@ import functools
 import hashlib
 import hmac
 import json
-import pickle
 import re
 import sys
 from importlib.util import find_spec
@@ -36,7 +37,8 @@ if TYPE_CHECKING:  # the module stays light: forms are read without SpiffWorkflo
     from engine.spiff.specs import CompiledVersion
 
 MAGIC = b"zhidu-compiled-version 1"
-ENTRY_NAME = re.compile(r"^[0-9a-f]{64}-[0-9a-f]{16}$")
+CHECKED_MAGIC = b"zhidu-checked-files 1"
+ENTRY_NAME = re.compile(r"^[0-9a-f]{64}(\.checked)?-[0-9a-f]{16}$")  # a compiled version, or a checked mark
 _HASH = re.compile(r"^[0-9a-f]{64}$")
 _KEY_LABEL = b"zhidu compiled-version cache"
 
@@ -112,6 +114,24 @@ class CompiledVersions:
         forms = json.loads(body.split(b"\n", 1)[0])
         return forms if isinstance(forms, dict) else None
 
+    def checked(self, content_hash: str, stored: bytes) -> bool:
+        """Whether `stored` (a version's files, as the database holds them) is what was found to
+        hash to `content_hash` before (`mark_checked`)."""
+        if not _HASH.match(content_hash) or not code_fingerprint():
+            return False
+        name = _checked_name(content_hash)
+        mark = self.store.read(name)
+        return mark is not None and hmac.compare_digest(mark, self._checked_mark(name, stored))
+
+    def mark_checked(self, content_hash: str, stored: bytes) -> None:
+        """Remember that `stored` hashes to `content_hash`: the caller has just checked it."""
+        if _HASH.match(content_hash) and code_fingerprint():
+            name = _checked_name(content_hash)
+            self.store.write(name, self._checked_mark(name, stored))
+
+    def _checked_mark(self, name: str, stored: bytes) -> bytes:
+        return CHECKED_MAGIC + b"\n" + self._mac(name, hashlib.sha256(stored).hexdigest().encode())
+
     def _compile(self, bundle: ProcessBundle) -> CompiledVersion:
         if self._compile_fn is not None:
             return self._compile_fn(bundle)
@@ -134,6 +154,8 @@ class CompiledVersions:
 
     def _entry(self, name: str, compiled: CompiledVersion) -> bytes | None:
         """The bytes to store; None when the specs cannot be pickled (then nothing is cached)."""
+        import pickle  # here, not at the top: reading forms needs no pickle
+
         try:
             specs = pickle.dumps((compiled.spec, compiled.subprocess_specs, compiled.forms, compiled.user_tasks),
                                  protocol=pickle.HIGHEST_PROTOCOL)
@@ -146,6 +168,11 @@ class CompiledVersions:
 def entry_name(content_hash: str) -> str:
     """The entry of a version compiled by this code."""
     return f"{content_hash}-{code_fingerprint()}"
+
+
+def _checked_name(content_hash: str) -> str:
+    """The mark of a version's stored files checked by this code."""
+    return f"{content_hash}.checked-{code_fingerprint()}"
 
 
 def _forms_line(forms: dict[str, Any]) -> bytes:
@@ -161,6 +188,8 @@ def _forms_line(forms: dict[str, Any]) -> bytes:
 
 def _unpickled(body: bytes, bundle: ProcessBundle) -> CompiledVersion | None:
     """The compiled version an (authenticated) body holds; None when it does not load."""
+    import pickle
+
     from engine.spiff.specs import CompiledVersion
 
     try:

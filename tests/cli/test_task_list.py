@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 import random
 import shutil
+import subprocess
+import sys
 
 import pytest
 
@@ -16,6 +18,7 @@ from engine.clock import FixedClock
 from engine.errors import DefinitionInvalid, ZhiduError
 from engine.permissions import OPERATOR_NAME
 from tests.conftest import ROOT, T0
+from tests.fixtures.duties.bundles import four_eyes
 from tests.schema_values import SchemaValues
 
 INTAKE = {"customer_name": "张三", "contact": "13800000000", "channel": "phone", "category": "service",
@@ -25,20 +28,25 @@ INTAKE = {"customer_name": "张三", "contact": "13800000000", "channel": "phone
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
     """A database with an instance of every procedure someone may start (data from its start
-    form's schema), two complaints of which one is claimed; the cache filled by the facade."""
+    form's schema), two complaints of which one is claimed, a task whose rules keep someone out
+    (tests/fixtures/duties); the cache filled by the facade."""
     folder = tmp_path_factory.mktemp("tasks")
     patch = pytest.MonkeyPatch()
     patch.setenv("ZHIDU_DATABASE_URL", f"sqlite:///{folder / 'zhidu.db'}")
     patch.setenv("ZHIDU_HOME", str(ROOT))
     patch.delenv("ZHIDU_CACHE_DIR", raising=False)
     services = initialise()
-    services.engine.deploy(bundles_from_paths([]), actor="test")
+    services.engine.deploy([*bundles_from_paths([]), four_eyes()], actor="test")
     services.engine.load_organisation(demo_organisation())
     engine = build(clock=FixedClock(T0)).engine
     users = engine.users()
     started = [engine.start("complaint_handling", "cs_staff1", INTAKE).id for _ in range(2)]
     record = next(t for t in engine.show(started[0]).active_tasks if t.name == "Task_Record")
     engine.claim(record.id, "cs_staff1")
+    started.append(engine.start("four_eyes", "cs_staff2", {"concerns": "cs_staff1"}).id)
+    for element, user in (("Draft", "cs_staff1"), ("Check", "cs_staff2")):  # Approve then excludes cs_staff1
+        engine.complete_task(next(t.id for t in engine.show(started[-1]).active_tasks if t.name == element),
+                             user, {"note": "ok"})
     rng = random.Random(7)
 
     def pick_user(name: str, prop: dict) -> str | None:
@@ -65,13 +73,18 @@ def site(tmp_path_factory):
 def test_every_persons_list_is_the_facades(site):
     _, usernames = site
     engine = build().engine
-    compared = 0
+    compared = []
     for username in usernames:
         quick = task_list.tasks_for(username)
         assert quick is not None, username
-        assert [t.to_dict() for t in quick] == [t.to_dict() for t in engine.tasks_for(username)], username
-        compared += len(quick)
-    assert compared >= 8 and any(t.form for t in task_list.tasks_for("cs_staff1"))
+        assert quick == [t.to_dict() for t in engine.tasks_for(username)], username
+        compared += quick
+    assert len(compared) >= 8 and any(t["form"] for t in task_list.tasks_for("cs_staff1"))
+    # what the lists held: tasks offered by role and by name, claimed ones, and ones whose rules
+    # keep someone out (each left out of that person's list, as the facade leaves it out)
+    assert any(c.startswith("user:") for t in compared for c in t["candidates"])
+    assert any(c.startswith("role:") for t in compared for c in t["candidates"])
+    assert any(t["claimed_by"] for t in compared) and any(t["excluded"] for t in compared)
 
 
 @pytest.mark.parametrize("as_json", [True, False])
@@ -140,3 +153,65 @@ def test_a_database_without_the_schema_is_left_to_the_facade(tmp_path, monkeypat
     assert task_list.tasks_for("cs_staff1") is None
     assert main(["tasks", "--as", "cs_staff1"]) == 1
     assert "zhidu init" in capsys.readouterr().err
+
+
+def test_it_reads_the_configuration_where_the_wiring_does(site):
+    from bootstrap import wiring
+    from storage import database
+
+    assert task_list.DEFAULT_URL == database.DEFAULT_URL
+    assert task_list.FINGERPRINT_KEY_FILE == wiring.FINGERPRINT_KEY_FILE
+    assert task_list._installation_key() == wiring.fingerprint_key()
+
+
+def test_a_listing_imports_neither_sqlalchemy_nor_the_engine(site, capsys):
+    assert task_list.tasks_for("cs_staff1") is not None  # the versions' files are checked and marked
+    assert main(["tasks", "--as", "cs_staff1", "--json"]) == 0
+    printed = capsys.readouterr().out
+    heavy = ("sqlalchemy", "SpiffWorkflow", "yaml", "lxml", "jsonschema", "bootstrap.wiring", "engine.errors",
+             "engine.views", "engine.permissions", "engine.definitions.bundles", "pickle", "dataclasses")
+    probe = ("import sys\nfrom cli.main import main\ncode = main(['tasks', '--as', 'cs_staff1', '--json'])\n"
+             f"sys.stderr.write(repr(sorted(m for m in {heavy!r} if m in sys.modules)))\nsys.exit(code)")
+    done = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert (done.returncode, done.stderr) == (0, "[]")
+    assert done.stdout == printed
+
+
+def test_a_mark_of_checked_files_that_is_not_ours_is_checked_again(site):
+    folder, usernames = site
+    assert all(task_list.tasks_for(username) is not None for username in usernames)
+    marks = sorted((folder / "compiled").glob("*.checked-*"))
+    assert marks
+    kept = {mark: mark.read_bytes() for mark in marks}
+    for mark in marks:
+        mark.write_bytes(b"zhidu-checked-files 1\n" + b"0" * 64)
+    engine = build().engine
+    for username in usernames:
+        assert task_list.tasks_for(username) == [t.to_dict() for t in engine.tasks_for(username)], username
+    assert {mark: mark.read_bytes() for mark in marks} == kept  # checked again, and marked again
+
+
+@pytest.mark.postgres
+def test_on_postgresql_the_list_is_the_facades_too(postgres_url, tmp_path, monkeypatch):
+    monkeypatch.setenv("ZHIDU_DATABASE_URL", postgres_url)
+    monkeypatch.setenv("ZHIDU_HOME", str(ROOT))
+    monkeypatch.setenv("ZHIDU_CACHE_DIR", str(tmp_path / "compiled"))
+    services, clocked = initialise(), build(clock=FixedClock(T0))
+    try:
+        services.engine.deploy([*bundles_from_paths([]), four_eyes()], actor="test")
+        services.engine.load_organisation(demo_organisation())
+        engine = clocked.engine
+        first, _ = (engine.start("complaint_handling", "cs_staff1", INTAKE) for _ in range(2))
+        engine.claim(first.active_tasks[0].id, "cs_staff2")
+        checked = engine.start("four_eyes", "cs_staff2", {"concerns": "cs_staff1"}).id
+        for element, user in (("Draft", "cs_staff1"), ("Check", "cs_staff2")):
+            engine.complete_task(next(t.id for t in engine.show(checked).active_tasks if t.name == element),
+                                 user, {"note": "ok"})
+        people = ("cs_staff1", "cs_staff2", "cs_manager", "da_staff1")
+        facade = {username: [t.to_dict() for t in engine.tasks_for(username)] for username in people}
+        assert facade["cs_staff1"] and any(t["excluded"] for t in facade["cs_staff2"])
+        for username in people:
+            assert task_list.tasks_for(username) == facade[username], username
+    finally:
+        services.db.dispose()
+        clocked.db.dispose()

@@ -72,3 +72,12 @@ def test_the_folder_is_beside_the_sqlite_file_else_var_or_chosen(monkeypatch, tm
     assert compiled_dir("sqlite://") is None and compiled_dir("sqlite:///:memory:") is None
     monkeypatch.setenv("ZHIDU_CACHE_DIR", str(tmp_path / "mine"))
     assert compiled_dir("postgresql://zhidu@db/zhidu") == tmp_path / "mine"
+
+
+def test_a_versions_checked_mark_lives_beside_its_entry_and_is_replaced_as_it_is(tmp_path):
+    folder, mark = CompiledFolder(tmp_path), "a" * 64 + ".checked-" + "b" * 16
+    folder.write(NAME, b"entry")
+    folder.write("a" * 64 + ".checked-" + "c" * 16, b"mark of other code")
+    folder.write(mark, b"mark")
+    assert (folder.read(NAME), folder.read(mark)) == (b"entry", b"mark")
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([NAME, mark])
