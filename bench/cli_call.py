@@ -64,7 +64,8 @@ def main() -> None:
     call_ms = median(times) * 1000
     print(f"   zhidu {' '.join(COMMAND)}: median {call_ms:.0f} ms wall over {calls} calls "
           f"(min {min(times) * 1000:.0f}, max {max(times) * 1000:.0f}); a bare `python -c pass` {floor * 1000:.0f} ms; "
-          f"the command's imports {imports * 1000:.0f} ms", flush=True)
+          f"the command's imports {imports * 1000:.0f} ms; load average {os.getloadavg()[0]:.2f} "
+          f"on {os.cpu_count()} CPUs", flush=True)
     summary.record("CLI call (zhidu tasks --as cs_staff1 --json)", call_ms, "ms", 300, ms_per_piece=call_ms)
 
 
