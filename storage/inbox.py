@@ -6,10 +6,11 @@ SQLAlchemy; here it runs on the unit of work's session."""
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, or_, select, text
+from sqlalchemy import or_, select, text
 from sqlalchemy.orm import Session
 
 from engine.records import TaskRecord, TextMatch, UserRecord
+from storage.core import connection
 from storage.inbox_sql import TASK_COLUMNS, InboxSql
 from storage.models import TaskRow
 from storage.task_rows import task_record
@@ -24,7 +25,7 @@ def page(session: Session, username: str, roles: tuple[str, ...], process_key: s
          standing_in: tuple[UserRecord, ...] = ()) -> list[TaskRecord]:
     """One page of `username`'s inbox, by due time (`sort` "due") or by creation ("created")."""
     sql = _inbox(username, roles, process_key, match, standing_in)
-    rows = _connection(session).execute(text(sql.page(sort, offset, limit)).columns(*_TYPED), sql.params)
+    rows = connection(session).execute(text(sql.page(sort, offset, limit)).columns(*_TYPED), sql.params)
     return [task_record(r) for r in rows]
 
 
@@ -33,7 +34,7 @@ def count(session: Session, username: str, roles: tuple[str, ...], process_key: 
     """How many tasks `page` would list without paging."""
     if match is not None and match.text.strip():
         sql = _inbox(username, roles, process_key, match, standing_in)
-        return sum(n for _, n in _connection(session).execute(text(sql.groups()), sql.params))
+        return sum(n for _, n in connection(session).execute(text(sql.groups()), sql.params))
     groups = _groups(session, _inbox(username, roles, None, None, standing_in))
     return groups.get(process_key, 0) if process_key else sum(groups.values())
 
@@ -51,25 +52,17 @@ def _groups(session: Session, sql: InboxSql) -> dict[str, int]:
     one after the other: on SQLite the second is answered from the first while the unit of work's
     connection has written nothing since (sqlite3's `total_changes` counts its own writes, the
     only ones that could change the answer within one unit of work)."""
-    statement, connection = sql.groups(), _connection(session)
-    driver = connection.connection.dbapi_connection
+    statement, db = sql.groups(), connection(session)
+    driver = db.connection.dbapi_connection
     changes = getattr(driver, "total_changes", None)
     asked = (statement, tuple(sql.params.items()), id(driver), changes)
     kept = session.info.get(_KEPT_GROUPS)
     if changes is not None and kept is not None and kept[0] == asked:
         return kept[1]
-    groups = {key: n for key, n in connection.execute(text(statement), sql.params)}
+    groups = {key: n for key, n in db.execute(text(statement), sql.params)}
     if changes is not None:
         session.info[_KEPT_GROUPS] = (asked, groups)
     return groups
-
-
-def _connection(session: Session) -> Connection:
-    """The unit of work's connection, once what the ORM holds pending is written: a statement of
-    text is not flushed for as an ORM query is, and must see the unit's own tasks."""
-    if session.new or session.dirty or session.deleted:
-        session.flush()
-    return session.connection()
 
 
 def open_in_departments(session: Session, departments: list[str], match: TextMatch | None = None) -> list[TaskRecord]:
