@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable, Iterable, Sequence
 
-from engine.definitions.bundles import DEFAULT_OWNER_ROLE
+from engine.definitions.bundles import DEFAULT_OWNER_ROLE, CatalogEntry
 from engine.records import Exclusion, InstanceRecord, Role, StoredVersion, TaskRecord, UserRecord
 
 OWNER_ROLE = DEFAULT_OWNER_ROLE
@@ -122,9 +122,9 @@ class Permissions:
         return bool((AUDIT_ROLES | ADMIN_ROLES) & set(user.roles)) or self.chart.manages_all(user)
 
     # -- procedures and instances ------------------------------------------------------------
-    def may_start(self, user: UserRecord, version: StoredVersion) -> bool:
-        """Its catalog names the roles who may start it; none named means everyone."""
-        starters = version.entry.starters
+    def may_start(self, user: UserRecord, entry: CatalogEntry) -> bool:
+        """Its catalog entry names the roles who may start it; none named means everyone."""
+        starters = entry.starters
         return not starters or bool(set(starters) & set(user.roles))
 
     def may_view(self, user: UserRecord, record: InstanceRecord, tasks: list[TaskRecord]) -> bool:

@@ -7,6 +7,7 @@ from datetime import date, datetime
 from typing import Protocol
 
 from engine.audit.journal import JournalEntry
+from engine.definitions.bundles import CatalogEntry
 from engine.notify import DueMail, MailLogEntry, Notice, Notification, OverdueTask
 from engine.outbox import DeliveryLogEntry, DeliveryOutcome, DueDelivery, OutboxEvent, WebhookSubscription
 from engine.records import (
@@ -19,6 +20,8 @@ class VersionRepository(Protocol):
     def latest(self, key: str) -> StoredVersion | None: ...
     def by_hash(self, content_hash: str) -> StoredVersion | None: ...
     def all_latest(self) -> list[StoredVersion]: ...
+    def latest_entries(self) -> list[CatalogEntry]:
+        """The catalog entries of the latest versions, without their files (cheap: every page asks)."""
     def history(self, key: str) -> list[StoredVersion]: ...
 
 

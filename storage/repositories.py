@@ -44,11 +44,11 @@ class SqlVersionRepository:
         return _version(row) if row else None
 
     def all_latest(self) -> list[StoredVersion]:
-        newest = select(ProcessVersionRow.key, func.max(ProcessVersionRow.number).label("n")) \
-            .group_by(ProcessVersionRow.key).subquery()
-        rows = self.session.scalars(select(ProcessVersionRow).join(
-            newest, and_(ProcessVersionRow.key == newest.c.key, ProcessVersionRow.number == newest.c.n)))
-        return [_version(r) for r in rows]
+        return [_version(r) for r in self.session.scalars(select(ProcessVersionRow).join(_NEWEST, _IS_NEWEST))]
+
+    def latest_entries(self) -> list[CatalogEntry]:
+        rows = connection(self.session).execute(_LATEST_ENTRIES)
+        return [CatalogEntry.from_dict(entry) for entry in rows.scalars()]
 
     def history(self, key: str) -> list[StoredVersion]:
         rows = self.session.scalars(select(ProcessVersionRow).where(ProcessVersionRow.key == key)
@@ -258,6 +258,14 @@ def _user(row: UserRow) -> UserRecord:
     return UserRecord(row.username, row.name, row.department, tuple(row.roles), row.active, row.password_hash,
                       row.email)
 
+
+# The newest version of each procedure, and their catalog entries alone (the files of every
+# procedure are what makes a version row heavy, and every page's header asks who may start).
+_NEWEST = select(ProcessVersionRow.key, func.max(ProcessVersionRow.number).label("n")) \
+    .group_by(ProcessVersionRow.key).subquery()
+_IS_NEWEST = and_(ProcessVersionRow.key == _NEWEST.c.key, ProcessVersionRow.number == _NEWEST.c.n)
+_LATEST_ENTRIES = select(ProcessVersionRow.__table__.c.entry).join(_NEWEST, _IS_NEWEST) \
+    .order_by(ProcessVersionRow.__table__.c.key)
 
 # The command path's statements (storage/core.py), built once.
 _INSTANCES, _TASKS = InstanceRow.__table__, TaskRow.__table__

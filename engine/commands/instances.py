@@ -37,7 +37,7 @@ class InstanceCommands:
             if version is None:
                 raise ProcessNotFound(f"no procedure with key {process_key!r} is deployed")
             may = self.run.permissions(uow)
-            if not may.may_start(user, version):
+            if not may.may_start(user, version.entry):
                 raise PermissionDenied(f"{actor} may not start {process_key}")
             compiled = self.run.compiled(version)
             if compiled.start_form is not None:

@@ -56,7 +56,7 @@ class ReadingQueries:
         with self.run.unit() as uow:
             user, may = self.run.actor(uow, username), self.run.permissions(uow)
             versions = uow.versions.all_latest()
-        return [self._process_view(v) for v in sorted(versions, key=lambda v: v.key) if may.may_start(user, v)]
+        return [self._process_view(v) for v in sorted(versions, key=lambda v: v.key) if may.may_start(user, v.entry)]
 
     def _process_view(self, version: StoredVersion) -> ProcessView:
         form = self.run.compiled(version).start_form
@@ -105,8 +105,8 @@ class ReadingQueries:
             return Navigation(self._abilities(uow, user), inbox, uow.notifications.unread_count(user.username))
 
     def _abilities(self, uow: UnitOfWork, user: UserRecord) -> Abilities:
-        may, versions = self.run.permissions(uow), uow.versions.all_latest()
-        return Abilities(start=any(may.may_start(user, v) for v in versions), manage=may.may_manage(user),
+        may, entries = self.run.permissions(uow), uow.versions.latest_entries()
+        return Abilities(start=any(may.may_start(user, e) for e in entries), manage=may.may_manage(user),
                          own=may.may_own(user), audit=may.may_audit(user), administer=may.may_administer(user))
 
     # -- instances ---------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from datetime import datetime
 from engine.errors import ConcurrentUpdate
 from engine.audit.journal import JournalEntry
 from engine.ports import InstanceFilter
+from engine.definitions.bundles import CatalogEntry
 from engine.records import Department, InstanceRecord, Role, Schedule, StoredVersion, TaskRecord, UserRecord
 from tests.engine.fakes_signin import FakePreferences, FakeSessions, FakeThrottle
 from tests.engine.fakes_owner import FakeDrafts, FakeVersionNotes
@@ -90,6 +91,9 @@ class _Versions:
 
     def all_latest(self) -> list[StoredVersion]:
         return [self.latest(k) for k in sorted({v.key for v in self.work.versions})]
+
+    def latest_entries(self) -> list[CatalogEntry]:
+        return [v.entry for v in self.all_latest()]
 
     def history(self, key: str) -> list[StoredVersion]:
         return sorted((v for v in self.work.versions if v.key == key), key=lambda v: v.number)

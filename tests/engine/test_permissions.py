@@ -85,8 +85,8 @@ def test_who_may_see_an_instance():
 
 
 def test_starting_owning_and_the_operator():
-    assert MAY.may_start(user("ann"), version())                            # no starters named: everyone
-    assert not MAY.may_start(user("ann"), version(("seller",)))
+    assert MAY.may_start(user("ann"), version().entry)                      # no starters named: everyone
+    assert not MAY.may_start(user("ann"), version(("seller",)).entry)
     assert MAY.may_own(user("sam", "sales-lead"), version(owner_role="sales-lead"))
     assert not MAY.may_own(user("sam", "sales-lead"))
     assert MAY.may_own(OPERATOR) and MAY.may_audit(OPERATOR) and MAY.may_administer(OPERATOR)

@@ -33,6 +33,16 @@ def test_versions_are_immutable_and_hash_addressed(db_url, clock):
     assert all(not r.created for r in again)
 
 
+def test_latest_entries_are_the_newest_versions_catalog_entries(db_url, clock):
+    zhidu = make_zhidu(db_url, clock)
+    with zhidu.run.unit() as uow:
+        newest = uow.versions.all_latest()
+        entries = uow.versions.latest_entries()
+    assert len(newest) > 1
+    assert sorted(e.key for e in entries) == [e.key for e in entries]
+    assert entries == sorted((v.entry for v in newest), key=lambda e: e.key)
+
+
 def test_everything_survives_a_restart(db_url, clock):
     zhidu = make_zhidu(db_url, clock)
     instance = zhidu.start("complaint_handling", "cs_staff1", INTAKE)
