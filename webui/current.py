@@ -24,7 +24,11 @@ def language() -> str:
     if stored in LANGUAGES:
         return stored
     chosen = session.get("lang")
-    return normalise(chosen) if chosen in LANGUAGES else browser_language()
+    if chosen in LANGUAGES:
+        return normalise(chosen)
+    if "browser_language" not in g:  # a page asks a few hundred times; the header stays the same
+        g.browser_language = browser_language()
+    return g.browser_language
 
 
 def browser_language() -> str:
