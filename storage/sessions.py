@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import bindparam, delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from engine.clock import as_utc
 from engine.ports import WebSession
+from storage.core import connection
 from storage.models import UserRow, WebSessionRow as Row
 
 
@@ -22,7 +23,7 @@ class SqlSessionRepository:
         self.session.flush()
 
     def get(self, session_id: str) -> WebSession | None:
-        row = self.session.get(Row, session_id)
+        row = connection(self.session).execute(_GET, {"id": session_id}).first()
         if row is None:
             return None
         return WebSession(row.id, row.username, as_utc(row.started_at), as_utc(row.seen_at))
@@ -48,8 +49,12 @@ class SqlPreferenceRepository:
         self.session = session
 
     def language(self, username: str) -> str | None:
-        return self.session.scalar(select(UserRow.language).where(UserRow.username == username))
+        return connection(self.session).execute(_LANGUAGE, {"username": username}).scalar()
 
     def set_language(self, username: str, language: str) -> None:
         self.session.execute(update(UserRow).where(UserRow.username == username).values(language=language)
                              .execution_options(synchronize_session=False))
+
+
+_GET = select(Row.__table__).where(Row.__table__.c.id == bindparam("id"))
+_LANGUAGE = select(UserRow.__table__.c.language).where(UserRow.__table__.c.username == bindparam("username"))

@@ -6,10 +6,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Integer, String, case, literal, or_, select, update
+from sqlalchemy import ForeignKey, Integer, String, bindparam, case, or_, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from engine.ports import ApiToken
+from storage.core import connection
 from storage.models import Base, UtcDateTime
 
 
@@ -45,7 +46,8 @@ class SqlApiTokenRepository:
         return _token(self.session.get(Row, token_id))
 
     def by_hash(self, secret_hash: str) -> ApiToken | None:
-        return _token(self.session.scalar(select(Row).where(Row.secret_hash == secret_hash)))
+        row = connection(self.session).execute(_BY_HASH, {"secret_hash": secret_hash}).first()
+        return _token(row)
 
     def for_user(self, username: str) -> list[ApiToken]:
         rows = self.session.scalars(select(Row).where(Row.username == username)
@@ -57,18 +59,8 @@ class SqlApiTokenRepository:
                              .execution_options(synchronize_session=False))
 
     def count_use(self, token_id: str, now: datetime, window_start: datetime, touch_before: datetime) -> int:
-        """One UPDATE ... RETURNING (its SET expressions read the row's old values), so racing
-        processes never lose a count."""
-        current = Row.window_start >= literal(window_start, UtcDateTime())
-        stale = or_(Row.last_used_at.is_(None), Row.last_used_at <= literal(touch_before, UtcDateTime()))
-        statement = (update(Row).where(Row.id == token_id)
-                     .values(window_count=case((current, Row.window_count + 1), else_=1),
-                             window_start=case((current, Row.window_start),
-                                               else_=literal(window_start, UtcDateTime())),
-                             last_used_at=case((stale, literal(now, UtcDateTime())), else_=Row.last_used_at))
-                     .returning(Row.window_count)
-                     .execution_options(synchronize_session=False))
-        return self.session.scalar(statement) or 0
+        return connection(self.session).execute(_COUNT, {"_id": token_id, "now": now, "window_start": window_start,
+                                                          "touch_before": touch_before}).scalar() or 0
 
 
 def _token(row: Row | None) -> ApiToken | None:
@@ -76,3 +68,16 @@ def _token(row: Row | None) -> ApiToken | None:
         return None
     return ApiToken(row.id, row.username, row.name, row.secret_hash, row.created_at, row.expires_at,
                     row.last_used_at, row.revoked_at)
+
+
+_T = Row.__table__
+_BY_HASH = select(_T).where(_T.c.secret_hash == bindparam("secret_hash"))
+_WS = bindparam("window_start", type_=UtcDateTime())
+_NOW = bindparam("now", type_=UtcDateTime())
+_TB = bindparam("touch_before", type_=UtcDateTime())
+_COUNT = (update(_T).where(_T.c.id == bindparam("_id"))
+          .values(window_count=case((_T.c.window_start >= _WS, _T.c.window_count + 1), else_=1),
+                  window_start=case((_T.c.window_start >= _WS, _T.c.window_start), else_=_WS),
+                  last_used_at=case((or_(_T.c.last_used_at.is_(None), _T.c.last_used_at <= _TB), _NOW),
+                                    else_=_T.c.last_used_at))
+          .returning(_T.c.window_count))

@@ -16,7 +16,6 @@ from urllib.parse import urlsplit
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, session, url_for
 from werkzeug.security import check_password_hash
 
-from engine.errors import PermissionDenied, UserNotFound
 from webui.current import browser_language, engine, t
 from webui.i18n import LANGUAGES, normalise
 from webui.security import limit_request_size, sign_in_guard, web_sessions
@@ -67,13 +66,10 @@ def load_user_and_check():
 
 def _load_user(token: str) -> None:
     """Set g.user and g.language from the server-side session, or forget the token."""
-    check = web_sessions().check(token)
-    if check.username is not None:
-        try:
-            g.user, g.language = engine().user(check.username), check.language
-            return
-        except (UserNotFound, PermissionDenied):  # deleted or deactivated meanwhile
-            web_sessions().end_for_user(check.username)
+    check = web_sessions().check(token)  # a deactivated user's sessions end there
+    if check.user is not None:
+        g.user, g.language = check.user, check.language
+        return
     session.pop("sid", None)
     if check.expired:
         flash(t("session.expired"), "warning")

@@ -27,6 +27,7 @@ from engine.clock import Clock
 from engine.errors import ConcurrentUpdate
 from engine.audit.journal import GENESIS, JournalWriter
 from engine.ports import UnitOfWork, WebSession
+from engine.views import UserView
 
 log = logging.getLogger("zhidu.signin")
 
@@ -53,6 +54,7 @@ class SessionCheck:
     username: str | None
     language: str | None = None
     expired: bool = False
+    user: UserView | None = None  # the signed-in person, read with the session
 
 
 def _key(*parts: str) -> str:
@@ -145,7 +147,13 @@ class WebSessions:
             if now - found.seen_at >= self.policy.touch_every:
                 uow.sessions.touch(session_id, now)
                 uow.commit()
-            return SessionCheck(found.username, uow.preferences.language(found.username))
+            user = uow.users.get(found.username)
+            if user is None or not user.active:  # deactivated meanwhile: signed out everywhere
+                uow.sessions.end_for_user(found.username)
+                uow.commit()
+                return SessionCheck(None)
+            return SessionCheck(found.username, uow.preferences.language(found.username),
+                                user=UserView(user.username, user.name, user.department, user.roles, user.active))
 
     def end(self, token: str) -> None:
         with self.uow_factory() as uow:
