@@ -92,7 +92,7 @@ class Execution:
         self._cancelled: str | None = None
         # external tasks waiting when the command began (id -> element), those it completed, and
         # whether it is an incident retry (exhausted external tasks then get their retries back)
-        self._external_before = {t.id: t.element for t in external_ready(self.workflow)}
+        self._external_before = {t.id: t.element for t in self._external_ready()}
         self._external_left: dict[str, str] = {}
         self._revived = False
 
@@ -312,7 +312,7 @@ class Execution:
     def _external_changes(self) -> ExternalChanges:
         """The external tasks waiting now, entered and left, journaled as outcomes. They are
         read from the workflow even after an incident: they still wait (no worker's row is lost)."""
-        ready = external_ready(self.workflow)
+        ready = self._external_ready()
         waiting = {t.id for t in ready}
         changes = ExternalChanges(ready, [t for t in ready if t.id not in self._external_before],
                                   dict(self._external_left), [t.id for t in ready] if self._revived else [])
@@ -325,6 +325,10 @@ class Execution:
             self.outcomes.append(("external_task_entered", {"task_id": task.id, "element": task.element,
                                                             "topic": task.topic}))
         return changes
+
+    def _external_ready(self) -> list[Any]:
+        """The external tasks waiting now (none to look for in a version that has none)."""
+        return external_ready(self.workflow) if self.compiled.has_external else []
 
     def _ready_tasks(self) -> list[ReadyTask]:
         tasks = []

@@ -6,6 +6,7 @@ Compiled versions are cached by content hash; instances never carry a copy of th
 
 from __future__ import annotations
 
+import functools
 import threading
 from dataclasses import dataclass, field
 from typing import Any, Callable
@@ -21,7 +22,7 @@ from engine.spiff.misexecuted import misexecuted_problems
 from engine.definitions.namespaces import BPMN_NS, SPIFF_NS
 from engine.spiff.dmn import DecisionParser
 from engine.spiff.duties import duty_problems
-from engine.spiff.external import service_task_problems
+from engine.spiff.external import ExternalTask, service_task_problems
 from engine.spiff.reachability import path_warnings
 from engine.spiff.script_environment import check_source, is_iso_timer_text
 from engine.spiff.timer_events import check_timer_text
@@ -62,9 +63,17 @@ class CompiledVersion:
     forms: dict[str, FormDefinition]
     user_tasks: dict[str, UserTaskInfo]
 
-    @property
+    @functools.cached_property
     def content_hash(self) -> str:
+        """The bundle's hash, taken once (it hashes every file of the version anew each time)."""
         return self.bundle.content_hash
+
+    @functools.cached_property
+    def has_external(self) -> bool:
+        """Whether any process of the version has an external (service) task: runs of one that
+        has none need not look for them."""
+        specs = [self.spec, *self.subprocess_specs.values()]
+        return any(isinstance(task, ExternalTask) for spec in specs for task in spec.task_specs.values())
 
     @property
     def start_form(self) -> FormDefinition | None:
