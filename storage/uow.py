@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
+
+from engine.errors import ConcurrentUpdate
 
 from storage.absences import SqlAbsenceRepository
 from storage.notifications import SqlNotificationRepository
@@ -45,12 +48,15 @@ class SqlUnitOfWork:
         self.notifications = SqlNotificationRepository(self.session)
         return self
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, kind: object, error: BaseException | None, trace: object) -> None:
         assert self.session is not None
         try:
             self.session.rollback()
         finally:
             self.session.close()
+        if isinstance(error, DBAPIError) and lost_a_race(error):
+            raise ConcurrentUpdate("another command changed the same records at the same moment; "
+                                   "nothing was changed, try again") from error
 
     def commit(self) -> None:
         assert self.session is not None
@@ -59,3 +65,18 @@ class SqlUnitOfWork:
     def rollback(self) -> None:
         assert self.session is not None
         self.session.rollback()
+
+
+# PostgreSQL's unique violation, deadlock and serialization failure (SQLSTATE)
+_RACE_STATES = {"23505", "40P01", "40001"}
+
+
+def lost_a_race(error: DBAPIError) -> bool:
+    """Whether the database refused a command because another one got there first: the same
+    unique key written by both (a task row both commands entered), a deadlock between their row
+    locks, a serialization failure. Like a revision that moved, that is ConcurrentUpdate, and
+    the command changed nothing; any other database error is a fault, not a race."""
+    state = getattr(error.orig, "sqlstate", None)
+    if state is not None:
+        return state in _RACE_STATES
+    return isinstance(error, IntegrityError) and "UNIQUE constraint failed" in str(error.orig)
