@@ -105,11 +105,24 @@ def run_one(plan: Plan, database: str) -> bool:
                 locust_code = run_locust(plan, base_url, directory)
                 elapsed = time.perf_counter() - began
             load_after = loadavg()
-            return load_report.report(load_report.Run(
+            passed = load_report.report(load_report.Run(
                 database=database, url=url, directory=directory, env=env, elapsed=elapsed,
                 locust_code=locust_code, load_before=load_before, load_after=load_after))
+            if not passed:
+                print_server_errors(directory)
+            return passed
     finally:
         shutil.rmtree(directory, ignore_errors=True)
+
+
+def print_server_errors(directory: Path, most: int = 3) -> None:
+    """The servers' first tracebacks (their logs go with the run's directory): why a request failed."""
+    for log in sorted(directory.glob("process*.log")):
+        lines = log.read_text(encoding="utf-8", errors="replace").splitlines()
+        starts = [i for i, line in enumerate(lines) if line.startswith("Traceback")][:most]
+        for start in starts:
+            end = next((i for i in range(start + 1, len(lines)) if lines[i] and not lines[i][0].isspace()), start)
+            print(f"   {log.name}:\n" + "\n".join("      " + line for line in lines[max(start - 1, 0):end + 1]))
 
 
 @contextmanager
