@@ -20,7 +20,7 @@ from engine.runtime import Engine
 from storage.models import InstanceRow, JournalRow, ProcessVersionRow, TaskRow
 from tests.conftest import ROOT, make_zhidu, open_db
 from bootstrap import wiring
-from cli import main as cli_module
+from cli import commands as cli_commands, main as cli_module
 
 from tests.processes.test_complaint_handling import DECIDE, FEEDBACK, HANDLE, INTAKE, RECORD, REVIEW
 
@@ -284,7 +284,7 @@ def cli(db_url, complaint, monkeypatch, capsys):
         built.append(wiring.build(*args, **kwargs))
         return built[-1]
 
-    monkeypatch.setattr(cli_module, "build", build_and_keep)
+    monkeypatch.setattr(cli_commands, "build", build_and_keep)
 
     def run(*args: str):
         code = cli_module.main([*args, "--json"])

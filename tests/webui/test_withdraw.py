@@ -8,7 +8,7 @@ import pytest
 
 from engine.errors import FormInvalid, PermissionDenied, TaskNotReady
 from tests.webui.support import INTAKE
-from cli import main as cli
+from cli import commands, main as cli
 
 
 def started(engine) -> str:
@@ -76,7 +76,7 @@ def test_someone_else_sees_no_withdraw_button_and_cannot_post_it(client, auth, e
 
 def test_the_cli_withdraws_and_prints_json(engine, monkeypatch, capsys):
     iid = started(engine)
-    monkeypatch.setattr(cli, "build", lambda *a, **k: type("S", (), {"engine": engine})())
+    monkeypatch.setattr(commands, "build", lambda *a, **k: type("S", (), {"engine": engine})())
     assert cli.main(["withdraw", iid, "--as", "cs_staff1", "--reason", "客户撤诉", "--json"]) in (0, None)
     out = json.loads(capsys.readouterr().out)
     assert out["status"] == "withdrawn" and out["id"] == iid
