@@ -33,7 +33,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "inbox.filter": ("筛选", "Filter"),
     "inbox.sort_due": ("按截止时间", "By due date"),
     "inbox.sort_created": ("按创建时间", "By age"),
-    "inbox.showing": ("共 {total} 项，第 {page}/{pages} 页", "{total} tasks, page {page} of {pages}"),
+    "inbox.showing": ("共 {total} 项，第 {page}/{pages} 页", "Tasks: {total} · page {page} of {pages}"),
     "prev": ("上一页", "Previous"),
     "next": ("下一页", "Next"),
     "col.task": ("任务", "Task"),
