@@ -15,7 +15,6 @@ from storage.inbox_sql import TASK_COLUMNS, InboxSql
 from storage.models import TaskRow
 from storage.task_rows import task_record
 
-_KEPT_GROUPS = "zhidu.inbox_groups"
 # The page's columns, typed as the model's (UTC instants, JSON), for the rows to convert as ORM rows do.
 _TYPED = tuple(TaskRow.__table__.c[name] for name in TASK_COLUMNS)
 
@@ -39,30 +38,14 @@ def count(session: Session, username: str, roles: tuple[str, ...], process_key: 
     return groups.get(process_key, 0) if process_key else sum(groups.values())
 
 
-def processes(session: Session, username: str, roles: tuple[str, ...],
-              standing_in: tuple[UserRecord, ...] = ()) -> list[str]:
-    """The procedures the inbox holds tasks of, sorted by key."""
-    return list(_groups(session, _inbox(username, roles, None, None, standing_in)))
+def groups(session: Session, username: str, roles: tuple[str, ...],
+           standing_in: tuple[UserRecord, ...] = ()) -> dict[str, int]:
+    """How many tasks the inbox holds of each procedure, in key order."""
+    return _groups(session, _inbox(username, roles, None, None, standing_in))
 
 
 def _groups(session: Session, sql: InboxSql) -> dict[str, int]:
-    """How many tasks the inbox holds of each procedure, in key order.
-
-    Counting reads the whole inbox, and an inbox page asks for its count and for its procedures
-    one after the other: on SQLite the second is answered from the first while the unit of work's
-    connection has written nothing since (sqlite3's `total_changes` counts its own writes, the
-    only ones that could change the answer within one unit of work)."""
-    statement, db = sql.groups(), connection(session)
-    driver = db.connection.dbapi_connection
-    changes = getattr(driver, "total_changes", None)
-    asked = (statement, tuple(sql.params.items()), id(driver), changes)
-    kept = session.info.get(_KEPT_GROUPS)
-    if changes is not None and kept is not None and kept[0] == asked:
-        return kept[1]
-    groups = {key: n for key, n in db.execute(text(statement), sql.params)}
-    if changes is not None:
-        session.info[_KEPT_GROUPS] = (asked, groups)
-    return groups
+    return {key: n for key, n in connection(session).execute(text(sql.groups()), sql.params)}
 
 
 def open_in_departments(session: Session, departments: list[str], match: TextMatch | None = None) -> list[TaskRecord]:

@@ -45,14 +45,17 @@ class InboxQueries:
             absent = tuple(uow.absences.standing_in(user.username, self.run.clock.now()))
             latest = uow.versions.all_latest() if (search or "").strip() else None
             match = _text_match(latest or [], search)
-            total = uow.tasks.inbox_count(user.username, user.roles, process_key or None, match, absent)
+            groups = uow.tasks.inbox_groups(user.username, user.roles, absent)
+            total_all = sum(groups.values())
+            if match is not None:  # a search counts what it finds
+                total = uow.tasks.inbox_count(user.username, user.roles, process_key or None, match, absent)
+            else:
+                total = groups.get(process_key, 0) if process_key else total_all
             pages = max(1, -(-total // page_size))
             page = min(max(1, page), pages)
             tasks = uow.tasks.inbox_page(user.username, user.roles, process_key or None, sort,
                                          (page - 1) * page_size, page_size, match, absent) if total else []
-            filtered = process_key or match
-            total_all = uow.tasks.inbox_count(user.username, user.roles, standing_in=absent) if filtered else total
-            procedures = uow.tasks.inbox_processes(user.username, user.roles, absent)
+            procedures = list(groups)
             names = _names(uow, latest, {*procedures, *(t.process_key for t in tasks)})
         behalf = {t.id: name for t in tasks if (name := on_behalf(user, absent, t))}
         return InboxPage(tuple(light_task_view(t) for t in tasks), total, total_all, page, pages, tuple(procedures),

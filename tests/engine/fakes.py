@@ -192,8 +192,9 @@ class _Tasks:
     def inbox_count(self, username, roles, process_key=None, match=None, standing_in=()) -> int:
         return len(self.inbox_page(username, roles, process_key, "due", 0, None, match, standing_in))
 
-    def inbox_processes(self, username, roles, standing_in=()) -> list[str]:
-        return sorted({t.process_key for t in self.inbox(username, roles, standing_in)})
+    def inbox_groups(self, username, roles, standing_in=()) -> dict[str, int]:
+        keys = [t.process_key for t in self.inbox(username, roles, standing_in)]
+        return {key: keys.count(key) for key in sorted(set(keys))}
 
     def open_in_departments(self, departments: list[str], match=None) -> list[TaskRecord]:
         return [copy.deepcopy(t) for t in self.work.tasks.values()

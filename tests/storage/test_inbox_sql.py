@@ -53,10 +53,10 @@ def test_a_unit_of_work_counts_its_own_writes(db_url, clock):
     task_id = zhidu.start("complaint_handling", "cs_staff1", INTAKE).active_tasks[0].id
     with uow_factory(open_db(db_url))() as uow:
         assert uow.tasks.inbox_count("cs_staff2", STAFF) == 1
-        assert uow.tasks.inbox_processes("cs_staff2", STAFF) == ["complaint_handling"]
+        assert list(uow.tasks.inbox_groups("cs_staff2", STAFF)) == ["complaint_handling"]
         task = uow.tasks.get(task_id)
         task.claimed_by = "cs_staff1"
         uow.tasks.save(task)
         assert uow.tasks.inbox_count("cs_staff2", STAFF) == 0
-        assert uow.tasks.inbox_processes("cs_staff2", STAFF) == []
+        assert list(uow.tasks.inbox_groups("cs_staff2", STAFF)) == []
         assert uow.tasks.inbox_count("cs_staff1", STAFF, "complaint_handling") == 1
