@@ -25,7 +25,7 @@ from sqlalchemy.schema import Index
 
 from engine.notify import TASK_OVERDUE, DueMail, MailLogEntry, Notice, Notification, OverdueTask
 from engine.outbox import DeliveryOutcome
-from storage.core import connection
+from storage.driver import run
 from storage.models import Base, TaskRow, UserRow, UtcDateTime
 
 
@@ -71,7 +71,7 @@ class SqlNotificationRepository:
         """One INSERT ... SELECT per notice, whatever the number of people it reaches."""
         for notice in notices:
             statement, params = _recipients(notice)
-            connection(self.session).execute(statement, params)
+            run(self.session, statement, params)
 
     def page(self, username: str, unread_only: bool, offset: int, limit: int) -> tuple[list[Notification], int]:
         mine = [NotificationRow.recipient == username]
@@ -160,23 +160,43 @@ _COLUMNS = ["recipient", "kind", "payload", "instance_id", "task_id", "created_a
 
 def _recipients(notice: Notice) -> tuple[Any, dict[str, Any]]:
     """The INSERT ... SELECT of one notice (a row per active user it reaches, with its mail due
-    or not) and its parameters. The statement depends only on the notice's shape, so it is built
-    and compiled once per shape; building it anew for every command cost more than running it."""
+    or not) and its parameters. The statement depends only on the notice's shape (how many names,
+    roles and exclusions it has), so it is built and compiled once per shape; building it anew for
+    every command cost more than running it. Up to `_LISTED` names are one parameter each (a fixed
+    statement, storage/driver.py); a longer list is one expanding parameter."""
     params: dict[str, Any] = {"kind": notice.kind, "payload": notice.payload, "instance_id": notice.instance_id,
                               "task_id": notice.task_id, "at": notice.at, "actor": notice.actor}
-    if notice.users:
-        params["users"] = list(notice.users)
     for index, role in enumerate(notice.roles):
         escaped = role.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         params[f"role_{index}"] = f'%"{escaped}"%'
-    if notice.excluded:  # separation of duties: never offered to whom it keeps from the task
-        params["excluded"] = list(notice.excluded)
-    return _statement(bool(notice.users), len(notice.roles), bool(notice.actor), bool(notice.excluded)), params
+    users = _listed(params, "users", notice.users)
+    excluded = _listed(params, "excluded", notice.excluded)  # separation of duties: never offered to them
+    return _statement(users, len(notice.roles), bool(notice.actor), excluded), params
 
 
-@lru_cache(maxsize=64)
-def _statement(by_name: bool, roles: int, without_actor: bool, without_excluded: bool = False) -> Any:
-    reached = [UserRow.username.in_(bindparam("users", expanding=True))] if by_name else []
+_LISTED = 8  # names a statement takes one by one; more are one expanding parameter
+_MANY = -1  # a list's shape when it is longer than that
+
+
+def _listed(params: dict[str, Any], name: str, names: tuple[str, ...] | list[str]) -> int:
+    """Put `names` into `params`; returns the list's shape: how many, or _MANY."""
+    if len(names) > _LISTED:
+        params[name] = list(names)
+        return _MANY
+    params.update({f"{name}_{i}": n for i, n in enumerate(names)})
+    return len(names)
+
+
+def _names(name: str, shape: int) -> Any:
+    """The parameters a list of `shape` names is given as (see `_listed`)."""
+    if shape == _MANY:
+        return bindparam(name, expanding=True)
+    return [bindparam(f"{name}_{i}", type_=String) for i in range(shape)]
+
+
+@lru_cache(maxsize=None)  # shapes are bounded: lists up to _LISTED, roles as many as a lane names
+def _statement(users: int, roles: int, without_actor: bool, excluded: int = 0) -> Any:
+    reached = [UserRow.username.in_(_names("users", users))] if users else []
     reached += [cast(UserRow.roles, Text).like(bindparam(f"role_{i}", type_=String), escape="\\")
                 for i in range(roles)]
     kind, at = bindparam("kind", type_=String), bindparam("at", type_=UtcDateTime())
@@ -185,8 +205,8 @@ def _statement(by_name: bool, roles: int, without_actor: bool, without_excluded:
     conditions = [UserRow.active.is_(True), or_(*reached)]
     if without_actor:
         conditions.append(UserRow.username != bindparam("actor", type_=String))
-    if without_excluded:
-        conditions.append(UserRow.username.not_in(bindparam("excluded", expanding=True)))
+    if excluded:
+        conditions.append(UserRow.username.not_in(_names("excluded", excluded)))
     rows = select(
         UserRow.username, kind, bindparam("payload", type_=JSON), bindparam("instance_id", type_=String),
         bindparam("task_id", type_=String), at, case((mailed, literal("pending")), else_=None),

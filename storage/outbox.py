@@ -14,7 +14,7 @@ from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, delete, f
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from engine.outbox import DeliveryLogEntry, DeliveryOutcome, DueDelivery, OutboxEvent, WebhookSubscription
-from storage.core import connection
+from storage.driver import run
 from storage.models import Base, UtcDateTime
 
 
@@ -67,7 +67,7 @@ class SqlOutboxRepository:
 
     def add(self, events: list[OutboxEvent]) -> None:
         if events:  # built once, sent on the session's connection (storage/core.py)
-            connection(self.session).execute(_INSERT_EVENT, [
+            run(self.session, _INSERT_EVENT, [
                 {"id": e.id, "kind": e.kind, "body": e.body, "occurred_at": e.occurred_at} for e in events])
 
     def claim_undispatched(self, limit: int) -> list[OutboxEvent]:

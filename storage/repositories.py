@@ -15,7 +15,8 @@ from engine.audit.journal import JournalEntry
 from engine.ports import InstanceFilter
 from engine.records import Department, InstanceRecord, Role, StoredVersion, TaskRecord, TextMatch, UserRecord
 from storage import inbox, wakeups
-from storage.core import by_key, connection, insert_into, update_by_key
+from storage.core import by_key, insert_into, update_by_key
+from storage.driver import run
 from storage.instance_rows import instance_columns, instance_record
 from storage.task_rows import task_columns, task_record
 from storage.models import (
@@ -47,7 +48,7 @@ class SqlVersionRepository:
         return [_version(r) for r in self.session.scalars(select(ProcessVersionRow).join(_NEWEST, _IS_NEWEST))]
 
     def latest_entries(self) -> list[CatalogEntry]:
-        rows = connection(self.session).execute(_LATEST_ENTRIES)
+        rows = run(self.session, _LATEST_ENTRIES)
         return [CatalogEntry.from_dict(entry) for entry in rows.scalars()]
 
     def history(self, key: str) -> list[StoredVersion]:
@@ -66,19 +67,19 @@ class SqlInstanceRepository:
         self.session = session
 
     def add(self, record: InstanceRecord) -> None:
-        connection(self.session).execute(_INSERT_INSTANCE, {**instance_columns(record), "revision": record.revision})
+        run(self.session, _INSERT_INSTANCE, {**instance_columns(record), "revision": record.revision})
 
     def get(self, instance_id: str) -> InstanceRecord | None:
-        row = connection(self.session).execute(_INSTANCE, {"id": instance_id}).first()
+        row = run(self.session, _INSTANCE, {"id": instance_id}).first()
         return instance_record(row) if row else None
 
     def version_of(self, instance_id: str) -> str | None:
-        return connection(self.session).execute(_VERSION_OF, {"id": instance_id}).scalar()
+        return run(self.session, _VERSION_OF, {"id": instance_id}).scalar()
 
     def save(self, record: InstanceRecord, expected_revision: int) -> None:
         columns = instance_columns(record)
         columns["_id"] = columns.pop("id")
-        result = connection(self.session).execute(
+        result = run(self.session, 
             _SAVE_INSTANCE, {**columns, "revision": expected_revision + 1, "_revision": expected_revision})
         if result.rowcount != 1:
             raise ConcurrentUpdate(f"instance {record.id} was changed by another command; try again")
@@ -141,30 +142,28 @@ class SqlTaskRepository:
         self.session = session
 
     def add(self, task: TaskRecord) -> None:
-        db = connection(self.session)
-        db.execute(_INSERT_TASK, task_columns(task))
+        run(self.session, _INSERT_TASK, task_columns(task))
         candidates = [{"task_id": task.id, "candidate": c} for c in dict.fromkeys(task.candidates)]
         if candidates:
-            db.execute(_INSERT_CANDIDATE, candidates)
+            run(self.session, _INSERT_CANDIDATE, candidates)
 
     def get(self, task_id: str) -> TaskRecord | None:
-        row = connection(self.session).execute(_TASK, {"id": task_id}).first()
+        row = run(self.session, _TASK, {"id": task_id}).first()
         return task_record(row) if row else None
 
     def save(self, task: TaskRecord) -> None:
         columns = task_columns(task)
         columns["_id"] = columns.pop("id")
-        db = connection(self.session)
-        db.execute(_SAVE_TASK, columns)
+        run(self.session, _SAVE_TASK, columns)
         if task.status != "open":  # candidates are kept for open tasks only: the inbox's index
-            db.execute(_DROP_CANDIDATES, {"task_id": task.id})
+            run(self.session, _DROP_CANDIDATES, {"task_id": task.id})
 
     def open_for_instance(self, instance_id: str) -> list[TaskRecord]:
-        rows = connection(self.session).execute(_OPEN_TASKS_OF, {"instance_id": instance_id})
+        rows = run(self.session, _OPEN_TASKS_OF, {"instance_id": instance_id})
         return [task_record(r) for r in rows]
 
     def for_instance(self, instance_id: str) -> list[TaskRecord]:
-        rows = connection(self.session).execute(_TASKS_OF, {"instance_id": instance_id})
+        rows = run(self.session, _TASKS_OF, {"instance_id": instance_id})
         return [task_record(r) for r in rows]
 
     # The inbox reads live in storage/inbox.py; the repository answers the port with them.
@@ -198,7 +197,7 @@ class SqlJournalRepository:
         rows = [dict(instance_id=e.instance_id, seq=e.seq, kind=e.kind, actor=e.actor, at=e.at, payload=e.payload,
                      prev_hash=e.prev_hash, entry_hash=e.entry_hash) for e in entries]
         try:
-            connection(self.session).execute(_INSERT_ENTRY, rows)  # one statement for a command's entries
+            run(self.session, _INSERT_ENTRY, rows)  # one statement for a command's entries
         except IntegrityError as err:  # another command took that sequence number first
             raise ConcurrentUpdate(f"the journal of {entries[0].instance_id} was extended by another command; "
                                    "try again") from err
@@ -225,7 +224,7 @@ class SqlUserRepository:
         self.session = session
 
     def get(self, username: str) -> UserRecord | None:
-        row = connection(self.session).execute(_USER, {"username": username}).first()
+        row = run(self.session, _USER, {"username": username}).first()
         return _user(row) if row else None
 
     def all(self) -> list[UserRecord]:
@@ -251,7 +250,7 @@ class SqlUserRepository:
         return [Department(r.key, r.name) for r in self.session.scalars(select(DepartmentRow).order_by(DepartmentRow.key))]
 
     def roles(self) -> list[Role]:
-        return [Role(r.key, r.name, r.department, r.manager) for r in connection(self.session).execute(_ROLES)]
+        return [Role(r.key, r.name, r.department, r.manager) for r in run(self.session, _ROLES)]
 
 
 def _user(row: UserRow) -> UserRecord:

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from engine.clock import as_utc
 from engine.ports import WebSession
-from storage.core import connection
+from storage.driver import run
 from storage.models import UserRow, WebSessionRow as Row
 
 
@@ -23,7 +23,7 @@ class SqlSessionRepository:
         self.session.flush()
 
     def get(self, session_id: str) -> WebSession | None:
-        row = connection(self.session).execute(_GET, {"id": session_id}).first()
+        row = run(self.session, _GET, {"id": session_id}).first()
         if row is None:
             return None
         return WebSession(row.id, row.username, as_utc(row.started_at), as_utc(row.seen_at))
@@ -49,7 +49,7 @@ class SqlPreferenceRepository:
         self.session = session
 
     def language(self, username: str) -> str | None:
-        return connection(self.session).execute(_LANGUAGE, {"username": username}).scalar()
+        return run(self.session, _LANGUAGE, {"username": username}).scalar()
 
     def set_language(self, username: str, language: str) -> None:
         self.session.execute(update(UserRow).where(UserRow.username == username).values(language=language)

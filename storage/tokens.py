@@ -10,7 +10,7 @@ from sqlalchemy import ForeignKey, Integer, String, bindparam, case, or_, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from engine.ports import ApiToken
-from storage.core import connection
+from storage.driver import run
 from storage.models import Base, UtcDateTime
 
 
@@ -46,7 +46,7 @@ class SqlApiTokenRepository:
         return _token(self.session.get(Row, token_id))
 
     def by_hash(self, secret_hash: str) -> ApiToken | None:
-        row = connection(self.session).execute(_BY_HASH, {"secret_hash": secret_hash}).first()
+        row = run(self.session, _BY_HASH, {"secret_hash": secret_hash}).first()
         return _token(row)
 
     def for_user(self, username: str) -> list[ApiToken]:
@@ -59,7 +59,7 @@ class SqlApiTokenRepository:
                              .execution_options(synchronize_session=False))
 
     def count_use(self, token_id: str, now: datetime, window_start: datetime, touch_before: datetime) -> int:
-        return connection(self.session).execute(_COUNT, {"_id": token_id, "now": now, "window_start": window_start,
+        return run(self.session, _COUNT, {"_id": token_id, "now": now, "window_start": window_start,
                                                           "touch_before": touch_before}).scalar() or 0
 
 

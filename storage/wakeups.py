@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from engine.errors import ConcurrentUpdate
 from engine.records import InstanceRecord, TaskRecord
-from storage.core import connection
+from storage.driver import run
 from storage.instance_rows import instance_record
 from storage.models import InstanceRow, TaskRow
 from storage.task_rows import task_record
@@ -35,7 +35,7 @@ _OPEN_TASKS_LOCKED = select(_TASKS, _OPEN_COUNT.scalar_subquery().label("open_co
 
 def due(session: Session, now: datetime, limit: int) -> list[str]:
     """The ids of running instances whose next wake time has come, soonest first."""
-    return list(connection(session).execute(_DUE_IDS, {"now": now, "limit": limit}).scalars())
+    return list(run(session, _DUE_IDS, {"now": now, "limit": limit}).scalars())
 
 
 def lock_next_due(session: Session, now: datetime,
@@ -47,15 +47,14 @@ def lock_next_due(session: Session, now: datetime,
         ConcurrentUpdate: a user command on the instance is in flight (it holds a task row);
             the instance is added to `skip` and left to the next pass.
     """
-    db = connection(session)
-    found = db.execute(_NEXT_DUE_UNSEEN if skip else _NEXT_DUE, {"now": now, "skip": list(skip)}).first()
+    found = run(session, _NEXT_DUE_UNSEEN if skip else _NEXT_DUE, {"now": now, "skip": list(skip)}).first()
     if found is None:
         return None
     # A command locks its task row first and the instance row last; waiting for that task row
     # while holding the instance row would deadlock, so the worker takes both or neither.
-    rows = db.execute(_OPEN_TASKS_LOCKED, {"instance_id": found.id}).all()
-    if (rows and rows[0].open_count != len(rows)) or (not rows and db.execute(
-            _OPEN_COUNT, {"instance_id": found.id}).scalar()):
+    rows = run(session, _OPEN_TASKS_LOCKED, {"instance_id": found.id}).all()
+    if (rows and rows[0].open_count != len(rows)) or (
+            not rows and run(session, _OPEN_COUNT, {"instance_id": found.id}).scalar()):
         skip.add(found.id)
         raise ConcurrentUpdate(f"instance {found.id} has a command in flight; left to the next pass")
     return instance_record(found), [task_record(r) for r in rows]

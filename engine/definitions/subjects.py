@@ -155,19 +155,30 @@ def formatter_for(compiled: Any, user_of: Callable[[str], Any]) -> SubjectFormat
     """The subject formatter of a compiled version; `user_of(username)` gives a user record
     (with `.name`) or None."""
     entry = compiled.bundle.entry
-    hints: dict[str, Mapping[str, Any]] = {}
-    for form in (compiled.start_form, *compiled.forms.values()):
-        for name, hint in ((form.ui.get("fields") or {}) if form is not None else {}).items():
-            hints.setdefault(name, hint)
-    for name, hint in entry.data_fields.items():
-        hints.setdefault(name, hint)
 
     def name_of(username: str) -> str | None:
         # usernames are ASCII names (engine/commands/people.py): a customer's name is not looked up
         user = user_of(username) if username.isascii() and username.isidentifier() else None
         return user.name if user is not None else None
 
-    return SubjectFormatter(entry.subject, hints, _items(compiled.bundle.files.get(entry.bpmn, "")), name_of)
+    return SubjectFormatter(entry.subject, _hints(compiled), _items(compiled.bundle.files.get(entry.bpmn, "")), name_of)
+
+
+_HINTS: dict[str, dict[str, Mapping[str, Any]]] = {}  # by version hash: versions never change
+
+
+def _hints(compiled: Any) -> dict[str, Mapping[str, Any]]:
+    """Each field's UI hint: the first form that shows it, else the catalog's data fields."""
+    found = _HINTS.get(compiled.content_hash)
+    if found is None:
+        found = {}
+        for form in (compiled.start_form, *compiled.forms.values()):
+            for name, hint in ((form.ui.get("fields") or {}) if form is not None else {}).items():
+                found.setdefault(name, hint)
+        for name, hint in compiled.bundle.entry.data_fields.items():
+            found.setdefault(name, hint)
+        _HINTS[compiled.content_hash] = found
+    return found
 
 
 @functools.lru_cache(maxsize=64)

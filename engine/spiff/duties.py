@@ -57,8 +57,8 @@ def apart(properties: Mapping[str, Mapping[str, str]]) -> dict[str, frozenset[st
 
 
 def apart_in(compiled: Any) -> dict[str, frozenset[str]]:
-    """`apart` for a compiled version (engine/spiff/specs.py `CompiledVersion`)."""
-    return apart({name: info.properties for name, info in compiled.user_tasks.items()})
+    """`apart` for a compiled version (engine/spiff/specs.py `CompiledVersion`, which keeps it)."""
+    return compiled.apart
 
 
 def as_names(value: Any) -> tuple[str, ...]:

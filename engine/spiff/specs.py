@@ -21,7 +21,7 @@ from engine.definitions.forms import FormDefinition, check_form, parse_form
 from engine.spiff.misexecuted import misexecuted_problems
 from engine.definitions.namespaces import BPMN_NS, SPIFF_NS
 from engine.spiff.dmn import DecisionParser
-from engine.spiff.duties import duty_problems
+from engine.spiff.duties import apart, duty_problems
 from engine.spiff.external import ExternalTask, service_task_problems
 from engine.spiff.reachability import path_warnings
 from engine.spiff.script_environment import check_source, is_iso_timer_text
@@ -74,6 +74,12 @@ class CompiledVersion:
         has none need not look for them."""
         specs = [self.spec, *self.subprocess_specs.values()]
         return any(isinstance(task, ExternalTask) for spec in specs for task in spec.task_specs.values())
+
+    @functools.cached_property
+    def apart(self) -> dict[str, frozenset[str]]:
+        """The steps each step is done apart from (engine/spiff/duties.py `apart`), worked out
+        once: every command on a task of a paired step asks."""
+        return apart({name: info.properties for name, info in self.user_tasks.items()})
 
     @property
     def start_form(self) -> FormDefinition | None:

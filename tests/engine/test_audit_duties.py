@@ -13,15 +13,17 @@ import pytest
 from engine.audit.duties import check_duties
 from engine.audit.journal import JournalEntry
 from engine.errors import Divergence
-from engine.spiff.duties import apart_in, element_of
+from engine.spiff.duties import apart, apart_in, element_of
 
 AT = datetime(2026, 11, 27, 9, tzinfo=timezone.utc)
 PEOPLE = ("ann", "bob", "cy")
 # Steps A and B are done apart, and C apart from A; "B [child]" is an item of a multi-instance B.
-VERSION = SimpleNamespace(content_hash="v1", user_tasks={
+USER_TASKS = {
     "A": SimpleNamespace(properties={"notSameAs": "B"}), "B": SimpleNamespace(properties={}),
     "B [child]": SimpleNamespace(properties={}), "C": SimpleNamespace(properties={"notSameAs": "A"}),
-    "D": SimpleNamespace(properties={})})
+    "D": SimpleNamespace(properties={})}
+VERSION = SimpleNamespace(content_hash="v1", user_tasks=USER_TASKS,  # as CompiledVersion keeps them
+                          apart=apart({name: task.properties for name, task in USER_TASKS.items()}))
 
 
 def by_walking_every_task(entries: list[JournalEntry]) -> str | None:
