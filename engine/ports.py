@@ -30,6 +30,9 @@ class InstanceRepository(Protocol):
     def get(self, instance_id: str) -> InstanceRecord | None: ...
     def version_of(self, instance_id: str) -> str | None:
         """The content hash of the version the instance is pinned to (without loading its state)."""
+    def of_task(self, task_id: str) -> tuple[InstanceRecord, list[TaskRecord]] | None:
+        """The instance task `task_id` belongs to and the instance's open tasks, oldest first, in
+        one read (a command on a task needs all three); None for an unknown task."""
     def save(self, record: InstanceRecord, expected_revision: int) -> None:
         """Write `record` if the stored revision is still `expected_revision`.
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import namedtuple
 from datetime import datetime
 
 from sqlalchemy import String, and_, bindparam, case, cast, delete, func, literal, or_, select
@@ -75,6 +76,14 @@ class SqlInstanceRepository:
 
     def version_of(self, instance_id: str) -> str | None:
         return run(self.session, _VERSION_OF, {"id": instance_id}).scalar()
+
+    def of_task(self, task_id: str) -> tuple[InstanceRecord, list[TaskRecord]] | None:
+        rows = run(self.session, _OF_TASK, {"task_id": task_id}).all()
+        if not rows:
+            return None
+        width = len(_INSTANCES.c)
+        tasks = [task_record(_TASK_ROW._make(row[width:])) for row in rows if row[width] is not None]
+        return instance_record(_INSTANCE_ROW._make(rows[0][:width])), tasks
 
     def save(self, record: InstanceRecord, expected_revision: int) -> None:
         columns = instance_columns(record)
@@ -278,5 +287,15 @@ _OPEN_TASKS_OF = _TASKS_OF.where(_TASKS.c.status == "open")
 _INSERT_CANDIDATE = insert_into(TaskCandidateRow.__table__)
 _DROP_CANDIDATES = delete(TaskCandidateRow.__table__).where(TaskCandidateRow.__table__.c.task_id == bindparam("task_id"))
 _INSERT_ENTRY = insert_into(JournalRow.__table__)
+# A task's instance and the instance's open tasks, in one read: a row per open task (or one row
+# with no task), instance columns first. The owner is looked up on an alias, so the subquery is
+# not correlated with the joined task rows.
+_OWNER = _TASKS.alias("owner")
+_OF_TASK = select(*[c.label(f"i_{c.key}") for c in _INSTANCES.c], *[c.label(f"t_{c.key}") for c in _TASKS.c]) \
+    .select_from(_INSTANCES.outerjoin(_TASKS, and_(_TASKS.c.instance_id == _INSTANCES.c.id, _TASKS.c.status == "open"))) \
+    .where(_INSTANCES.c.id == select(_OWNER.c.instance_id).where(_OWNER.c.id == bindparam("task_id")).scalar_subquery()) \
+    .order_by(_TASKS.c.created_at, _TASKS.c.id)
+_INSTANCE_ROW = namedtuple("InstanceColumns", [c.key for c in _INSTANCES.c])
+_TASK_ROW = namedtuple("TaskColumns", [c.key for c in _TASKS.c])
 _USER = by_key(UserRow.__table__, "username")
 _ROLES = select(RoleRow.__table__).order_by(RoleRow.__table__.c.key)

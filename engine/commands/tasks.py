@@ -6,7 +6,7 @@ from typing import Any
 
 from engine.commands import duties
 from engine.commands.runner import Runner
-from engine.errors import PermissionDenied, TaskAlreadyClaimed, TaskNotClaimed, TaskNotReady
+from engine.errors import PermissionDenied, TaskAlreadyClaimed, TaskNotClaimed, TaskNotFound, TaskNotReady
 from engine.notify import TASK_ASSIGNED, notify, task_payload
 from engine.permissions import Permissions
 from engine.ports import UnitOfWork
@@ -28,10 +28,10 @@ class TaskCommands:
             (DutiesSeparated, journaled, when a separation-of-duties rule keeps `actor` from it).
         """
         with self.run.unit() as uow:
-            user, task = self.run.actor(uow, actor), self.run.task(uow, task_id)
+            user = self.run.actor(uow, actor)
+            task, record, _ = _task_in_instance(self.run, uow, task_id)
             may = self.run.permissions(uow)
             _require_open(task)
-            record = self.run.instance(uow, task.instance_id)
             duty = _Duties(self.run, uow, record, task)
             duty.check(may, user, "claim")
             _require_candidate(may, user, task)  # before its state is told
@@ -108,10 +108,10 @@ class TaskCommands:
             (DutiesSeparated, journaled, as for `claim`), FormInvalid, ConcurrentUpdate.
         """
         with self.run.unit() as uow:
-            user, task = self.run.actor(uow, actor), self.run.task(uow, task_id)
+            user = self.run.actor(uow, actor)
+            task, record, open_tasks = _task_in_instance(self.run, uow, task_id)
             may = self.run.permissions(uow)
             _require_open(task)
-            record = self.run.instance(uow, task.instance_id)
             duty = _Duties(self.run, uow, record, task)
             duty.check(may, user, "complete")
             _require_candidate(may, user, task)
@@ -133,7 +133,7 @@ class TaskCommands:
             journal = self.run.journal(record, actor)
             journal.add("completed", _behalf({"task_id": task_id, "element": task.spec_name, "data": data}, behalf))
             now_open = self.run.apply(uow, record, result, journal, expected_revision=record.revision,
-                                      open_tasks=duty.instance_rows(), may=may)
+                                      open_tasks=duty.instance_rows() or open_tasks, may=may)
             uow.commit()
             return self.run.instance_view(uow, record, open_tasks=now_open)
 
@@ -180,6 +180,21 @@ class _Duties:
                                 duties.refusal_payload(self.task, action, exclusion, behalf))
         self.uow.commit()  # the refusal stays on record though the command does nothing
         raise error
+
+
+def _task_in_instance(run: Runner, uow: UnitOfWork, task_id: str) -> tuple[TaskRecord, InstanceRecord, list[TaskRecord]]:
+    """The task, its instance and the instance's open tasks (the task itself among them, the
+    same record, when it is open), in one read.
+
+    Raises:
+        TaskNotFound.
+    """
+    found = uow.instances.of_task(task_id)
+    if found is None:
+        raise TaskNotFound(f"unknown task {task_id!r}")
+    record, open_tasks = found
+    task = next((t for t in open_tasks if t.id == task_id), None)
+    return task or run.task(uow, task_id), record, open_tasks  # a task no longer open: its own row
 
 
 def _behalf(payload: dict[str, Any], absent: str | None) -> dict[str, Any]:

@@ -114,6 +114,14 @@ class _Instances:
         found = self.work.instances.get(instance_id)
         return found.version_hash if found else None
 
+    def of_task(self, task_id: str) -> tuple[InstanceRecord, list[TaskRecord]] | None:
+        task = self.work.tasks.get(task_id)
+        record = self.get(task.instance_id) if task else None
+        if record is None:
+            return None
+        tasks = [copy.deepcopy(t) for t in self.work.tasks.values() if t.instance_id == record.id and t.status == "open"]
+        return record, sorted(tasks, key=lambda t: (t.created_at, t.id))
+
     def save(self, record: InstanceRecord, expected_revision: int) -> None:
         # Like UPDATE ... WHERE revision = ?: sees committed rows and this transaction's own.
         stored = self.committed.instances.get(record.id) or self.work.instances.get(record.id)
