@@ -83,7 +83,8 @@ def test_manager_sees_department_tasks_and_reassigns(client, auth, engine):
 def test_staff_may_not_reassign(client, auth, engine):
     (task_id,) = start(engine)
     auth.sign_in("cs_staff1")
-    assert 'id="team"' not in client.get("/team").get_data(as_text=True)
+    refused = client.get("/team")  # not an empty team page: staff manage no department
+    assert refused.status_code == 403 and 'id="team"' not in refused.get_data(as_text=True)
     response = auth.post(f"/tasks/{task_id}/reassign", {"to_user": "cs_staff2"})
     assert response.status_code == 403
     assert engine.task(task_id).claimed_by is None

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, send_file, url_for
 
-from engine.errors import ZhiduError
+from engine.errors import PermissionDenied, ZhiduError
 from webui.auth import safe_next
 from webui.current import engine, language, t
 from webui.views import pages
@@ -86,7 +86,9 @@ def inbox():
 
 @bp.get("/team")
 def team():
-    """A manager's view of the open tasks of their department."""
+    """A manager's view of the open tasks of their department (403 for someone who manages none)."""
+    if not engine().abilities(g.user.username).manage:
+        raise PermissionDenied(f"{g.user.username} manages no department")
     return render_template("employee/team.html", **pages.team(engine(), g.user, request.args.get("q", "")))
 
 
