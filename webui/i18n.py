@@ -13,6 +13,7 @@ DEFAULT_LANGUAGE = "zh"
 MESSAGES: dict[str, tuple[str, str]] = {
     # key: (zh, en)
     "app_name": ("制度 · 运营中心流程", "zhidu · operations center"),
+    "app_short": ("制度", "zhidu"),  # the header's name where its menus need the room
     "nav.inbox": ("待办", "Inbox"),
     "nav.team": ("部门任务", "Department tasks"),
     "nav.start": ("发起流程", "Start a procedure"),
