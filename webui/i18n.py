@@ -140,6 +140,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "error.task_taken": ("该任务已被其他人认领。", "Someone else has already claimed this task."),
     "error.task_not_claimed": ("该任务未被认领。", "This task is not claimed."),
     "error.concurrent": ("该流程刚被其他人更新，请重试。", "Someone else updated this case just now; please try again."),
+    "error.concurrent_kept": ("就在同一时刻，该流程被其他操作更新，本次提交未保存。您填写的内容已保留，请再提交一次。",
+                              "Someone else updated this case at the same moment, so nothing was saved. "
+                              "What you entered is kept below: submit it again."),
     "minutes": ("{n} 分钟", "{n} min"),
     "hours": ("{n} 小时", "{n} h"),
     "days": ("{n} 天", "{n} d"),

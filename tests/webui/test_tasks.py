@@ -125,6 +125,31 @@ def test_double_submission_completes_once_and_says_so(client, auth, engine):
     assert len(completed) == 1
 
 
+def test_a_submission_that_lost_a_race_comes_back_with_the_input_kept(client, auth, engine, monkeypatch):
+    """Another command changed the instance between reading it and writing (ConcurrentUpdate,
+    storage/uow.py): nothing was saved, and the form comes back filled in to submit again."""
+    from engine.errors import ConcurrentUpdate
+
+    _, task_id = first_task(engine)
+    auth.sign_in("cs_staff1")
+    complete, lost = engine.complete_task, []
+
+    def lose_once(*args, **kwargs):
+        if not lost:
+            lost.append(True)
+            raise ConcurrentUpdate("instance changed by another command")
+        return complete(*args, **kwargs)
+    monkeypatch.setattr(engine, "complete_task", lose_once)
+    form = {"details": "客户第二次来电", "customer_calmed": "true"}
+    response = auth.post(f"/tasks/{task_id}", form)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 409 and "您填写的内容已保留" in html
+    assert "客户第二次来电" in html and 'id="task-form"' in html
+    assert engine.task(task_id).status == "open"
+    assert auth.post(f"/tasks/{task_id}", form).status_code == 302  # submitted again, as it came back
+    assert engine.task(task_id).status == "completed"
+
+
 def test_task_completed_by_a_colleague_while_open(client, auth, engine):
     _, task_id = first_task(engine)
     auth.sign_in("cs_staff1")

@@ -54,6 +54,12 @@ def _domain_error(err: ZhiduError):
         flash(err.text(language()), "danger")
         default = url_for("employee.team") if request.endpoint == "employee.reassign" else url_for("employee.inbox")
         return redirect(safe_next(request.form.get("next"), default))
+    rerender = g.get("form_invalid")
+    if isinstance(err, ConcurrentUpdate) and rerender is not None:
+        # A form lost a race with another command on the same request (a colleague's step, a
+        # timer): nothing was saved, and what the person typed comes back to submit again.
+        flash(t("error.concurrent_kept"), "warning")
+        return rerender([]), 409
     for kind, key in _STALE.items():
         if isinstance(err, kind):
             flash(t(key), "warning")
