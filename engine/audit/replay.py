@@ -8,7 +8,6 @@ recorded ids are mapped to replayed ones as tasks are entered.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from datetime import tzinfo
 from typing import Any, Callable
@@ -18,6 +17,7 @@ from engine.errors import Divergence
 from engine.spiff.execution import Execution, StepResult
 from engine.spiff.migration import migrate_state
 from engine.audit.journal import COMMANDS, NOTES, JournalEntry, json_safe, unsalted
+from engine.audit.plain import as_json
 from engine.spiff.outcomes import outcomes_of
 from engine.spiff.specs import CompiledVersion
 from engine.spiff.stored import live_elements
@@ -77,7 +77,7 @@ def replay(compiled: CompiledVersion, entries: list[JournalEntry], resolve: Reso
                 done.zone = _zone_of(entry)
             result = _run_command(compiled, entry, state, done, before, _recorded_lookups(following))
             _compare(done, entry, result, following)
-            state = json.loads(json.dumps(result.state))  # as storage holds it
+            state = as_json(result.state)  # as storage holds it
             done.result = result
             done.steps.append({"seq": entry.seq, "kind": entry.kind, "data": result.data,
                                "active": live_elements(result.state)})
@@ -110,12 +110,10 @@ def _recorded_lookups(recorded: list[JournalEntry]) -> dict[str, Any]:
 
 
 def _outcomes_after(entries: list[JournalEntry], index: int) -> list[JournalEntry]:
-    found = []
-    for entry in entries[index + 1:]:
-        if entry.kind in COMMANDS:
-            break
-        found.append(entry)
-    return found
+    end = index + 1
+    while end < len(entries) and entries[end].kind not in COMMANDS:
+        end += 1
+    return entries[index + 1:end]
 
 
 def _task_command(done: Replayed, entry: JournalEntry) -> None:
@@ -152,7 +150,7 @@ def _run_command(compiled: CompiledVersion, entry: JournalEntry, state: dict | N
     clock = FixedClock(entry.at, done.zone)
     payload = entry.payload
     if entry.kind == "started":
-        return Execution(compiled, clock, None, functions).start(payload.get("data") or {}, entry.actor)
+        return _execution(compiled, clock, None, functions).start(payload.get("data") or {}, entry.actor)
     if state is None:
         raise Divergence(entry.seq, None, "kind", entry.kind, None, f"entry {entry.seq} comes before the start")
     if entry.kind == "completed":
@@ -164,26 +162,32 @@ def _run_command(compiled: CompiledVersion, entry: JournalEntry, state: dict | N
         done.open_tasks.pop(replayed_id)
         done.claimed_by[recorded_id] = entry.actor
         done.completed[recorded_id] = (entry.actor, payload.get("data") or {})
-        return Execution(compiled, clock, state, functions).complete(replayed_id, payload.get("data") or {})
+        return _execution(compiled, clock, state, functions).complete(replayed_id, payload.get("data") or {})
     if entry.kind == "timer_fired":
-        return Execution(compiled, clock, state, functions).fire_timers()[0]
+        return _execution(compiled, clock, state, functions).fire_timers()[0]
     if entry.kind == "message_received":
-        return Execution(compiled, clock, state, functions).receive_message(payload.get("name", ""), payload.get("payload") or {})
+        return _execution(compiled, clock, state, functions).receive_message(payload.get("name", ""), payload.get("payload") or {})
     if entry.kind == "cancelled":
-        return Execution(compiled, clock, state, functions).cancel(payload.get("reason") or "")
+        return _execution(compiled, clock, state, functions).cancel(payload.get("reason") or "")
     if entry.kind == "withdrawn":
-        return withdrawn(Execution(compiled, clock, state, functions), payload.get("reason") or "")
+        return withdrawn(_execution(compiled, clock, state, functions), payload.get("reason") or "")
     if entry.kind == "migrated":
         return migrate_state(before or compiled, compiled, state, clock)
     if entry.kind == "external_completed":
-        return Execution(compiled, clock, state, functions).complete(_external_task(done, entry),
+        return _execution(compiled, clock, state, functions).complete(_external_task(done, entry),
                                                                      payload.get("data") or {})
     if entry.kind == "external_failed":  # the last retry failed: an incident
-        return Execution(compiled, clock, state, functions).fail_external(_external_task(done, entry),
+        return _execution(compiled, clock, state, functions).fail_external(_external_task(done, entry),
                                                                           payload.get("message") or "")
     if entry.kind == "incident_retried":
-        return Execution(compiled, clock, state, functions).retry(payload.get("data") or {})
+        return _execution(compiled, clock, state, functions).retry(payload.get("data") or {})
     raise Divergence(entry.seq, None, "kind", entry.kind, None, f"replay cannot run {entry.kind!r} commands yet")
+
+
+def _execution(compiled: CompiledVersion, clock: FixedClock, state: dict | None,
+               functions: dict[str, Any] | None) -> Execution:
+    """The command's run, as the live one ran it, but without what only the live one stores."""
+    return Execution(compiled, clock, state, functions, replaying=True)
 
 
 def withdrawn(execution: Execution, reason: str) -> StepResult:
@@ -204,7 +208,7 @@ def _compare(done: Replayed, command: JournalEntry, result: StepResult, recorded
         if kind in ENTERED and actual.kind == kind and actual.payload.get("element") == payload["element"]:
             reverse[payload["task_id"]] = actual.payload["task_id"]
             getattr(done, ENTERED[kind])[actual.payload["task_id"]] = payload["task_id"]
-        translated = json_safe(_translate(payload, reverse))
+        translated = as_json(_translate(payload, reverse), default=str)  # as the journal holds it (json_safe)
         if actual.kind != kind or actual.payload != translated:
             field_name = first_difference(actual.payload, translated) if actual.kind == kind else "kind"
             raise Divergence(actual.seq, actual.payload.get("element") or payload.get("element"), field_name,

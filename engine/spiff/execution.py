@@ -73,12 +73,19 @@ class StepResult:
 
 
 class Execution:
-    """One instance's workflow, loaded for the length of one command."""
+    """One instance's workflow, loaded for the length of one command.
+
+    `replaying`: the result is only compared with the journal and then dropped with the workflow
+    (engine/audit/replay.py), so it leaves out what only a live command stores and replay never
+    compares: when the instance next wakes, each ready task's read-only context, and a copy of the
+    data of its own (the live command's result outlives the workflow it was read from).
+    """
 
     def __init__(self, compiled: CompiledVersion, clock: Clock, state: dict[str, Any] | None = None,
-                 functions: dict[str, Callable[..., Any]] | None = None):
+                 functions: dict[str, Callable[..., Any]] | None = None, replaying: bool = False):
         self.compiled = compiled
         self.clock = clock
+        self.replaying = replaying
         self.outcomes: list[tuple[str, dict[str, Any]]] = []
         journaled = {name: self._journaled(name, fn) for name, fn in (functions or {}).items()}
         self.environment = SandboxEnvironment(clock, journaled)
@@ -286,15 +293,19 @@ class Execution:
         return self.result()
 
     def result(self) -> StepResult:
-        ready: list[ReadyTask] = []
         external = self._external_changes()
+        # One walk of the task tree answers what the ready tasks, the data and the next wake
+        # each asked of it with a walk of their own: the same tasks in the same order (a walk for
+        # READY or WAITING descends exactly where one for DEFINITE_MASK does).
+        definite = self.workflow.get_tasks(state=TaskState.DEFINITE_MASK)
         if self._cancelled is not None:
             self.outcomes.append(("instance_cancelled", {"reason": self._cancelled}))
-            return StepResult(state=dump_state(self.workflow), status="cancelled", data=self._current_data(),
+            return StepResult(state=dump_state(self.workflow), status="cancelled", data=self._current_data(definite),
                               ready_tasks=[], outcomes=self.outcomes, external=external)
+        ready: list[ReadyTask] = []
         if self.incident is None:
             try:
-                ready = self._ready_tasks()
+                ready = self._ready_tasks(definite)
             except SpiffWorkflowException as err:
                 self._fail(err)
         if self.incident is not None:
@@ -305,8 +316,9 @@ class Execution:
         else:
             status = "running"
         return StepResult(
-            state=dump_state(self.workflow), status=status, data=self._current_data(), ready_tasks=ready,
-            outcomes=self.outcomes, next_wake_at=self._next_wake(), incident=self.incident, external=external,
+            state=dump_state(self.workflow), status=status, data=self._current_data(definite), ready_tasks=ready,
+            outcomes=self.outcomes, next_wake_at=None if self.replaying else self._next_wake(definite),
+            incident=self.incident, external=external,
         )
 
     def _external_changes(self) -> ExternalChanges:
@@ -330,9 +342,11 @@ class Execution:
         """The external tasks waiting now (none to look for in a version that has none)."""
         return external_ready(self.workflow) if self.compiled.has_external else []
 
-    def _ready_tasks(self) -> list[ReadyTask]:
+    def _ready_tasks(self, definite: list[Any]) -> list[ReadyTask]:
         tasks = []
-        for task in self.workflow.get_tasks(state=TaskState.READY, manual=True):
+        for task in definite:
+            if not (task.has_state(TaskState.READY) and task.task_spec.manual):
+                continue
             info = self.compiled.user_tasks.get(task.task_spec.name)
             if info is None:
                 continue
@@ -340,7 +354,8 @@ class Execution:
                 id=str(task.id), spec_name=task.task_spec.name, title=info.name, lane=info.lane,
                 form_key=info.form_key, candidates=candidates_for(self.compiled, info, task, self.environment),
                 due_at=due_at_for(info, task, self.environment, self.clock.now()),
-                context=self._context(info, task), not_by=not_by_for(info, task, self.environment),
+                context={} if self.replaying else self._context(info, task),
+                not_by=not_by_for(info, task, self.environment),
             ))
         return tasks
 
@@ -351,18 +366,20 @@ class Execution:
         keys = form.ui.get("show") or [] if form is not None else []
         return {key: copy.deepcopy(task.data[key]) for key in keys if key in task.data}
 
-    def _current_data(self) -> dict[str, Any]:
+    def _current_data(self, definite: list[Any]) -> dict[str, Any]:
         data: dict[str, Any] = {}
         last = self.workflow.last_task
         if last is not None:
             data.update(last.data)
-        for task in self.workflow.get_tasks(state=TaskState.DEFINITE_MASK):
+        for task in definite:
             data.update(task.data)
-        return copy.deepcopy(data)
+        return data if self.replaying else copy.deepcopy(data)
 
-    def _next_wake(self) -> datetime | None:
+    def _next_wake(self, definite: list[Any]) -> datetime | None:
         moments = []
-        for task in self._waiting_timers():
+        for task in definite:
+            if not task.has_state(TaskState.WAITING):
+                continue
             for definition in timer_definitions(task.task_spec):
                 value = definition.details(task).value
                 if not isinstance(value, str):

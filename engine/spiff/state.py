@@ -16,6 +16,7 @@ from __future__ import annotations
 import threading
 from types import ModuleType
 from typing import Any
+from uuid import UUID
 
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.serializer.default.event_definition import TimerConditionalEventDefinitionConverter
@@ -47,8 +48,44 @@ class SpeclessWorkflowConverter(BpmnWorkflowConverter):
         dct["bpmn_events"] = self.registry.convert(workflow.bpmn_events)
         return dct
 
+    def from_dict(self, dct: dict[str, Any]) -> Any:
+        """SpiffWorkflow's restore of the top workflow (`BpmnWorkflowConverter.from_dict`), its
+        tasks restored by `restore_tasks`."""
+        spec = self.registry.restore(dct.pop("spec"))
+        subprocess_specs = self.mapping_from_dict(dct.pop("subprocess_specs", {}))
+        workflow = self.target_class(spec, subprocess_specs, deserializing=True)
+        workflow.tasks = restore_tasks(self.registry, dct["tasks"], workflow)
+        workflow.task_tree = workflow.tasks.get(UUID(dct["root"]))
+        self.set_default_attributes(workflow, dct)
+        self.subprocesses_from_dict(dct["subprocesses"], workflow)
+        workflow.bpmn_events = self.registry.restore(dct.pop("bpmn_events", []))
+        return workflow
 
-_PLAIN = (str, int, float, bool, type(None))
+
+def restore_tasks(registry: Any, tasks: dict[str, dict[str, Any]], workflow: Any) -> dict[UUID, Task]:
+    """A workflow's task map restored as SpiffWorkflow's converters restore it, each task's id read
+    once instead of four times.
+
+    SpiffWorkflow's task converter reads a task's id as its key, as its own id, as its children's
+    parent and as its parent's child: parsing the text of a UUID was a tenth of a replayed
+    command. Here each task is restored without its links, which are then set from the tasks
+    themselves through `Task.parent` and `Task.children`. A map whose links name a task it does
+    not hold (SpiffWorkflow keeps such a link as it is) is left to SpiffWorkflow's way.
+    """
+    if any((t["parent"] is not None and t["parent"] not in tasks) or not tasks.keys() >= set(t["children"])
+           for t in tasks.values()):
+        return {UUID(key): registry.restore(value, workflow=workflow) for key, value in tasks.items()}
+    restored = {key: registry.restore({**value, "parent": None, "children": []}, workflow=workflow)
+                for key, value in tasks.items()}
+    for key, value in tasks.items():
+        task = restored[key]
+        if value["parent"] is not None:
+            task.parent = restored[value["parent"]]
+        task.children = [restored[child] for child in value["children"]]
+    return {task.id: task for task in restored.values()}
+
+
+_PLAIN = frozenset({str, int, float, bool, type(None)})
 
 
 class PlainDataRegistry(DefaultRegistry):
@@ -59,18 +96,39 @@ class PlainDataRegistry(DefaultRegistry):
     base class's: anything else, and any plain type a converter was registered for, goes through
     it (tests/engine/test_state_format.py compares)."""
 
+    def __init__(self) -> None:
+        super().__init__()
+        self.kept_as_is = _PLAIN - self.typenames.keys()  # plain types no converter was registered for
+
+    def register(self, cls: type, *args: Any, **kwargs: Any) -> None:
+        super().register(cls, *args, **kwargs)
+        self.kept_as_is = _PLAIN - self.typenames.keys()
+
     def convert(self, obj: Any) -> Any:
         kind = type(obj)
         if self._encoder_mode or kind in self.typenames:
             return super().convert(obj)
-        if kind in _PLAIN:
+        kept = self.kept_as_is
+        if kind in kept:
             return obj
         if kind is dict:  # `clean` at every level, as the base class's recursion does
-            return {key: self.convert(value) for key, value in obj.items()
-                    if not callable(value) and not isinstance(value, ModuleType)}
+            converted = {}
+            for key, value in obj.items():
+                if type(value) in kept:  # neither callable nor a module, and converted as it is
+                    converted[key] = value
+                elif not callable(value) and not isinstance(value, ModuleType):
+                    converted[key] = self.convert(value)
+            return converted
         if kind is list:
-            return [self.convert(item) for item in obj]
+            return [item if type(item) in kept else self.convert(item) for item in obj]
         return super().convert(obj)
+
+    def clean(self, obj: Any) -> Any:
+        # `convert` cleans a plain map at every level as it converts it: SpiffWorkflow's converters
+        # call convert(clean(data)), and a cleaning pass first only copied each task's data once more.
+        if type(obj) is dict and not self._encoder_mode:
+            return obj
+        return super().clean(obj)
 
     def restore(self, val: Any, **kwargs: Any) -> Any:
         # Plain values inside a plain map or list are what the base class would return for them.
