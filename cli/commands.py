@@ -178,7 +178,7 @@ def cmd_withdraw(args: argparse.Namespace) -> Any:
 
 
 def cmd_verify(args: argparse.Namespace) -> Any:
-    from engine.commands.evidence import verify_bundle
+    from engine.commands.offline import verify_bundle
     from engine.audit.verify import Verdict
     from engine.errors import InvalidInput
 

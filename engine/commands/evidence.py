@@ -8,28 +8,27 @@ cleared for as markers."""
 from __future__ import annotations
 
 import base64
-import binascii
 import dataclasses
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any, Iterable
 
-from engine.audit.confidential import Redactor, version_rules
+from engine.audit.confidential import Redactor
 from engine.audit.journal import JournalEntry
 from engine.audit.replay import replay
 from engine.audit.snapshot import Evidence, read_evidence
 from engine.audit.verify import Verdict, verify_instance
+from engine.commands.offline import EXPORT_FORMAT, verify_bundle
 from engine.commands.runner import Runner
-from engine.definitions.bundles import CatalogEntry, ProcessBundle
-from engine.errors import DefinitionInvalid, Divergence, InvalidInput, PermissionDenied
-from engine.files import FileStore, file_status, references, sha256_of
+from engine.definitions.bundles import ProcessBundle
+from engine.errors import DefinitionInvalid, Divergence, PermissionDenied
+from engine.files import FileStore, file_status, references
 from engine.permissions import OPERATOR, OPERATOR_NAME, Permissions
 from engine.ports import UnitOfWork
-from engine.records import Exclusion, InstanceRecord, TaskRecord, UserRecord
-from engine.spiff.specs import CompiledVersion, SpecCache
+from engine.records import InstanceRecord, UserRecord
+from engine.spiff.specs import CompiledVersion
 from engine.views import FormView, InstanceView
 
-EXPORT_FORMAT = "zhidu-export/1"
 
 
 @dataclass(frozen=True)
@@ -233,75 +232,11 @@ def _bundled_files(files: FileStore, instances: list[dict[str, Any]]) -> dict[st
     return bundled
 
 
-def _bundle_file_check(bundle: dict[str, Any]):
-    """A file check over the files a bundle carries; None when it was exported without them."""
-    carried = bundle.get("files")
-    if not isinstance(carried, dict):
-        return None
-
-    def check(ref: Any) -> str:
-        text = carried.get(ref["sha256"])
-        if not isinstance(text, str):
-            return "missing"
-        try:
-            content = base64.b64decode(text, validate=True)
-        except (binascii.Error, ValueError):
-            return "altered"
-        return "ok" if sha256_of(content) == ref["sha256"] and len(content) == ref["size"] else "altered"
-    return check
-
-
 def _forms(compiled: CompiledVersion) -> tuple[FormView, ...]:
     """The version's forms, start form first (their labels name the data)."""
     forms = [compiled.start_form] if compiled.start_form else []
     forms += [f for f in compiled.forms.values() if f is not compiled.start_form]
     return tuple(FormView(f.key, f.schema, f.title, f.ui) for f in forms)
-
-
-def verify_bundle(bundle: dict[str, Any], cache: SpecCache | None = None) -> list[Verdict]:
-    """Verify an export bundle offline: version files against their hashes, then each instance.
-
-    Raises:
-        InvalidInput: the file is not a zhidu export bundle.
-    """
-    if not isinstance(bundle, dict) or bundle.get("format") != EXPORT_FORMAT:
-        raise InvalidInput(f"not a zhidu export bundle (expected format {EXPORT_FORMAT})")
-    cache = cache or SpecCache()
-    compiled = {}
-    for digest, raw in bundle.get("versions", {}).items():
-        process = ProcessBundle(CatalogEntry.from_dict(raw["entry"]), dict(raw["files"]))
-        if process.content_hash == digest:
-            try:
-                compiled[digest] = cache.get(process)
-            except DefinitionInvalid:
-                continue
-    verdicts, files = [], _bundle_file_check(bundle)
-    for item in bundle.get("instances", []):
-        try:
-            record = _instance(item["instance"])
-            tasks = [_task(t) for t in item["tasks"]]
-            entries = [_entry(e) for e in item["journal"]]
-        except (KeyError, TypeError, ValueError) as err:
-            raise InvalidInput(f"the bundle is malformed: {err}") from err
-        found = compiled.get(record.version_hash)
-        # The bundle's own "redacted" flag is not evidence: what may be hidden follows from the versions.
-        verdicts.append(verify_instance(found, record, entries, tasks, found is not None, compiled.get,
-                                        confidential=_confidential_fields(record, entries, compiled),
-                                        files=files))
-    return verdicts
-
-
-def _confidential_fields(record: InstanceRecord, entries: list[JournalEntry],
-                         compiled: dict[str, CompiledVersion]) -> frozenset[str]:
-    """The fields marked confidential in any version the instance lived on (its journal names
-    the versions it started on and was migrated to)."""
-    hashes = {record.version_hash}
-    for entry in entries:
-        if entry.kind == "started":
-            hashes.add(entry.payload.get("version_hash"))
-        elif entry.kind == "migrated":
-            hashes.update((entry.payload.get("from"), entry.payload.get("to")))
-    return frozenset(name for digest in hashes if digest in compiled for name in version_rules(compiled[digest]))
 
 
 def _plain(value: Any) -> Any:
@@ -312,31 +247,6 @@ def _plain(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return [_plain(v) for v in value]
     return value
-
-
-def _when(text: str | None) -> datetime | None:
-    return datetime.fromisoformat(text) if text else None
-
-
-def _instance(raw: dict[str, Any]) -> InstanceRecord:
-    fields = dict(raw)
-    for name in ("started_at", "updated_at", "next_wake_at"):
-        fields[name] = _when(fields.get(name))
-    return InstanceRecord(**fields)
-
-
-def _task(raw: dict[str, Any]) -> TaskRecord:
-    fields = dict(raw)
-    for name in ("created_at", "due_at", "completed_at"):
-        fields[name] = _when(fields.get(name))
-    fields["candidates"] = tuple(fields["candidates"])
-    fields["excluded"] = tuple(Exclusion(**e) for e in fields.get("excluded") or ())  # separation of duties
-    return TaskRecord(**fields)
-
-
-def _entry(raw: dict[str, Any]) -> JournalEntry:
-    return JournalEntry(raw["instance_id"], raw["seq"], raw["kind"], raw["actor"], datetime.fromisoformat(raw["at"]),
-                        raw["payload"], raw["prev_hash"], raw["hash"])
 
 
 __all__ = ["EvidenceCommands", "AuditRead", "Divergence", "Verdict", "verify_bundle"]
