@@ -17,8 +17,8 @@ from engine.errors import Divergence
 from engine.spiff.execution import Execution, StepResult
 from engine.spiff.migration import migrate_state
 from engine.audit.journal import COMMANDS, NOTES, JournalEntry, json_safe, unsalted
-from engine.audit.plain import as_json
 from engine.spiff.outcomes import outcomes_of
+from engine.spiff.plain_data import as_json
 from engine.spiff.specs import CompiledVersion
 from engine.spiff.stored import live_elements
 

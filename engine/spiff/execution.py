@@ -25,6 +25,7 @@ from engine.clock import Clock
 from engine.errors import TaskNotReady
 from engine.audit.journal import data_changes, json_safe
 from engine.spiff.external import ExternalChanges, external_ready, is_external
+from engine.spiff.plain_data import copied
 from engine.spiff.script_environment import SandboxEnvironment
 from engine.spiff.timer_events import CLOCKED, ClockedCycle
 from engine.spiff.specs import CompiledVersion
@@ -144,11 +145,11 @@ class Execution:
         Raises:
             TaskNotReady: the workflow does not hold that task as READY.
         """
-        task = self.workflow.get_task_from_id(UUID(task_id)) if self._has_task(task_id) else None
+        task = self._task(task_id)
         if task is None or task.state != TaskState.READY or not task.task_spec.manual:
             raise TaskNotReady(f"task {task_id} is not waiting for input")
-        before = copy.deepcopy(task.data)
-        task.data.update(copy.deepcopy(data))
+        before = copied(task.data)
+        task.data.update(copied(data))
         try:
             task.run()
         except SpiffWorkflowException as err:
@@ -217,11 +218,12 @@ class Execution:
     def _waiting_timers(self) -> list[Any]:
         return [task for task in self.workflow.get_tasks(state=TaskState.WAITING) if timer_definitions(task.task_spec)]
 
-    def _has_task(self, task_id: str) -> bool:
+    def _task(self, task_id: str) -> Any:
+        """The workflow's task with that id; None when it has none (or the id is not one)."""
         try:
-            return self.workflow.get_task_from_id(UUID(task_id)) is not None
+            return self.workflow.get_task_from_id(UUID(task_id))
         except (ValueError, KeyError, SpiffWorkflowException):
-            return False
+            return None
 
     def _run_engine(self) -> None:
         """Run engine steps until only waiting work is left.

@@ -69,11 +69,11 @@ def restore_tasks(registry: Any, tasks: dict[str, dict[str, Any]], workflow: Any
     SpiffWorkflow's task converter reads a task's id as its key, as its own id, as its children's
     parent and as its parent's child: parsing the text of a UUID was a tenth of a replayed
     command. Here each task is restored without its links, which are then set from the tasks
-    themselves through `Task.parent` and `Task.children`. A map whose links name a task it does
-    not hold (SpiffWorkflow keeps such a link as it is) is left to SpiffWorkflow's way.
+    themselves through `Task.parent` and `Task.children`. A map that is not linked by its own
+    ids — a link to a task it does not hold, which SpiffWorkflow keeps as it is, or a task filed
+    under another id than its own — is left to SpiffWorkflow's way.
     """
-    if any((t["parent"] is not None and t["parent"] not in tasks) or not tasks.keys() >= set(t["children"])
-           for t in tasks.values()):
+    if not _linked_by_ids(tasks):
         return {UUID(key): registry.restore(value, workflow=workflow) for key, value in tasks.items()}
     restored = {key: registry.restore({**value, "parent": None, "children": []}, workflow=workflow)
                 for key, value in tasks.items()}
@@ -83,6 +83,16 @@ def restore_tasks(registry: Any, tasks: dict[str, dict[str, Any]], workflow: Any
             task.parent = restored[value["parent"]]
         task.children = [restored[child] for child in value["children"]]
     return {task.id: task for task in restored.values()}
+
+
+def _linked_by_ids(tasks: dict[str, dict[str, Any]]) -> bool:
+    for key, task in tasks.items():
+        if key != task["id"] or (task["parent"] is not None and task["parent"] not in tasks):
+            return False
+        for child in task["children"]:
+            if child not in tasks:
+                return False
+    return True
 
 
 _PLAIN = frozenset({str, int, float, bool, type(None)})

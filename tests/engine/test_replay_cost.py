@@ -11,7 +11,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from engine.audit.plain import as_json
+from engine.spiff.plain_data import as_json, copied
 from engine.spiff.execution import Execution
 from engine.spiff.specs import compile_bundle
 from tests.engine.test_state import loop_version
@@ -175,3 +175,27 @@ def test_cleaning_a_map_is_left_to_its_conversion():
     registry = PlainDataRegistry()
     data = {"n": 1, "helper": print, "inside": {"helper": print}}
     assert registry.clean(data) is data and registry.convert(registry.clean(data)) == {"n": 1, "inside": {}}
+
+
+def test_copied_is_a_deep_copy():
+    when = datetime(2026, 11, 27, 9, tzinfo=timezone.utc)
+    data = {"a": [1, {"b": ["c"]}], "pair": ([1], 2), "when": when, "x": 0.5, 7: None}
+    found = copied(data)
+    assert found == data and found["a"] is not data["a"] and found["a"][1]["b"] is not data["a"][1]["b"]
+    assert found["pair"][0] is not data["pair"][0] and found["when"] == when
+    cycle: list = []
+    cycle.append(cycle)
+    again = copied(cycle)
+    assert again is not cycle and again[0] is again
+
+
+def test_a_state_filing_a_task_under_another_id_loads_as_spiffworkflow_loads_it(clock):
+    from engine.spiff.state import load_state
+
+    compiled, state = _waiting_loop(clock)
+    key = next(k for k, t in state["tasks"].items() if not t["children"] and t["parent"])
+    other = "00000000-0000-4000-8000-000000000002"
+    state["tasks"] = {other if k == key else k: t for k, t in state["tasks"].items()}
+    ours = load_state(state, compiled.spec, compiled.subprocess_specs, None)
+    theirs = _spiffs_own_load(state, compiled)
+    assert [(str(k), str(t.id)) for k, t in ours.tasks.items()] == [(str(k), str(t.id)) for k, t in theirs.tasks.items()]
