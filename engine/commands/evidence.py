@@ -112,16 +112,20 @@ class EvidenceCommands:
         one unit of work, the journal read once.
 
         Raises:
-            UserNotFound, PermissionDenied (may not audit), InstanceNotFound.
+            UserNotFound, PermissionDenied (may not audit), InstanceNotFound; ConcurrentUpdate
+            when commands kept committing on the instance while it was read.
         """
         with self.run.unit() as uow:
             user = self._auditor(uow, auditor)
-            record = self.run.instance(uow, instance_id)
+            # the row, journal and task rows of one moment (engine/audit/snapshot.py): the status
+            # and open tasks shown are those of the last entry of the timeline shown
+            evidence = read_evidence(uow, self.run.instance(uow, instance_id))
+            record, entries = evidence.record, evidence.entries
             version = self.run.version(uow, record.version_hash)
             compiled = self.run.compiled_for(uow, record.version_hash)
             redactor = self.run.redactor(uow, record.version_hash, user)
-            entries = uow.journal.for_instance(instance_id)
-            view = self.run.redacted(uow, self.run.instance_view(uow, record), user)
+            open_tasks = [t for t in evidence.tasks if t.status == "open"]
+            view = self.run.redacted(uow, self.run.instance_view(uow, record, open_tasks=open_tasks), user)
             people = {u.username: u.name for u in uow.users.all()}
             try:
                 steps, error = replay(compiled, entries, self._resolver(uow)).steps, None

@@ -113,6 +113,17 @@ def test_an_export_taken_while_a_command_commits_verifies_offline(tracking, read
     assert [v.status for v in verify_bundle(bundle)] == ["ok"]
 
 
+def test_the_auditors_page_shows_the_status_and_open_tasks_of_the_timeline_it_shows(tracking):
+    # A claim commits right after the row is read: the timeline (the journal) then ends with the
+    # claim, and the open task shown must be claimed too, as of the same moment, not as of the
+    # row read a moment before.
+    engine = interleaving(tracking, "instances.get", claim_tracking(tracking))
+    page = engine.audit_read("auditor", tracking.id)
+    assert page.entries[-1].kind == "claimed"
+    assert [(t.name, t.claimed_by) for t in page.instance.active_tasks] == [("Task_Track", "cs_staff1")]
+    assert page.instance.revision == tracking.zhidu.show(tracking.id).revision
+
+
 def test_an_entry_appended_behind_the_engines_back_is_still_tampered(tracking):
     # A forger appends a well-chained entry and leaves the row alone: the row did not move while
     # verify read, so the entry past its head is not a later command's and is reported.
