@@ -174,8 +174,9 @@ def test_instance_page_shows_every_journal_entry_as_a_step_with_its_changes(clie
 @pytest.mark.parametrize("after_read", [1, 2, 3])
 def test_the_page_shows_one_journal_while_commands_run(client, auth, engine, cases, after_read):
     """Under load a command can commit between two reads of one page; the page must show one
-    consistent journal (it used to list one journal and replay a newer one: KeyError, a 500).
-    The command commits right after the page's `after_read`-th read of the journal, if any."""
+    consistent journal (it used to list one journal and replay a newer one: KeyError, a 500), the
+    one of the row it shows. The command commits right after the page's `after_read`-th read of
+    the journal, if any."""
     first, _ = cases
     task = engine.show(first).active_tasks[0]
     engine.claim(task.id, "cs_staff2")
@@ -226,11 +227,13 @@ def test_the_page_shows_one_journal_while_commands_run(client, auth, engine, cas
     auth.sign_in("auditor")
     html = page(client, f"/audit/instances/{first}")
     engine.uow_factory = factory
-    assert reads == [before]  # one read of the journal for the whole page
+    # one journal for the whole page: read once, or read again (once) because the row moved meanwhile
+    # (engine/audit/snapshot.py), and then the newer one is shown throughout
+    assert reads == ([before, len(engine.history(first))] if after_read == 1 else [before])
     assert len(engine.history(first)) > before if after_read == 1 else not interleaved
     steps = [int(s) for s in re.findall(r'<section class="zd-step[^"]*" data-step="\d+" data-seq="(\d+)"', html)]
     timeline = [int(s) for s in re.findall(r'<li class="zd-entry[^"]*" id="entry-\d+" data-seq="(\d+)"', html)]
-    assert steps == timeline == list(range(1, before + 1))
+    assert steps == timeline == list(range(1, reads[-1] + 1))
 
 
 def verify(client, instance_id: str, html: str) -> str:
