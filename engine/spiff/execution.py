@@ -26,6 +26,7 @@ from engine.errors import TaskNotReady
 from engine.audit.journal import data_changes, json_safe
 from engine.spiff.external import ExternalChanges, external_ready, is_external
 from engine.spiff.plain_data import copied
+from engine.spiff.replay_environment import ReplayEnvironment
 from engine.spiff.script_environment import SandboxEnvironment
 from engine.spiff.timer_events import CLOCKED, ClockedCycle
 from engine.spiff.specs import CompiledVersion
@@ -79,7 +80,9 @@ class Execution:
     `replaying`: the result is only compared with the journal and then dropped with the workflow
     (engine/audit/replay.py), so it leaves out what only a live command stores and replay never
     compares: when the instance next wakes, each ready task's read-only context, and a copy of the
-    data of its own (the live command's result outlives the workflow it was read from).
+    data of its own (the live command's result outlives the workflow it was read from); and it
+    evaluates the expressions it has evaluated before over the same values only once
+    (engine/spiff/replay_environment.py).
     """
 
     def __init__(self, compiled: CompiledVersion, clock: Clock, state: dict[str, Any] | None = None,
@@ -89,7 +92,7 @@ class Execution:
         self.replaying = replaying
         self.outcomes: list[tuple[str, dict[str, Any]]] = []
         journaled = {name: self._journaled(name, fn) for name, fn in (functions or {}).items()}
-        self.environment = SandboxEnvironment(clock, journaled)
+        self.environment = (ReplayEnvironment if replaying else SandboxEnvironment)(clock, journaled)
         engine = PythonScriptEngine(environment=self.environment)
         if state is None:
             self.workflow = BpmnWorkflow(compiled.spec, compiled.subprocess_specs, script_engine=engine)

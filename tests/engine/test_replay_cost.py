@@ -199,3 +199,47 @@ def test_a_state_filing_a_task_under_another_id_loads_as_spiffworkflow_loads_it(
     ours = load_state(state, compiled.spec, compiled.subprocess_specs, None)
     theirs = _spiffs_own_load(state, compiled)
     assert [(str(k), str(t.id)) for k, t in ours.tasks.items()] == [(str(k), str(t.id)) for k, t in theirs.tasks.items()]
+
+
+@pytest.mark.parametrize("expression, context, external", [
+    ("flag == True", {"flag": True}, None),
+    ("flag == True", {"flag": 1}, None),
+    ("dept + '-staff'", {"dept": "data-analysis"}, None),
+    ("due", {"due": "2026-12-05"}, None),
+    ("n", {"n": 1}, None),
+    ("n", {"n": True}, None),
+    ("-x", {"x": 0.0}, None),
+    ("-x", {"x": -0.0}, None),
+    ("when", {"when": datetime(2026, 1, 1, 9, tzinfo=timezone.utc)}, None),
+    ("when", {"when": datetime(2026, 1, 1, 17, tzinfo=timezone(timedelta(hours=8)))}, None),
+    ("shade", {}, {"shade": "external"}),
+    ("shade", {"shade": "data"}, {"shade": "external"}),
+    ("1 + 1", {}, None),
+    ("PT24H", {}, None),
+])
+def test_the_replay_environment_gives_what_the_sandbox_gives(clock, expression, context, external):
+    from engine.spiff.replay_environment import ReplayEnvironment
+    from engine.spiff.script_environment import SandboxEnvironment
+
+    sandbox, replaying = SandboxEnvironment(clock), ReplayEnvironment(clock)
+    expected = sandbox.evaluate(expression, dict(context), external)
+    for _ in range(2):  # the second time from what it remembers, where it remembers
+        found = replaying.evaluate(expression, dict(context), external)
+        assert found == expected and type(found) is type(expected) and repr(found) == repr(expected)
+
+
+def test_the_replay_environment_remembers_values_but_not_errors(clock, monkeypatch):
+    from engine.spiff import replay_environment
+    from engine.spiff.script_environment import SandboxEnvironment
+
+    calls = []
+    evaluate = SandboxEnvironment.evaluate
+    monkeypatch.setattr(SandboxEnvironment, "evaluate", lambda self, *args: calls.append(args) or evaluate(self, *args))
+    replaying = replay_environment.ReplayEnvironment(clock)
+    assert [replaying.evaluate("gate_a == 3", {"gate_a": 3}) for _ in range(3)] == [True] * 3
+    assert len(calls) == 1
+    assert replaying.evaluate("gate_a == 3", {"gate_a": 4}) is False and len(calls) == 2
+    for _ in range(2):
+        with pytest.raises(Exception):
+            replaying.evaluate("gate_b + 1", {"gate_b": "text"})
+    assert len(calls) == 4
