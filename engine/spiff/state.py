@@ -20,7 +20,7 @@ from uuid import UUID
 
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.serializer.default.event_definition import TimerConditionalEventDefinitionConverter
-from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, SimpleTaskConverter, WorkflowConverter
+from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, SimpleTaskConverter
 from SpiffWorkflow.bpmn.serializer.helpers.registry import DefaultRegistry
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.bpmn.specs.mixins.unstructured_join import UnstructuredJoin
@@ -38,15 +38,29 @@ class SpeclessWorkflowConverter(BpmnWorkflowConverter):
     """SpiffWorkflow's converter of the top workflow, leaving out its spec and subprocess specs.
 
     The stored state holds no copy of the spec (DESIGN 2): SpiffWorkflow's own converter rebuilt
-    one on every dump only for `stored_form` to throw it away — 40% of a dump's time. Restoring is
-    unchanged: `serialized_form` puts the version's already-built specs back.
+    one on every dump only for `stored_form` to throw it away — 40% of a dump's time. Restoring
+    puts the version's already-built specs back (`serialized_form`) and reads each task's id once
+    (`restore_tasks`).
     """
 
     def to_dict(self, workflow: Any) -> dict[str, Any]:
-        dct = WorkflowConverter.to_dict(self, workflow)
-        dct["subprocesses"] = self.mapping_to_dict(workflow.subprocesses)
-        dct["bpmn_events"] = self.registry.convert(workflow.bpmn_events)
-        return dct
+        """`WorkflowConverter.to_dict`, the task map keyed by the id text each task's dict already
+        holds instead of writing every id out twice; then the top workflow's own parts."""
+        tasks = {}
+        for key, task in workflow.tasks.items():
+            converted = self.registry.convert(task)
+            tasks[converted["id"] if key is task.id else str(key)] = converted
+        return {
+            "data": self.registry.convert(self.registry.clean(workflow.data)),
+            "correlations": workflow.correlations,
+            "last_task": str(workflow.last_task.id) if workflow.last_task is not None else None,
+            "success": workflow.success,
+            "completed": workflow.completed,
+            "tasks": tasks,
+            "root": str(workflow.task_tree.id),
+            "subprocesses": self.mapping_to_dict(workflow.subprocesses),
+            "bpmn_events": self.registry.convert(workflow.bpmn_events),
+        }
 
     def from_dict(self, dct: dict[str, Any]) -> Any:
         """SpiffWorkflow's restore of the top workflow (`BpmnWorkflowConverter.from_dict`), its
@@ -122,6 +136,8 @@ class PlainDataRegistry(DefaultRegistry):
         if kind in kept:
             return obj
         if kind is dict:  # `clean` at every level, as the base class's recursion does
+            if kept.issuperset(map(type, obj.values())):  # all plain: neither callable nor a module
+                return dict(obj)
             converted = {}
             for key, value in obj.items():
                 if type(value) in kept:  # neither callable nor a module, and converted as it is
@@ -144,6 +160,8 @@ class PlainDataRegistry(DefaultRegistry):
         # Plain values inside a plain map or list are what the base class would return for them.
         kind = type(val)
         if kind is dict and "typename" not in val:
+            if _PLAIN.issuperset(map(type, val.values())):
+                return dict(val)
             return {key: value if type(value) in _PLAIN else self.restore(value, **kwargs)
                     for key, value in val.items()}
         if kind is list:
