@@ -64,10 +64,11 @@ class TaskRepository(Protocol):
         tasks offered to or claimed by the absent people in `standing_in` (a substitute's)."""
     def inbox_count(self, username: str, roles: tuple[str, ...], process_key: str | None = None,
                     match: TextMatch | None = None, standing_in: tuple[UserRecord, ...] = ()) -> int: ...
-    def inbox_groups(self, username: str, roles: tuple[str, ...],
-                     standing_in: tuple[UserRecord, ...] = ()) -> dict[str, int]:
-        """How many tasks the inbox holds of each procedure, in key order (one pass: an inbox
-        page's count and its list of procedures both come from it)."""
+    def inbox_groups(self, username: str, roles: tuple[str, ...], standing_in: tuple[UserRecord, ...] = (),
+                     match: TextMatch | None = None) -> dict[str, tuple[int, int]]:
+        """Each procedure the inbox holds tasks of, in key order: how many, and how many of them
+        `match` finds (all without one). One pass: an inbox page's counts, searched or not, and
+        its list of procedures all come from it."""
     def open_in_departments(self, departments: list[str], match: TextMatch | None = None) -> list[TaskRecord]: ...
 
 

@@ -31,21 +31,17 @@ def page(session: Session, username: str, roles: tuple[str, ...], process_key: s
 def count(session: Session, username: str, roles: tuple[str, ...], process_key: str | None = None,
           match: TextMatch | None = None, standing_in: tuple[UserRecord, ...] = ()) -> int:
     """How many tasks `page` would list without paging."""
-    if match is not None and match.text.strip():
-        sql = _inbox(username, roles, process_key, match, standing_in)
-        return sum(n for _, n in connection(session).execute(text(sql.groups()), sql.params))
-    groups = _groups(session, _inbox(username, roles, None, None, standing_in))
-    return groups.get(process_key, 0) if process_key else sum(groups.values())
+    tally = groups(session, username, roles, standing_in, match)
+    return tally.get(process_key, (0, 0))[1] if process_key else sum(found for _, found in tally.values())
 
 
-def groups(session: Session, username: str, roles: tuple[str, ...],
-           standing_in: tuple[UserRecord, ...] = ()) -> dict[str, int]:
-    """How many tasks the inbox holds of each procedure, in key order."""
-    return _groups(session, _inbox(username, roles, None, None, standing_in))
-
-
-def _groups(session: Session, sql: InboxSql) -> dict[str, int]:
-    return {key: n for key, n in connection(session).execute(text(sql.groups()), sql.params)}
+def groups(session: Session, username: str, roles: tuple[str, ...], standing_in: tuple[UserRecord, ...] = (),
+           match: TextMatch | None = None) -> dict[str, tuple[int, int]]:
+    """Each procedure the inbox holds tasks of, in key order: how many, and how many of them
+    `match` finds (all of them without a match)."""
+    sql = _inbox(username, roles, None, match, standing_in)
+    rows = connection(session).execute(text(sql.groups()), sql.params)
+    return {key: (int(tasks), int(found)) for key, tasks, found in rows}  # PostgreSQL's sums are numeric
 
 
 def open_in_departments(session: Session, departments: list[str], match: TextMatch | None = None) -> list[TaskRecord]:

@@ -79,7 +79,8 @@ class TaskRow(Base):
         Index("ix_tasks_status_claimed", "status", "claimed_by"),
         Index("ix_tasks_department_status", "department", "status"),
         Index("ix_tasks_inbox", "status", "claimed_by", "due_at", "created_at", "id", "excluded_names", "process_key",
-              sqlite_where=text("status = 'open'"), postgresql_where=text("status = 'open'")),  # storage/inbox_sql.py
+              "offered_to", "search_text",  # storage/inbox_sql.py
+              sqlite_where=text("status = 'open'"), postgresql_where=text("status = 'open'")),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
@@ -106,6 +107,9 @@ class TaskRow(Base):
     # "|alice|bob|" for the inbox to leave the task out (NULL: nobody is excluded)
     excluded: Mapped[list | None] = mapped_column(JSON)
     excluded_names: Mapped[str | None] = mapped_column(Text)
+    # its candidates as "|role:a|user:b|", for the inbox to read from its index instead of probing
+    # task_candidates for every open task (storage/task_rows.py says when it writes "*" instead)
+    offered_to: Mapped[str | None] = mapped_column(Text)
 
 
 class TaskCandidateRow(Base):

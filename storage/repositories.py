@@ -188,9 +188,9 @@ class SqlTaskRepository:
                     match: TextMatch | None = None, standing_in: tuple[UserRecord, ...] = ()) -> int:
         return inbox.count(self.session, username, roles, process_key, match, standing_in)
 
-    def inbox_groups(self, username: str, roles: tuple[str, ...],
-                     standing_in: tuple[UserRecord, ...] = ()) -> dict[str, int]:
-        return inbox.groups(self.session, username, roles, standing_in)
+    def inbox_groups(self, username: str, roles: tuple[str, ...], standing_in: tuple[UserRecord, ...] = (),
+                     match: TextMatch | None = None) -> dict[str, tuple[int, int]]:
+        return inbox.groups(self.session, username, roles, standing_in, match)
 
     def open_in_departments(self, departments: list[str], match: TextMatch | None = None) -> list[TaskRecord]:
         return inbox.open_in_departments(self.session, departments, match)

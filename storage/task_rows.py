@@ -6,6 +6,7 @@ from datetime import datetime
 
 from engine.clock import as_utc
 from engine.records import Exclusion, TaskRecord
+from storage.inbox_sql import offered_to
 from storage.models import TaskRow
 
 
@@ -14,7 +15,10 @@ def utc_or_none(moment: datetime | None) -> datetime | None:
 
 
 def _search_text(task: TaskRecord) -> str:
-    return "\n".join([task.title, *(task.subject or {}).values()]).lower()
+    """Title and subjects, lower-case, at most 1,800 bytes: the inbox's index holds it beside
+    offered_to, and a PostgreSQL index entry must fit in 2,704 bytes (migration 0018)."""
+    text = "\n".join([task.title, *(task.subject or {}).values()]).lower()
+    return text if len(text) <= 450 else text.encode()[:1800].decode(errors="ignore")
 
 
 def task_columns(task: TaskRecord) -> dict:
@@ -25,7 +29,8 @@ def task_columns(task: TaskRecord) -> dict:
                 completed_by=task.completed_by, submitted=task.submitted, context=task.context,
                 subject=task.subject, search_text=_search_text(task),
                 excluded=[e.to_dict() for e in task.excluded] or None,
-                excluded_names="|" + "|".join(e.username for e in task.excluded) + "|" if task.excluded else None)
+                excluded_names="|" + "|".join(e.username for e in task.excluded) + "|" if task.excluded else None,
+                offered_to=offered_to(task.candidates))
 
 
 def task_record(row: TaskRow) -> TaskRecord:

@@ -6,9 +6,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from engine.commands.runner import Runner
+from engine.definitions.bundles import CatalogEntry
 from engine.ports import UnitOfWork
 from engine.queries.reading import light_task_view, user_view
-from engine.records import StoredVersion, TaskRecord, TextMatch, UserRecord
+from engine.records import TaskRecord, TextMatch, UserRecord
 from engine.views import TaskView, UserView
 
 
@@ -43,20 +44,18 @@ class InboxQueries:
         with self.run.unit() as uow:
             user = self.run.actor(uow, username)
             absent = tuple(uow.absences.standing_in(user.username, self.run.clock.now()))
-            latest = uow.versions.all_latest() if (search or "").strip() else None
-            match = _text_match(latest or [], search)
-            groups = uow.tasks.inbox_groups(user.username, user.roles, absent)
-            total_all = sum(groups.values())
-            if match is not None:  # a search counts what it finds
-                total = uow.tasks.inbox_count(user.username, user.roles, process_key or None, match, absent)
-            else:
-                total = groups.get(process_key, 0) if process_key else total_all
+            entries = uow.versions.latest_entries() if (search or "").strip() else None
+            match = _text_match(entries or [], search)
+            groups = uow.tasks.inbox_groups(user.username, user.roles, absent, match)
+            total_all = sum(n for n, _ in groups.values())
+            found = {key: n for key, (_, n) in groups.items()}  # what the search finds: all without one
+            total = found.get(process_key, 0) if process_key else sum(found.values())
             pages = max(1, -(-total // page_size))
             page = min(max(1, page), pages)
             tasks = uow.tasks.inbox_page(user.username, user.roles, process_key or None, sort,
                                          (page - 1) * page_size, page_size, match, absent) if total else []
             procedures = list(groups)
-            names = _names(uow, latest, {*procedures, *(t.process_key for t in tasks)})
+            names = _names(uow, entries, {*procedures, *(t.process_key for t in tasks)})
         behalf = {t.id: name for t in tasks if (name := on_behalf(user, absent, t))}
         return InboxPage(tuple(light_task_view(t) for t in tasks), total, total_all, page, pages, tuple(procedures),
                          behalf, names)
@@ -79,7 +78,7 @@ class InboxQueries:
         with self.run.unit() as uow:
             user = self.run.actor(uow, username)
             departments = self.run.permissions(uow).inbox_departments(user)
-            match = _text_match(uow.versions.all_latest(), search) if (search or "").strip() else None
+            match = _text_match(uow.versions.latest_entries(), search) if (search or "").strip() else None
             tasks = uow.tasks.open_in_departments(departments, match) if departments else []
         return [light_task_view(t) for t in tasks]
 
@@ -111,20 +110,19 @@ def on_behalf(user: UserRecord, absent: tuple[UserRecord, ...], task: TaskRecord
     return None if mine(user) else next((a.username for a in absent if mine(a)), None)
 
 
-def _text_match(latest: list[StoredVersion], search: str) -> TextMatch | None:
-    """A search over task titles and subjects, and the procedures (of the `latest` versions)
-    whose names contain it."""
+def _text_match(entries: list[CatalogEntry], search: str) -> TextMatch | None:
+    """A search over task titles and subjects, and the procedures (of the latest catalog
+    `entries`) whose names contain it."""
     text = (search or "").strip().lower()
     if not text:
         return None
-    keys = tuple(v.key for v in latest
-                 if text in v.key.lower() or any(text in n.lower() for n in v.entry.name.values()))
+    keys = tuple(e.key for e in entries if text in e.key.lower() or any(text in n.lower() for n in e.name.values()))
     return TextMatch(text[:200], keys)
 
 
-def _names(uow: UnitOfWork, latest: list[StoredVersion] | None, keys: set[str]) -> dict[str, dict[str, str]]:
-    """The names of the procedures `keys`, from their latest versions: read one by one, as an
-    inbox rarely holds more than a few procedures, unless a search read them all already."""
-    if latest is None:
-        latest = [v for v in (uow.versions.latest(k) for k in sorted(keys)) if v is not None]
-    return {v.key: dict(v.entry.name) for v in latest if v.key in keys}
+def _names(uow: UnitOfWork, entries: list[CatalogEntry] | None, keys: set[str]) -> dict[str, dict[str, str]]:
+    """The names of the procedures `keys`, from their latest catalog entries: read one by one, as
+    an inbox rarely holds more than a few procedures, unless a search read them all already."""
+    if entries is None:
+        entries = [v.entry for v in (uow.versions.latest(k) for k in sorted(keys)) if v is not None]
+    return {e.key: dict(e.name) for e in entries if e.key in keys}

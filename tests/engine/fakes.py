@@ -200,9 +200,11 @@ class _Tasks:
     def inbox_count(self, username, roles, process_key=None, match=None, standing_in=()) -> int:
         return len(self.inbox_page(username, roles, process_key, "due", 0, None, match, standing_in))
 
-    def inbox_groups(self, username, roles, standing_in=()) -> dict[str, int]:
-        keys = [t.process_key for t in self.inbox(username, roles, standing_in)]
-        return {key: keys.count(key) for key in sorted(set(keys))}
+    def inbox_groups(self, username, roles, standing_in=(), match=None) -> dict[str, tuple[int, int]]:
+        tasks = self.inbox(username, roles, standing_in)
+        return {key: (sum(t.process_key == key for t in tasks),
+                      sum(t.process_key == key and _matches(t, match) for t in tasks))
+                for key in sorted({t.process_key for t in tasks})}
 
     def open_in_departments(self, departments: list[str], match=None) -> list[TaskRecord]:
         return [copy.deepcopy(t) for t in self.work.tasks.values()
