@@ -79,7 +79,7 @@ def back_to(default: str) -> str:
 @bp.get("/")
 def inbox():
     """My tasks and the unclaimed tasks offered to my roles."""
-    page = pages.inbox(engine(), g.user.username, request.args, current_app.config["INBOX_PAGE_SIZE"])
+    page = pages.inbox(engine(), g.user.username, request.args, current_app.config["INBOX_PAGE_SIZE"], language())
     g.inbox_total = page["total_all"]
     return render_template("employee/inbox.html", **page)
 
