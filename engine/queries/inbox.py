@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 
 from engine.commands.runner import Runner
 from engine.definitions.bundles import CatalogEntry
-from engine.ports import UnitOfWork
 from engine.queries.reading import light_task_view, user_view
 from engine.records import TaskRecord, TextMatch, UserRecord
 from engine.views import TaskView, UserView
@@ -44,8 +43,8 @@ class InboxQueries:
         with self.run.unit() as uow:
             user = self.run.actor(uow, username)
             absent = tuple(uow.absences.standing_in(user.username, self.run.clock.now()))
-            entries = uow.versions.latest_entries() if (search or "").strip() else None
-            match = _text_match(entries or [], search)
+            entries = uow.versions.latest_entries()  # the procedures' names, and what a search finds by them
+            match = _text_match(entries, search)
             groups = uow.tasks.inbox_groups(user.username, user.roles, absent, match)
             total_all = sum(n for n, _ in groups.values())
             found = {key: n for key, (_, n) in groups.items()}  # what the search finds: all without one
@@ -55,7 +54,8 @@ class InboxQueries:
             tasks = uow.tasks.inbox_page(user.username, user.roles, process_key or None, sort,
                                          (page - 1) * page_size, page_size, match, absent) if total else []
             procedures = list(groups)
-            names = _names(uow, entries, {*procedures, *(t.process_key for t in tasks)})
+        keys = {*procedures, *(t.process_key for t in tasks)}
+        names = {e.key: dict(e.name) for e in entries if e.key in keys}
         behalf = {t.id: name for t in tasks if (name := on_behalf(user, absent, t))}
         return InboxPage(tuple(light_task_view(t) for t in tasks), total, total_all, page, pages, tuple(procedures),
                          behalf, names)
@@ -118,11 +118,3 @@ def _text_match(entries: list[CatalogEntry], search: str) -> TextMatch | None:
         return None
     keys = tuple(e.key for e in entries if text in e.key.lower() or any(text in n.lower() for n in e.name.values()))
     return TextMatch(text[:200], keys)
-
-
-def _names(uow: UnitOfWork, entries: list[CatalogEntry] | None, keys: set[str]) -> dict[str, dict[str, str]]:
-    """The names of the procedures `keys`, from their latest catalog entries: read one by one, as
-    an inbox rarely holds more than a few procedures, unless a search read them all already."""
-    if entries is None:
-        entries = [v.entry for v in (uow.versions.latest(k) for k in sorted(keys)) if v is not None]
-    return {e.key: dict(e.name) for e in entries if e.key in keys}
