@@ -25,7 +25,12 @@ def make_engine(url: str, background: bool = False) -> Engine:
     """A SQLAlchemy engine; SQLite gets the pragmas of an embedded database (`_sqlite_pragmas`).
 
     `background`: the engine of the worker (timers, schedules, outbox, mail), whose PostgreSQL
-    commits need not wait for the disk (`_asynchronous_commit`).
+    commits need not wait for the disk (`_asynchronous_commit`) and whose connections are not
+    pinged before each use: a ping is a round trip at every checkout, and the worker checks a
+    connection out for each instance it fires. A connection the server dropped fails that pass
+    instead; SQLAlchemy sees the disconnect and discards the pool's connections, and the next
+    pass reconnects (tests/storage/test_worker_commits.py). The web process keeps its pings: a
+    request that failed so would fail for a person.
     """
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
@@ -37,7 +42,7 @@ def make_engine(url: str, background: bool = False) -> Engine:
         return engine
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
-    engine = create_engine(url, pool_pre_ping=True)
+    engine = create_engine(url, pool_pre_ping=not background)
     if background:
         event.listen(engine, "connect", _asynchronous_commit)
     return engine

@@ -78,9 +78,9 @@ def postgres_url():
 _OPEN_DATABASES: list = []
 
 
-def open_db(url: str):
-    """A SQLAlchemy engine that is disposed of when the test ends."""
-    db = make_engine(url)
+def open_db(url: str, background: bool = False):
+    """A SQLAlchemy engine (`background`: the worker's kind) that is disposed of when the test ends."""
+    db = make_engine(url, background)
     _OPEN_DATABASES.append(db)
     return db
 

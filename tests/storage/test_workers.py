@@ -1,8 +1,9 @@
 """Several timer workers on one PostgreSQL database: every due timer fires exactly once.
 
-Workers are threads, each with its own Engine over its own SQLAlchemy engine (its own
-connection pool), all at the same FixedClock time. The kill test runs `zhidu fire-timers`
-as a subprocess, SIGKILLs it mid-batch, and lets a second worker finish the job.
+Workers are threads, each with its own Engine over its own SQLAlchemy engine of the worker's
+kind (its own connection pool, no pre-ping, asynchronous commits), all at the same FixedClock
+time. The kill test runs `zhidu fire-timers` as a subprocess, SIGKILLs it mid-batch, and lets a
+second worker finish the job.
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ def start_many(engine: Engine, count: int) -> list[str]:
 
 def run_workers(url: str, clock, count: int, work) -> list:
     """Run `work(engine)` in `count` threads at once, each over its own database engine."""
-    engines = [Engine(uow_factory(open_db(url)), clock) for _ in range(count)]
+    engines = [Engine(uow_factory(open_db(url, background=True)), clock) for _ in range(count)]
     barrier = threading.Barrier(count)
     results: list = [None] * count
     errors: list[BaseException] = []
@@ -183,7 +184,7 @@ def test_a_user_completing_the_task_as_its_timer_fires_one_wins_cleanly(pg, post
         except Exception as err:  # judged below
             outcome[name] = err
 
-    worker_engine = Engine(uow_factory(open_db(postgres_url)), clock)
+    worker_engine = Engine(uow_factory(open_db(postgres_url, background=True)), clock)
     threads = {
         "user": threading.Thread(target=run, name="user",
                                  args=("user", lambda: pg.complete_task(answer.id, STAFF, {}))),
