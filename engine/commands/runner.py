@@ -70,9 +70,10 @@ class Runner:
             raise PermissionDenied(f"user {username!r} is deactivated")
         return user
 
-    def permissions(self, uow: UnitOfWork) -> Permissions:
-        """The answers for the organisation as it stands in this unit of work."""
-        return Permissions(OrgChart.of(uow.users.roles()),
+    def permissions(self, uow: UnitOfWork, chart: OrgChart | None = None) -> Permissions:
+        """The answers for the organisation as it stands in this unit of work (`chart`: its
+        roles as the caller read them already, for a caller that runs many units in a row)."""
+        return Permissions(chart if chart is not None else OrgChart.of(uow.users.roles()),
                            lambda username: uow.absences.standing_in(username, self.clock.now()))  # substitutes
 
     def task(self, uow: UnitOfWork, task_id: str) -> TaskRecord:

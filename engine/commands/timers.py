@@ -7,12 +7,13 @@ SKIP LOCKED where the database has it, so several workers never fire one timer t
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from engine.commands.instances import InstanceCommands
 from engine.commands.runner import Runner
 from engine.errors import ConcurrentUpdate
+from engine.permissions import OrgChart
 from engine.spiff.schedules import advance
 
 log = logging.getLogger("zhidu.worker")
@@ -32,6 +33,18 @@ class FiredTimers:
                 "elements": list(self.elements), "status": self.status}
 
 
+@dataclass
+class _Pass:
+    """What one timer pass carries from one instance's transaction to the next."""
+
+    still_due: set[str] = field(default_factory=set)  # woken or skipped in this pass, and due yet
+    # The organisation's roles (the department of each task a timer opens), read by the first
+    # instance that fires instead of by each (a round trip each). A role changed meanwhile counts
+    # from the next pass, as if the timer had fired seconds earlier; a change never moves
+    # existing tasks either (engine/commands/people.py).
+    chart: OrgChart | None = None
+
+
 class TimerCommands:
     """What the timer worker runs, each instance or schedule in its own unit of work."""
 
@@ -42,10 +55,10 @@ class TimerCommands:
         """Fire the timers of instances due by the engine clock, one transaction each: at most
         `limit` tries in one pass, and no instance woken twice."""
         fired: list[FiredTimers] = []
-        still_due: set[str] = set()  # woken or skipped in this pass, and due yet
+        this_pass = _Pass()
         for _ in range(limit):
             try:
-                outcome = self._fire_next(still_due)
+                outcome = self._fire_next(this_pass)
             except ConcurrentUpdate as err:  # a user command won the race; the row stays due
                 log.info("timer pass skipped an instance: %s", err.message)
                 continue
@@ -55,11 +68,16 @@ class TimerCommands:
                 fired.append(outcome)
         return fired
 
-    def _fire_next(self, still_due: set[str]) -> FiredTimers | None:
+    def _fire_next(self, this_pass: _Pass) -> FiredTimers | None:
+        still_due = this_pass.still_due
         with self.run.unit() as uow:
             now = self.run.clock.now()
             locked = uow.instances.lock_next_due(now, still_due)
             if locked is None:
+                # Nothing was written, so a commit ends this read as a rollback would; but at a
+                # rollback psycopg forgets the statements it prepared on the connection, and a pass
+                # that follows on it would send and plan this lock and a firing's statements anew.
+                uow.commit()
                 return None
             record, open_tasks = locked
             still_due.add(record.id)  # not to be woken again in this pass, should this command fail
@@ -69,7 +87,10 @@ class TimerCommands:
                 return FiredTimers(record.id, record.process_key, (), record.status)
             journal = self.run.journal(record, None)
             journal.add("timer_fired", {"at": now.isoformat(), "elements": list(elements)}, actor=None)
-            self.run.apply(uow, record, result, journal, expected_revision=record.revision, open_tasks=open_tasks)
+            may = self.run.permissions(uow, this_pass.chart)
+            this_pass.chart = may.chart
+            self.run.apply(uow, record, result, journal, expected_revision=record.revision, open_tasks=open_tasks,
+                           may=may)
             uow.commit()
             if record.status != "running" or record.next_wake_at is None or record.next_wake_at > now:
                 # no longer due, so the query cannot find it again: the list it excludes stays
