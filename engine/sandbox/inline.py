@@ -117,7 +117,7 @@ def inline_value(source: str, context: dict, external: dict | None, limits: Limi
         scope[name] = value
     runner = _runners.get(limits)
     if runner is None:
-        runner = _runners.setdefault(limits, ScriptRunner({}, limits))
+        runner = _runners.setdefault(limits, ScriptRunner({}, limits, watch_memory=False))  # bounded: see above
     try:
         value = runner.evaluate(source, scope)
     except Exception:  # noqa: BLE001 — the worker gives the recorded error, message and line

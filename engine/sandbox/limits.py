@@ -75,8 +75,8 @@ class Watch:
     coverage) is put back afterwards. Only frames of `SCRIPT_FILE` are traced.
     """
 
-    def __init__(self, limits: Limits = DEFAULT_LIMITS):
-        self.limits = limits
+    def __init__(self, limits: Limits = DEFAULT_LIMITS, memory: bool = True):
+        self.limits, self.memory = limits, memory  # memory: False where nothing can grow (see ScriptRunner)
         self.deadline = 0.0
         self.depth = 0
         self.lines = 0
@@ -85,7 +85,7 @@ class Watch:
 
     def __enter__(self) -> "Watch":
         self.deadline = time.monotonic() + self.limits.seconds
-        self.memory_start = _resident_bytes()
+        self.memory_start = _resident_bytes() if self.memory else 0  # 0: memory is not checked
         self._previous = sys.gettrace()
         sys.settrace(self._on_call)
         return self

@@ -129,11 +129,14 @@ class ScriptRunner:
     depth, memory and the size of the values it makes (`Limits`).
 
     `helpers` are the extra callables scripts may use (`now`, and zhidu's lookups such as
-    `users_with_role`); `today` is derived from `now`.
+    `users_with_role`); `today` is derived from `now`. `watch_memory` False: runs of code that
+    cannot grow memory (engine/sandbox/inline.py: no loop, no call, bounded values) skip reading
+    the process's size, a file read that cost more than evaluating such an expression.
     """
 
-    def __init__(self, helpers: dict[str, Callable[..., Any]], limits: Limits = DEFAULT_LIMITS):
-        self.limits = limits
+    def __init__(self, helpers: dict[str, Callable[..., Any]], limits: Limits = DEFAULT_LIMITS,
+                 watch_memory: bool = True):
+        self.limits, self.watch_memory = limits, watch_memory
         self._running = threading.local()
         self.guards = ScriptGuards(limits, lambda: getattr(self._running, "watch", None))
         self.globals = self._globals(helpers)
@@ -209,7 +212,7 @@ class ScriptRunner:
     def _run(self, run: Callable[[], Any]) -> Any:
         """Run compiled user code under a `Watch`; a limit becomes `ScriptLimitExceeded`,
         keeping the traceback so the script's line can be named."""
-        watch = Watch(self.limits)
+        watch = Watch(self.limits, self.watch_memory)
         self._running.watch = watch
         try:
             with watch, decimal.localcontext(DECIMAL_CONTEXT):

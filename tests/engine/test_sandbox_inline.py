@@ -116,3 +116,18 @@ def test_a_complaint_and_its_replay_ask_no_worker(fake_engine, monkeypatch):
     assert fake_engine.show(instance_id).status == "completed"
     assert fake_engine.verify(instance_id).status == "ok"
     assert asked == []
+
+
+def test_an_inline_expression_does_not_read_the_process_size_a_script_run_does(monkeypatch):
+    # Reading /proc/self/statm cost more than evaluating a comparison; an inline expression cannot
+    # loop, call or grow a value past its bounds, so its watch keeps the deadline only.
+    from engine.sandbox import limits
+    from engine.sandbox.runner import ScriptRunner
+
+    reads = []
+    monkeypatch.setattr(limits, "_resident_bytes", lambda: reads.append(1) or 1)
+    assert inline_value("founded == True and severity == 'high'", {"founded": True, "severity": "high"},
+                        {}, DEFAULT_LIMITS) is True
+    assert reads == []
+    ScriptRunner({}).evaluate("1 + 1", {})  # a script run (in a worker, as always) still measures
+    assert reads == [1]
