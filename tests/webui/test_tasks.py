@@ -150,6 +150,26 @@ def test_a_submission_that_lost_a_race_comes_back_with_the_input_kept(client, au
     assert engine.task(task_id).status == "completed"
 
 
+def test_a_submission_that_lost_the_race_to_a_colleague_on_the_same_task_says_it_was_done(
+        client, auth, engine, monkeypatch):
+    """Both submitted the same task at once; the colleague's committed first, so this one lost
+    (ConcurrentUpdate) and the task is done: stale, not a form to submit again (nor a 500)."""
+    from engine.errors import ConcurrentUpdate
+
+    _, task_id = first_task(engine)
+    auth.sign_in("cs_staff1")
+    complete = engine.complete_task
+
+    def colleague_first(*args, **kwargs):
+        complete(task_id, "cs_staff2", {"details": "d", "customer_calmed": True})
+        raise ConcurrentUpdate("instance changed by another command")
+    monkeypatch.setattr(engine, "complete_task", colleague_first)
+    response = auth.post(f"/tasks/{task_id}", {"details": "mine", "customer_calmed": "true"})
+    assert response.status_code == 302 and response.location == "/"
+    inbox = client.get("/").get_data(as_text=True)
+    assert "该流程刚被其他人更新" in inbox and "您填写的内容已保留" not in inbox
+
+
 def test_task_completed_by_a_colleague_while_open(client, auth, engine):
     _, task_id = first_task(engine)
     auth.sign_in("cs_staff1")

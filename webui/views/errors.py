@@ -56,10 +56,14 @@ def _domain_error(err: ZhiduError):
         return redirect(safe_next(request.form.get("next"), default))
     rerender = g.get("form_invalid")
     if isinstance(err, ConcurrentUpdate) and rerender is not None:
-        # A form lost a race with another command on the same request (a colleague's step, a
-        # timer): nothing was saved, and what the person typed comes back to submit again.
-        flash(t("error.concurrent_kept"), "warning")
-        return rerender([]), 409
+        # A form lost a race with another command on the same request (a timer, a parallel
+        # step): nothing was saved, and what the person typed comes back to submit again. When
+        # its task moved on in that race (a colleague finished it), rendering it raises: stale.
+        g.notice = ("warning", t("error.concurrent_kept"))  # shown where flashes are (base.html)
+        try:
+            return rerender([]), 409
+        except ZhiduError:
+            g.notice = None
     for kind, key in _STALE.items():
         if isinstance(err, kind):
             flash(t(key), "warning")
