@@ -171,6 +171,14 @@ class SqlTaskRepository:
         rows = run(self.session, _OPEN_TASKS_OF, {"instance_id": instance_id})
         return [task_record(r) for r in rows]
 
+    def open_for_instances(self, instance_ids: list[str]) -> dict[str, list[TaskRecord]]:
+        found: dict[str, list[TaskRecord]] = {}
+        for start in range(0, len(instance_ids), _IN_BATCH):
+            rows = self.session.execute(_OPEN_TASKS_OF_MANY, {"ids": instance_ids[start:start + _IN_BATCH]})
+            for row in rows:
+                found.setdefault(row.instance_id, []).append(task_record(row))
+        return found
+
     def for_instance(self, instance_id: str) -> list[TaskRecord]:
         rows = run(self.session, _TASKS_OF, {"instance_id": instance_id})
         return [task_record(r) for r in rows]
@@ -284,6 +292,9 @@ _TASK, _INSERT_TASK, _SAVE_TASK = by_key(_TASKS), insert_into(_TASKS), update_by
 _TASKS_OF = select(_TASKS).where(_TASKS.c.instance_id == bindparam("instance_id")) \
     .order_by(_TASKS.c.created_at, _TASKS.c.id)
 _OPEN_TASKS_OF = _TASKS_OF.where(_TASKS.c.status == "open")
+_OPEN_TASKS_OF_MANY = select(_TASKS).where(_TASKS.c.instance_id.in_(bindparam("ids", expanding=True)),
+                                           _TASKS.c.status == "open").order_by(_TASKS.c.created_at, _TASKS.c.id)
+_IN_BATCH = 500  # ids per statement: well inside every database's limit on parameters
 _INSERT_CANDIDATE = insert_into(TaskCandidateRow.__table__)
 _DROP_CANDIDATES = delete(TaskCandidateRow.__table__).where(TaskCandidateRow.__table__.c.task_id == bindparam("task_id"))
 _INSERT_ENTRY = insert_into(JournalRow.__table__)

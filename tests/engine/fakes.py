@@ -178,6 +178,13 @@ class _Tasks:
     def open_for_instance(self, instance_id: str) -> list[TaskRecord]:
         return [copy.deepcopy(t) for t in self.work.tasks.values() if t.instance_id == instance_id and t.status == "open"]
 
+    def open_for_instances(self, instance_ids: list[str]) -> dict[str, list[TaskRecord]]:
+        found: dict[str, list[TaskRecord]] = {}
+        for task in sorted(self.work.tasks.values(), key=lambda t: (t.created_at, t.id)):
+            if task.instance_id in instance_ids and task.status == "open":
+                found.setdefault(task.instance_id, []).append(copy.deepcopy(task))
+        return found
+
     def for_instance(self, instance_id: str) -> list[TaskRecord]:
         return [copy.deepcopy(t) for t in self.work.tasks.values() if t.instance_id == instance_id]
 

@@ -110,3 +110,16 @@ def test_a_longer_history_does_not_cost_more_statements(services):
     second = counts_of_one_task_journey(services)
     grown = {name: (first[name], second[name]) for name in first if second[name][0] > first[name][0]}
     assert grown == {}, f"statements (first journey, second journey): {grown}"
+
+
+def test_my_requests_reads_its_open_tasks_in_one_statement_however_many_requests(services):
+    # It used to read each request's open tasks with a statement of its own: 40 requests, 40 reads.
+    engine, counts = services.engine, []
+    for requests in (2, 9):
+        while len(engine.my_requests("cs_staff1")) < requests:
+            engine.start("complaint_handling", "cs_staff1", INTAKE)
+        with counting(services.db) as statements:
+            found = engine.my_requests("cs_staff1")
+        assert len(found) == requests and all(len(i.active_tasks) == 1 for i in found)
+        counts.append(len([s for s in statements if s != "BEGIN"]))
+    assert counts[0] == counts[1]
