@@ -14,7 +14,6 @@ from typing import Any, Callable
 from uuid import UUID
 
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
-from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
 from SpiffWorkflow.bpmn.util.event import BpmnEvent
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException
@@ -28,9 +27,12 @@ from engine.spiff.external import ExternalChanges, external_ready, is_external
 from engine.spiff.plain_data import copied
 from engine.spiff.replay_environment import ReplayEnvironment
 from engine.spiff.script_environment import SandboxEnvironment
-from engine.spiff.timer_events import CLOCKED, ClockedCycle
+from engine.spiff.timer_events import ClockedCycle
 from engine.spiff.specs import CompiledVersion
 from engine.spiff.state import dump_state, load_state
+from engine.spiff.waiting import (
+    TIMER_DEFINITIONS, fired_elements, message_definitions, next_wake, timer_definitions,
+)
 
 # Engine steps one command may take before it is stopped as an endless loop.
 MAX_STEPS = 10_000
@@ -39,8 +41,6 @@ REROOT_EVERY = 200
 
 class _Reroot(Exception):
     """Raised between two engine steps to prune the task tree in the middle of a long run."""
-TIMER_DEFINITIONS = set(CLOCKED.values())
-TIMER_EVENT_TYPES = {cls.__name__ for cls in TIMER_DEFINITIONS}
 
 
 @dataclass(frozen=True)
@@ -191,7 +191,7 @@ class Execution:
         for task_id, internal in before.items():
             task = self.workflow.get_task_from_id(task_id)
             if task is None or task.state != TaskState.WAITING or task.internal_data != internal:
-                fired += _fired_elements(task) if task else [str(task_id)]
+                fired += fired_elements(task) if task else [str(task_id)]
         return self.result(), sorted(set(fired))
 
     def receive_message(self, name: str, payload: dict[str, Any]) -> StepResult:
@@ -201,7 +201,7 @@ class Execution:
             TaskNotReady: nothing in the instance is waiting for a message of that name.
         """
         definition = next((d for task in self.workflow.get_tasks(state=TaskState.WAITING)
-                           for d in _message_definitions(task.task_spec) if d.name == name), None)
+                           for d in message_definitions(task.task_spec) if d.name == name), None)
         if definition is None:
             raise TaskNotReady(f"the instance is not waiting for a message {name!r}")
         self.workflow.send_event(BpmnEvent(definition, copy.deepcopy(payload)))
@@ -322,7 +322,7 @@ class Execution:
             status = "running"
         return StepResult(
             state=dump_state(self.workflow), status=status, data=self._current_data(definite), ready_tasks=ready,
-            outcomes=self.outcomes, next_wake_at=None if self.replaying else self._next_wake(definite),
+            outcomes=self.outcomes, next_wake_at=None if self.replaying else next_wake(definite),
             incident=self.incident, external=external,
         )
 
@@ -379,40 +379,3 @@ class Execution:
         for task in definite:
             data.update(task.data)
         return data if self.replaying else copy.deepcopy(data)
-
-    def _next_wake(self, definite: list[Any]) -> datetime | None:
-        moments = []
-        for task in definite:
-            if not task.has_state(TaskState.WAITING):
-                continue
-            for definition in timer_definitions(task.task_spec):
-                value = definition.details(task).value
-                if not isinstance(value, str):
-                    continue
-                try:
-                    moments.append(datetime.fromisoformat(value))
-                except ValueError:
-                    continue
-        return min(moments) if moments else None
-
-
-def _message_definitions(spec: Any) -> list[Any]:
-    definition = getattr(spec, "event_definition", None)
-    inner = getattr(definition, "event_definitions", None) or [definition]
-    return [d for d in inner if isinstance(d, MessageEventDefinition)]
-
-
-def timer_definitions(spec: Any) -> list[Any]:
-    """The clocked timers a task spec waits on; an event-based gateway holds those of its branches."""
-    definition = getattr(spec, "event_definition", None)
-    inner = getattr(definition, "event_definitions", None) or [definition]
-    return [d for d in inner if type(d) in TIMER_DEFINITIONS]
-
-
-def _fired_elements(task: Any) -> list[str]:
-    """A fired timer's element; for an event-based gateway, the branch events it went on to."""
-    gateway = getattr(task.task_spec.event_definition, "event_definitions", None) is not None
-    if gateway and task.state != TaskState.WAITING:
-        return [child.task_spec.bpmn_id for child in task.children] or [task.task_spec.bpmn_id]
-    return [task.task_spec.bpmn_id]
-

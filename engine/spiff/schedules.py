@@ -12,7 +12,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinitio
 
 from engine.clock import UTC
 from engine.records import Schedule
-from engine.spiff.execution import TIMER_DEFINITIONS
+from engine.spiff.waiting import TIMER_DEFINITIONS
 from engine.spiff.script_environment import SandboxEnvironment
 from engine.spiff.specs import CompiledVersion
 from engine.spiff.timer_events import ClockedCycle, ClockedDuration, parse_cycle, parse_moment
